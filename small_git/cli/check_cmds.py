@@ -1,0 +1,90 @@
+"""validate, lint, check, verify, version."""
+
+from __future__ import annotations
+
+import click
+
+from small_git.commands import check as check_command
+from small_git.commands import version as version_command
+
+DIR_HELP = "The folder holding .small/ (or the .small folder itself)."
+SCOPE = click.Choice(["root", "examples", "any"], case_sensitive=False)
+SCOPE_HELP = "Which workspace kind to accept: root (repo-root), examples, or any."
+
+
+def register(cli: click.Group) -> None:
+    @cli.command()
+    @click.option("--dir", "directory", default=".", show_default=True, help=DIR_HELP)
+    @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+    @click.option("--spec-dir", hidden=True, help="Accepted for compatibility; schemas are built in.")
+    def validate(directory: str, as_json: bool, spec_dir: str | None) -> int:
+        """Check the five artifacts against the SMALL v1.0.0 schemas.
+
+        \b
+        Example:
+          small validate --dir path/to/project
+        """
+        return check_command.run(check_command.CheckRequest("validate", directory, json=as_json))
+
+    @cli.command()
+    @click.option("--dir", "directory", default=".", show_default=True, help=DIR_HELP)
+    @click.option("--strict", is_flag=True, help="Also S1-S4, secrets and insecure links.")
+    @click.option("--format-strict", is_flag=True, help="Fail when small_version is not a quoted string.")
+    @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+    @click.option("--spec-dir", hidden=True, help="Accepted for compatibility; schemas are built in.")
+    def lint(directory: str, strict: bool, format_strict: bool, as_json: bool, spec_dir: str | None) -> int:
+        """Check the protocol rules (timestamps, evidence, plan graph, ...).
+
+        \b
+        Example:
+          small lint --strict --format-strict
+        """
+        return check_command.run(check_command.CheckRequest("lint", directory, strict, json=as_json,
+                                                            format_strict=format_strict))
+
+    @cli.command()
+    @click.option("--dir", "directory", default=".", show_default=True, help=DIR_HELP)
+    @click.option("--strict", is_flag=True, help="Also S1-S4, secrets and insecure links.")
+    @click.option("--json", "as_json", is_flag=True, help="Print one JSON document (also on failure).")
+    @click.option("--ci", is_flag=True, help="Terse output for CI logs: findings only, no hints.")
+    @click.option("--format-strict", is_flag=True, help="Fail when small_version is not a quoted string.")
+    @click.option("--workspace", "scope", type=SCOPE, default="root", show_default=True, help=SCOPE_HELP)
+    @click.option("--git", "with_git", is_flag=True,
+                  help="Also require every cited commit to be in HEAD's history (spec §6.4).")
+    def check(directory: str, strict: bool, as_json: bool, ci: bool, format_strict: bool, scope: str,
+              with_git: bool) -> int:
+        """Validate, lint and verify a workspace in one go; prints every finding with file and line.
+
+        \b
+        Exit codes: 0 valid, 1 findings, 2 usage error or unreadable input.
+        Example:
+          small check --strict --dir .
+        """
+        return check_command.run(check_command.CheckRequest("check", directory, strict, scope, as_json, ci,
+                                                            format_strict, git=with_git))
+
+    @cli.command()
+    @click.option("--dir", "directory", default=".", show_default=True, help=DIR_HELP)
+    @click.option("--strict", is_flag=True, help="Also S1-S4, secrets and insecure links.")
+    @click.option("--ci", is_flag=True, help="Terse output for CI logs: findings only, no hints.")
+    @click.option("--json", "as_json", is_flag=True, help="Print one JSON document (also on failure).")
+    @click.option("--workspace", "scope", type=SCOPE, default="root", show_default=True, help=SCOPE_HELP)
+    def verify(directory: str, strict: bool, ci: bool, as_json: bool, scope: str) -> int:
+        """Verify the workspace: schemas, rules, workspace kind and the handoff's current task.
+
+        \b
+        Example:
+          small verify --strict --ci
+        """
+        return check_command.run(check_command.CheckRequest("verify", directory, strict, scope, as_json, ci))
+
+    @cli.command()
+    @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+    def version(as_json: bool) -> int:
+        """Print the small-git version and the SMALL versions it supports.
+
+        \b
+        Example:
+          small version --json
+        """
+        return version_command.run(as_json)

@@ -1,0 +1,58 @@
+"""validate, lint, check and verify: one checker, four views of it (spec §3)."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+from small_git.protocol.checker import CheckOptions, check_scope, check_state
+from small_git.report import json_report
+from small_git.report.text import plural, print_findings
+from small_git.store.reader import read_state, resolve_root
+
+STAGES_OF = {
+    "validate": ("validate",),
+    "lint": ("lint",),
+    "check": ("validate", "lint", "verify"),
+    "verify": ("validate", "lint", "verify"),
+}
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    command: str                # validate | lint | check | verify
+    directory: str | None = None
+    strict: bool = False
+    scope: str = "root"
+    json: bool = False
+    ci: bool = False            # terse: no hints, no success line
+    format_strict: bool = False
+    git: bool = False           # also the tip-level evidence check against HEAD (spec §6.4)
+
+
+def run(request: CheckRequest) -> int:
+    scope = check_scope(request.scope)
+    root = resolve_root(request.directory)
+    state = read_state(root)
+    options = CheckOptions(strict=request.strict, scope=scope, stages=STAGES_OF[request.command],
+                           format_strict=request.format_strict)
+    result = check_state(state, options=options)
+    if request.git:
+        from small_git.gitio.tipcheck import head_findings
+
+        result.findings += head_findings(root, state)
+    if request.json:
+        json_report.emit(json_report.check_document(request.command, str(root), result, request.strict))
+        return result.exit_code
+    if not request.ci and result.warnings:
+        print_findings(result.warnings)
+    mode = " --strict" if request.strict else ""
+    if result.ok:
+        if not request.ci:
+            print(f"{request.command}{mode} passed: {root}/.small")
+        return result.exit_code
+    print_findings(result.findings, with_hint=not request.ci)
+    files = len({f.file for f in result.findings})
+    print(f"{request.command}{mode} failed: {plural(len(result.findings), 'finding')} in "
+          f"{plural(files, 'file')}", file=sys.stderr)
+    return result.exit_code

@@ -1,0 +1,14 @@
+"""small version: the tool's version and the protocol versions it speaks."""
+
+from __future__ import annotations
+
+from small_git import PROTOCOL_VERSION, __version__
+from small_git.report import json_report
+
+
+def run(as_json: bool = False) -> int:
+    if as_json:
+        json_report.emit({"version": __version__, "spec_versions": [PROTOCOL_VERSION], "exit_code": 0})
+    else:
+        print(f"small-git {__version__}\nSupported spec versions: [\"{PROTOCOL_VERSION}\"]")
+    return 0

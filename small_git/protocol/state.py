@@ -1,0 +1,70 @@
+"""The files of one workspace as bytes, independent of where they came from (disk, a commit, the index)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from small_git.errors import EXIT_USAGE, SmallError
+from small_git.protocol.artifacts import ALL_FILES, SMALL_DIR, display_path
+from small_git.protocol.yamlsafe import DEFAULT_LIMITS, Document, Limits, load_yaml
+
+
+@dataclass
+class FileEntry:
+    kind: str
+    path: str                   # display path, relative to the folder holding .small/ (".small/plan.small.yml")
+    raw: bytes | None = None    # None when the file is absent
+    problem: str | None = None  # why it cannot be read (a directory, a symlink leaving the repository, …)
+
+    @property
+    def present(self) -> bool:
+        return self.raw is not None or self.problem is not None
+
+
+@dataclass
+class LayoutEntry:
+    name: str
+    is_dir: bool
+
+
+@dataclass
+class State:
+    """One workspace. `files` has an entry for each of the six files; `layout` lists `.small/`'s children."""
+
+    files: dict[str, FileEntry]
+    layout: list[LayoutEntry] | None = None
+    prefix: str = ""  # prepended to display paths (e.g. "examples/demo/" for a nested workspace)
+    limits: Limits = DEFAULT_LIMITS
+    _docs: dict[str, Document | None] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_bytes(cls, contents: dict[str, bytes | None], layout: list[LayoutEntry] | None = None,
+                   prefix: str = "", limits: Limits = DEFAULT_LIMITS) -> State:
+        files = {kind: FileEntry(kind, prefix + display_path(kind), contents.get(kind)) for kind in ALL_FILES}
+        return cls(files, layout, prefix, limits)
+
+    @property
+    def small_dir(self) -> str:
+        return self.prefix + SMALL_DIR
+
+    def path(self, kind: str) -> str:
+        return self.files[kind].path
+
+    def present(self, kind: str) -> bool:
+        return self.files[kind].present
+
+    def load(self, kind: str) -> Document | None:
+        """The parsed document, or None when the file is absent. Raises SmallError (exit 2) when unreadable."""
+        if kind in self._docs:
+            return self._docs[kind]
+        entry = self.files[kind]
+        if entry.problem is not None:
+            raise SmallError(f"{entry.path}: {entry.problem}", exit_code=EXIT_USAGE, file=entry.path,
+                             rule="unreadable")
+        doc = None if entry.raw is None else load_yaml(entry.raw, entry.path, self.limits)
+        self._docs[kind] = doc
+        return doc
+
+    def data(self, kind: str) -> object:
+        doc = self.load(kind)
+        return None if doc is None else doc.data

@@ -1,0 +1,434 @@
+"""Safe YAML loading (spec §2).
+
+PyYAML is YAML 1.1 and its constructors resolve `yes` to a boolean, timestamps to datetimes and silently
+accept duplicate keys. So we only use its *parser* (libyaml's C parser where present) and build the Python
+values ourselves from the event stream, iteratively, which gives us:
+
+- YAML 1.2 core-schema scalars (only true/false spellings are booleans, timestamps stay strings);
+- errors for duplicate keys, non-string keys, unknown tags and a second document with content;
+- bounded alias expansion (counted as expanded nodes, so an alias bomb fails after a fixed budget),
+  bounded nesting depth and a size limit checked before parsing;
+- the line of every mapping key and sequence item, for findings that name a line;
+- `file:line:column` plus the offending line in every error.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gc
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml import events as ev
+
+from small_git.errors import EXIT_USAGE, SmallError
+
+try:  # libyaml's parser is an order of magnitude faster than the pure-Python one
+    from yaml import CSafeLoader as _EventLoader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _EventLoader  # type: ignore[assignment]
+
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+DEFAULT_MAX_DEPTH = 1000
+# Nodes that aliases may add by expansion. Real workspaces use a handful of aliases; a billion-laughs
+# document needs billions, so any generous fixed budget stops it after a bounded amount of work.
+DEFAULT_MAX_ALIAS_NODES = 1_000_000
+
+_YAML = "tag:yaml.org,2002:"
+_NULL_RE = re.compile(r"^(?:~|null|Null|NULL|)$")
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_INT_RE = re.compile(r"^[-+]?[0-9]+$")
+_OCT_RE = re.compile(r"^0o[0-7]+$")
+_HEX_RE = re.compile(r"^0x[0-9a-fA-F]+$")
+_FLOAT_RE = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_INF_RE = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
+_NAN_RE = re.compile(r"^\.(?:nan|NaN|NAN)$")
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int = DEFAULT_MAX_BYTES
+    max_depth: int = DEFAULT_MAX_DEPTH
+    max_alias_nodes: int = DEFAULT_MAX_ALIAS_NODES
+
+
+DEFAULT_LIMITS = Limits()
+
+
+class YamlError(SmallError):
+    """Input that cannot be loaded. Always exit 2 (unreadable input), always names file:line:column."""
+
+    def __init__(self, source: str, message: str, *, line: int | None = None, column: int | None = None,
+                 text: str | None = None, hint: str | None = None) -> None:
+        where = source
+        if line is not None:
+            where += f":{line}"
+            if column is not None:
+                where += f":{column}"
+        full = f"{where}: {message}"
+        snippet = _snippet(text, line, column)
+        if snippet:
+            full += "\n" + snippet
+        super().__init__(full, exit_code=EXIT_USAGE, hint=hint, file=source, line=line, rule="yaml")
+        self.column = column
+        self.reason = message
+
+
+def _snippet(text: str | None, line: int | None, column: int | None) -> str:
+    if text is None or line is None:
+        return ""
+    lines = text.splitlines()
+    if not 1 <= line <= len(lines):
+        return ""
+    shown = lines[line - 1]
+    if len(shown) > 200:
+        start = max(0, (column or 1) - 100)
+        shown = shown[start:start + 200]
+        column = (column or 1) - start
+    shown = "".join(ch if ch.isprintable() or ch == "\t" else "\ufffd" for ch in shown)
+    caret = ""
+    if column is not None:
+        caret = "\n    " + " " * max(0, column - 1) + "^"
+    return f"    {shown}{caret}"
+
+
+@dataclass
+class Document:
+    """A loaded YAML document: the value plus the line of every mapping key and sequence item."""
+
+    data: Any
+    source: str
+    # id(container) -> {key: line} for dicts, [line, ...] for lists. Keyed by identity so that no path
+    # tuples are allocated while loading; the containers stay alive as long as `data` does.
+    _lines: dict[int, Any] = field(default_factory=dict, repr=False)
+    text: str | None = field(default=None, repr=False)
+
+    def line_of(self, path: tuple[str | int, ...] | list[str | int]) -> int | None:
+        """Line of the node at `path` (a key's line for mapping members); the nearest known ancestor otherwise."""
+        node = self.data
+        best: int | None = 1 if node is not None else None
+        for step in path:
+            table = self._lines.get(id(node))
+            try:
+                child = node[step]  # type: ignore[index]
+            except (KeyError, IndexError, TypeError):
+                return best
+            if table is not None:
+                try:
+                    found = table[step]
+                except (KeyError, IndexError, TypeError):
+                    found = None
+                if found is not None:
+                    best = found
+            node = child
+        return best
+
+
+def decode(data: bytes, source: str) -> str:
+    """Decode YAML bytes: UTF-8 (BOM optional), or UTF-16/UTF-32 with a byte-order mark."""
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        encoding, skip = "utf-32", 0
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding, skip = "utf-16", 0
+    elif data.startswith(codecs.BOM_UTF8):
+        encoding, skip = "utf-8", len(codecs.BOM_UTF8)
+    else:
+        encoding, skip = "utf-8", 0
+    try:
+        return data[skip:].decode(encoding)
+    except UnicodeDecodeError as exc:
+        pos = exc.start + skip
+        head = data[:pos]
+        line = head.count(b"\n") + 1
+        column = pos - (head.rfind(b"\n") + 1) + 1
+        text = data.decode(encoding, errors="replace") if encoding == "utf-8" else None
+        raise YamlError(source, f"invalid {encoding.upper()} byte 0x{data[pos]:02x} (the file must be UTF-8, "
+                        "or UTF-16/UTF-32 with a byte-order mark)", line=line, column=column, text=text,
+                        hint="re-save the file as UTF-8") from None
+
+
+def load_yaml(data: bytes | str, source: str, limits: Limits = DEFAULT_LIMITS) -> Document:
+    """Load one YAML document safely. Raises YamlError (exit 2) on anything that is not plain data."""
+    if isinstance(data, bytes):
+        if len(data) > limits.max_bytes:
+            raise YamlError(source, f"file is {len(data)} bytes, over the {limits.max_bytes}-byte limit",
+                            hint="large output belongs in .small-cache/ logs, not in .small/")
+        text = decode(data, source)
+    else:
+        text = data
+    if "\x00" in text:
+        offset = text.index("\x00")
+        line = text.count("\n", 0, offset) + 1
+        column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        raise YamlError(source, "NUL byte (control characters are not allowed in YAML)", line=line,
+                        column=column, text=text)
+    gc_was_enabled = gc.isenabled()
+    # Building a large tree allocates many containers; the cyclic GC would rescan them repeatedly and make
+    # large loads superlinear. Nothing built here can form a cycle, so pause it for the duration.
+    gc.disable()
+    try:
+        return _Builder(text, source, limits).build()
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _events(text: str, source: str) -> Iterator[ev.Event]:
+    loader = _EventLoader(text)
+    try:
+        while loader.check_event():
+            yield loader.get_event()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.problem:
+            problem = f"{exc.problem} ({exc.context})"
+        raise YamlError(source, problem, line=mark.line + 1 if mark else None,
+                        column=mark.column + 1 if mark else None, text=text) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(source, str(exc).splitlines()[0] if str(exc) else "invalid YAML", text=text) from None
+    finally:
+        loader.dispose()
+
+
+class _Frame:
+    __slots__ = ("value", "lines", "is_map", "key", "key_line", "merges", "anchor", "size")
+
+    def __init__(self, value: Any, is_map: bool, anchor: str | None) -> None:
+        self.value = value
+        self.is_map = is_map
+        self.lines: Any = {} if is_map else []
+        self.key: Any = _NO_KEY
+        self.key_line = 0
+        self.merges: list[dict[str, Any]] | None = None
+        self.anchor = anchor
+        self.size = 1
+
+
+_NO_KEY = object()
+_MERGE = object()
+
+
+class _Builder:
+    def __init__(self, text: str, source: str, limits: Limits) -> None:
+        self.text = text
+        self.source = source
+        self.limits = limits
+        self.lines: dict[int, Any] = {}
+        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.alias_nodes = 0
+
+    def fail(self, message: str, mark: Any, hint: str | None = None) -> YamlError:
+        return YamlError(self.source, message, line=mark.line + 1 if mark else None,
+                         column=mark.column + 1 if mark else None, text=self.text, hint=hint)
+
+    def build(self) -> Document:
+        stack: list[_Frame] = []
+        self.documents = 0
+        self.result: Any = None
+        for event in _events(self.text, self.source):
+            kind = type(event)
+            if kind is ev.ScalarEvent:
+                value = self.scalar(event)
+                if event.anchor:
+                    self.anchors[event.anchor] = (value, 1)
+                self.add(stack, value, 1, event)
+            elif kind is ev.MappingStartEvent or kind is ev.SequenceStartEvent:
+                is_map = kind is ev.MappingStartEvent
+                self.check_collection_tag(event, is_map)
+                if len(stack) >= self.limits.max_depth:
+                    raise self.fail(f"nesting deeper than {self.limits.max_depth} levels", event.start_mark)
+                frame = _Frame({} if is_map else [], is_map, event.anchor)
+                if stack:
+                    parent = stack[-1]
+                    if parent.is_map and parent.key is _NO_KEY:
+                        raise self.fail("a mapping key must be a string, not a "
+                                        + ("mapping" if is_map else "sequence"), event.start_mark,
+                                        hint="quote the key")
+                    self.record_line(parent, event)
+                stack.append(frame)
+                frame.key_line = event.start_mark.line + 1
+            elif kind is ev.MappingEndEvent or kind is ev.SequenceEndEvent:
+                frame = stack.pop()
+                if frame.merges:
+                    for merged in frame.merges:
+                        for key, val in merged.items():
+                            frame.value.setdefault(key, val)
+                self.lines[id(frame.value)] = frame.lines
+                if frame.anchor:
+                    self.anchors[frame.anchor] = (frame.value, frame.size)
+                if stack:
+                    stack[-1].size += frame.size
+                    self.finish_value(stack[-1], frame.value, event)
+                else:
+                    self.top(frame.value, event)
+            elif kind is ev.AliasEvent:
+                target = self.anchors.get(event.anchor)
+                if target is None:
+                    raise self.fail(f"alias *{event.anchor} refers to an undefined (or enclosing) anchor",
+                                    event.start_mark)
+                value, size = target
+                self.alias_nodes += size
+                if self.alias_nodes > self.limits.max_alias_nodes:
+                    raise self.fail(f"aliases expand to more than {self.limits.max_alias_nodes} nodes "
+                                    "(alias bomb?)", event.start_mark)
+                self.add(stack, value, size, event, alias=True)
+            elif kind is ev.DocumentStartEvent:
+                self.documents += 1
+        return Document(self.result, self.source, self.lines, self.text)
+
+    def top(self, value: Any, event: Any) -> None:
+        if self.documents <= 1:
+            self.result = value
+        elif value is not None:
+            raise self.fail("a second YAML document; a SMALL file holds exactly one", event.start_mark,
+                            hint="remove the '---' line and everything after it, or merge the documents")
+
+    def record_line(self, parent: _Frame, event: Any) -> None:
+        if not parent.is_map:
+            parent.lines.append(event.start_mark.line + 1)
+        elif parent.key is not _MERGE:
+            parent.lines[parent.key] = parent.key_line
+
+    def check_collection_tag(self, event: Any, is_map: bool) -> None:
+        tag = event.tag
+        if tag is None or tag == "!":
+            return
+        expected = _YAML + ("map" if is_map else "seq")
+        if tag != expected:
+            raise self.fail(f"unsupported tag {tag!r}", event.start_mark,
+                            hint="SMALL files hold plain data; remove the tag")
+
+    def add(self, stack: list[_Frame], value: Any, size: int, event: Any, alias: bool = False) -> None:
+        if not stack:
+            self.top(value, event)
+            return
+        parent = stack[-1]
+        parent.size += size
+        if parent.is_map and parent.key is _NO_KEY:
+            self.set_key(parent, value, event, alias)
+            return
+        self.record_line(parent, event)
+        self.finish_value(parent, value, event)
+
+    def set_key(self, parent: _Frame, key: Any, event: Any, alias: bool) -> None:
+        if not isinstance(key, str):
+            raise self.fail(f"a mapping key must be a string, not {_type_name(key)}"
+                            + ("" if key is None else f" ({key!r})"), event.start_mark, hint="quote the key")
+        if not alias and key == "<<" and not event.style and event.tag in (None, _YAML + "merge"):
+            parent.key = _MERGE
+            return
+        if key in parent.value:
+            raise self.fail(f"duplicate key {key!r} in this mapping", event.start_mark,
+                            hint="each key may appear once; remove or rename one of them")
+        parent.key = key
+        parent.key_line = event.start_mark.line + 1
+
+    def finish_value(self, parent: _Frame, value: Any, event: Any) -> None:
+        if parent.is_map:
+            key = parent.key
+            if key is _MERGE:
+                sources = value if isinstance(value, list) else [value]
+                if not sources or not all(isinstance(s, dict) for s in sources):
+                    raise self.fail("a merge key (<<) needs a mapping or a list of mappings", event.start_mark)
+                parent.merges = (parent.merges or []) + sources
+            else:
+                parent.value[key] = value
+            parent.key = _NO_KEY
+        else:
+            parent.value.append(value)
+
+    def scalar(self, event: Any) -> Any:
+        value: str = event.value
+        tag = event.tag
+        if tag is None or tag == "!":
+            # a non-specific tag: plain scalars resolve by the core schema, quoted ones (and "!") are strings
+            if tag is None and not event.style and event.implicit[0]:
+                return _resolve_plain(value)
+            return value
+        if not tag.startswith(_YAML):
+            raise self.fail(f"unknown tag {tag!r}", event.start_mark,
+                            hint="SMALL files hold plain data; remove the tag")
+        name = tag[len(_YAML):]
+        if name in ("str", "binary", "timestamp"):
+            return value
+        if name == "null":
+            if _NULL_RE.match(value):
+                return None
+        elif name == "bool":
+            if value in _BOOL:
+                return _BOOL[value]
+        elif name == "int":
+            number = _parse_int(value)
+            if number is not None:
+                return number
+        elif name == "float":
+            number = _parse_float(value)
+            if number is None:
+                as_int = _parse_int(value)
+                number = float(as_int) if as_int is not None else None
+            if number is not None:
+                return number
+        else:
+            raise self.fail(f"unsupported tag {tag!r}", event.start_mark,
+                            hint="SMALL files hold plain data; remove the tag")
+        raise self.fail(f"{value!r} is not a valid !!{name}", event.start_mark)
+
+
+def _parse_int(value: str) -> int | None:
+    if _INT_RE.match(value):
+        return int(value, 10)
+    if _OCT_RE.match(value):
+        return int(value[2:], 8)
+    if _HEX_RE.match(value):
+        return int(value[2:], 16)
+    return None
+
+
+def _parse_float(value: str) -> float | None:
+    if _FLOAT_RE.match(value) and not _INT_RE.match(value):
+        return float(value)
+    if _INF_RE.match(value):
+        return -math.inf if value.startswith("-") else math.inf
+    if _NAN_RE.match(value):
+        return math.nan
+    return None
+
+
+def _resolve_plain(value: str) -> Any:
+    """YAML 1.2 core schema resolution of a plain scalar."""
+    if not value:
+        return None
+    first = value[0]
+    if first in "~nN" and _NULL_RE.match(value):
+        return None
+    if first in "tTfF" and value in _BOOL:
+        return _BOOL[value]
+    if first in "0123456789+-.":
+        number = _parse_int(value)
+        if number is not None:
+            return number
+        real = _parse_float(value)
+        if real is not None:
+            return real
+    return value
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, list):
+        return "a sequence"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__

@@ -1,0 +1,32 @@
+"""One JSON document on stdout, on success and on failure (shape documented in docs/json.md)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from small_git.protocol.checker import STAGES, CheckResult
+
+
+def emit(document: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def check_document(command: str, workspace: str, result: CheckResult, strict: bool) -> dict[str, Any]:
+    doc: dict[str, Any] = {"command": command, "workspace": workspace, "strict": strict}
+    for stage in STAGES:
+        stage_doc: dict[str, Any] = {"status": result.stages.get(stage, "skipped")}
+        errors = [f"{f.location}: {f.message}" for f in result.findings if f.stage == stage]
+        if errors:
+            stage_doc["errors"] = errors
+        doc[stage] = stage_doc
+    doc["findings"] = [f.to_dict() for f in result.findings]
+    doc["warnings"] = [f.to_dict() for f in result.warnings]
+    doc["notices"] = [f.to_dict() for f in result.notices]
+    doc["exit_code"] = result.exit_code
+    return doc
+
+
+def error_document(command: str, exit_code: int, error: dict[str, Any]) -> dict[str, Any]:
+    return {"command": command, "exit_code": exit_code, "error": error, "findings": []}

@@ -1,0 +1,94 @@
+"""Reading a workspace from disk without trusting it: no hangs on FIFOs, no symlinks out of the workspace,
+no unbounded reads."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from small_git.errors import EXIT_USAGE, SmallError
+from small_git.protocol.artifacts import ALL_FILES, SMALL_DIR, display_path, filename
+from small_git.protocol.state import FileEntry, LayoutEntry, State
+from small_git.protocol.yamlsafe import DEFAULT_LIMITS, Limits
+
+
+def resolve_root(directory: str | os.PathLike[str] | None) -> Path:
+    """The folder that holds `.small/`. `--dir` may name that folder or the `.small` folder itself."""
+    path = Path(directory or ".").absolute()
+    if path.name == SMALL_DIR:
+        path = path.parent
+    return path
+
+
+def small_dir(root: Path) -> Path:
+    """`root/.small`, which must be a real directory (exit 2 otherwise)."""
+    target = root / SMALL_DIR
+    try:
+        info = os.lstat(target)
+    except FileNotFoundError:
+        raise SmallError(f"no {SMALL_DIR}/ directory in {root}", exit_code=EXIT_USAGE,
+                         hint=f"run: small init --dir {root}", rule="no-workspace") from None
+    except OSError as exc:
+        raise SmallError(f"cannot read {target}: {exc.strerror}", exit_code=EXIT_USAGE) from None
+    if not stat.S_ISDIR(info.st_mode):
+        kind = "a symlink" if stat.S_ISLNK(info.st_mode) else "a file"
+        raise SmallError(f"{target} is {kind}, not a directory", exit_code=EXIT_USAGE,
+                         hint=f"move it aside and run: small init --dir {root}", rule="no-workspace")
+    return target
+
+
+def read_file(root: Path, relative: str, max_bytes: int) -> tuple[bytes | None, str | None]:
+    """(bytes, None), (None, None) when absent, or (None, problem) when the path must not be read."""
+    path = root / relative
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return None, None
+    except OSError as exc:
+        return None, f"cannot be read: {exc.strerror}"
+    if stat.S_ISLNK(info.st_mode):
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return None, "is a broken or looping symlink"
+        if not target.is_relative_to(root.resolve()):
+            return None, f"is a symlink pointing outside the workspace ({target})"
+        info = os.stat(target)
+        path = target
+    if stat.S_ISDIR(info.st_mode):
+        return None, "is a directory, not a file"
+    if not stat.S_ISREG(info.st_mode):
+        return None, "is not a regular file"
+    if info.st_size > max_bytes:
+        return None, f"is {info.st_size} bytes, over the {max_bytes}-byte limit"
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        return None, f"cannot be read: {exc.strerror}"
+    with os.fdopen(fd, "rb") as handle:
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        return None, f"is over the {max_bytes}-byte limit"
+    return data, None
+
+
+def read_state(root: Path, limits: Limits = DEFAULT_LIMITS) -> State:
+    """All six files of the workspace at `root` (missing ones have raw None), plus the layout of `.small/`."""
+    folder = small_dir(root)
+    files: dict[str, FileEntry] = {}
+    for kind in ALL_FILES:
+        raw, problem = read_file(root, display_path(kind), limits.max_bytes)
+        files[kind] = FileEntry(kind, display_path(kind), raw, problem)
+    layout = []
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                layout.append(LayoutEntry(entry.name, entry.is_dir(follow_symlinks=False)))
+    except OSError as exc:
+        raise SmallError(f"cannot list {folder}: {exc.strerror}", exit_code=EXIT_USAGE) from None
+    layout.sort(key=lambda e: e.name)
+    return State(files, layout, "", limits)
+
+
+__all__ = ["read_state", "resolve_root", "small_dir", "read_file", "filename"]
