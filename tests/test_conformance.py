@@ -17,7 +17,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from gitrepo import VENV_BIN, clean_env
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -78,6 +77,11 @@ def _digest(folder: Path) -> str:
     return sha.hexdigest()
 
 
+def _small(args: list[str], where: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(VENV_BIN / "small"), *args], cwd=where, env=clean_env(where), capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL, timeout=120)
+
+
 pytestmark = pytest.mark.skipif(not (CORPUS / "cases").is_dir(),
                                 reason=f"conformance corpus not found at {CORPUS} (set SMALL_CONFORMANCE_DIR)")
 
@@ -114,8 +118,7 @@ def test_case_agrees_with_reference(case: str, tmp_path: Path) -> None:
             continue
         expected_zero = expected_file.read_text().strip() == "0"
         args = [str(workspace) if a == "{DIR}" else a for a in template]
-        proc = subprocess.run([str(VENV_BIN / "small"), *args], cwd=tmp_path, env=clean_env(tmp_path), capture_output=True, text=True,
-                              stdin=subprocess.DEVNULL, timeout=120)
+        proc = _small(args, tmp_path)
         assert "Traceback" not in proc.stderr, proc.stderr
         assert proc.returncode in (0, 1, 2), f"{name}: exit {proc.returncode}\n{proc.stderr}"
         flip = flips.get((case, name))
@@ -126,8 +129,7 @@ def test_case_agrees_with_reference(case: str, tmp_path: Path) -> None:
             continue
         if flip is not None:
             as_json = args if "--json" in args else [*args, "--json"]
-            out = subprocess.run([str(VENV_BIN / "small"), *as_json], cwd=tmp_path, env=clean_env(tmp_path), capture_output=True,
-                                 text=True, stdin=subprocess.DEVNULL, timeout=120)
+            out = _small(as_json, tmp_path)
             document = json.loads(out.stdout)
             rules = {f.get("rule") for f in document.get("findings", [])}
             rules |= {f.get("rule") for f in document.get("warnings", [])}

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from small_git.protocol.checker import CheckOptions, check_scope, check_state
 from small_git.report import json_report
-from small_git.report.text import plural, print_findings
+from small_git.report.text import plural, print_findings, shown_path
 from small_git.store.reader import read_state, resolve_root
 
 STAGES_OF = {
@@ -49,7 +49,7 @@ def run(request: CheckRequest) -> int:
     mode = " --strict" if request.strict else ""
     if result.ok:
         if not request.ci:
-            print(f"{request.command}{mode} passed: {root}/.small")
+            print(f"{request.command}{mode} passed: {shown_path(root / '.small')}")
         return result.exit_code
     print_findings(result.findings, with_hint=not request.ci)
     files = len({f.file for f in result.findings})

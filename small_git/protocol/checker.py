@@ -91,6 +91,7 @@ def check_state(state: State, strict: bool = False, options: CheckOptions | None
         verify += workspace_findings(docs[WORKSPACE], paths[WORKSPACE], opts.scope)
         verify += cross_rules.current_task(docs["plan"], docs["handoff"], paths["handoff"])
         verify += _lifecycle(docs)
+    _drop_duplicates(by_stage)
     result.notices = interop.notices(docs, paths, opts.strict and "lint" in opts.stages, secret_paths)
     for stage in STAGES:
         if stage not in opts.stages and not (stage == "validate" and by_stage[stage]):
@@ -102,9 +103,17 @@ def check_state(state: State, strict: bool = False, options: CheckOptions | None
     return result
 
 
+def _drop_duplicates(by_stage: dict[str, list[Finding]]) -> None:
+    """One problem, one finding: where the lint rules (or verify) name the same value as the schema, keep the
+    more specific rule; S3 and the every-mode current-task rule name the same value too."""
+    for keep, drop in (("lint", "validate"), ("verify", "validate"), ("lint", "verify")):
+        taken = {(f.file, f.pointer) for f in by_stage[keep] if f.pointer is not None}
+        by_stage[drop] = [f for f in by_stage[drop] if f.pointer is None or (f.file, f.pointer) not in taken]
+
+
 def _restage(finding: Finding, stage: str) -> Finding:
     return Finding(finding.rule, finding.file, finding.message, finding.line, finding.hint, finding.severity,
-                   stage, finding.deviation)
+                   stage, finding.deviation, finding.pointer)
 
 
 def _strict_content(docs: dict[str, Document | None], paths: dict[str, str],

@@ -183,7 +183,8 @@ def strict_cross(plan: Document | None, progress: Document | None, handoff: Docu
                 and current not in plan_ids:
             line = handoff.line_of(("resume", "current_task_id")) if handoff else None
             findings.append(Finding("S3", paths["handoff"], f"strict invariant S3: resume.current_task_id "
-                                    f"{current!r} is not in the plan", line, "regenerate: small handoff"))
+                                    f"{current!r} is not in the plan", line, "regenerate: small handoff",
+                                    pointer="/resume/current_task_id"))
     return findings
 
 
@@ -199,7 +200,7 @@ def current_task(plan: Document | None, handoff: Document | None, handoff_path: 
         return []
     return [Finding("current-task", handoff_path, f"resume.current_task_id {current!r} is not in the plan and "
                     "does not use meta/", handoff.line_of(("resume", "current_task_id")),
-                    "regenerate the handoff: small handoff", stage="verify")]
+                    "regenerate the handoff: small handoff", stage="verify", pointer="/resume/current_task_id")]
 
 
 def layout(entries: list[LayoutEntry] | None, small_dir: str) -> list[Finding]:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from small_git.protocol.artifacts import ALLOWED_TOP_LEVEL, EVIDENCE_FIELDS, OWNERS
-from small_git.protocol.findings import Finding
+from small_git.protocol.findings import Finding, json_pointer
 from small_git.protocol.timestamps import TimestampError, format_ns, parse_ns
 from small_git.protocol.yamlsafe import Document
 
@@ -24,7 +24,18 @@ class Reporter:
     def add(self, rule: str, message: str, at: Path_ = (), hint: str | None = None,
             deviation: str | None = None) -> None:
         line = self.doc.line_of(at) if self.doc is not None and self.doc.data is not None else None
-        self.findings.append(Finding(rule, self.path, message, line, hint, deviation=deviation))
+        self.findings.append(Finding(rule, self.path, message, line, hint, deviation=deviation,
+                                     pointer=json_pointer(at)))
+
+
+def got(value: Any) -> str:
+    """', got <what>' for messages about a wrong value; '' when the key is simply absent."""
+    if value is None:
+        return ""
+    kind = {str: "the string", int: "the integer", float: "the number", bool: "the boolean", dict: "a mapping",
+            list: "a list"}.get(type(value), type(value).__name__)
+    shown = "" if isinstance(value, dict | list) else f" {value!r:.60}"
+    return f", got {kind}{shown}"
 
 
 def blank(value: Any) -> bool:
@@ -73,7 +84,8 @@ def artifact_findings(kind: str, doc: Document | None, path: str) -> list[Findin
 
 def _intent(data: dict[str, Any], out: Reporter) -> None:
     if blank(data.get("intent")):
-        out.add("intent-shape", "intent must be a non-empty string", ("intent",))
+        out.add("intent-shape", "intent must be a non-empty string" + got(data.get("intent")), ("intent",),
+                hint="say in a sentence what this work is for")
     scope = data.get("scope")
     if not isinstance(scope, dict):
         out.add("intent-shape", "scope must be a mapping with include and exclude lists", ("scope",))
@@ -96,8 +108,8 @@ def _constraints(data: dict[str, Any], out: Reporter) -> None:
             continue
         for key in ("id", "rule"):
             if blank(item.get(key)):
-                out.add("constraints-shape", f"constraints[{i}].{key} must be a non-empty string",
-                        ("constraints", i, key))
+                out.add("constraints-shape", f"constraints[{i}].{key} must be a non-empty string"
+                        + got(item.get(key)), ("constraints", i, key))
         if item.get("severity") not in ("error", "warn"):
             out.add("constraints-shape", f'constraints[{i}].severity must be "error" or "warn"',
                     ("constraints", i, "severity"))
@@ -114,7 +126,9 @@ def _plan(data: dict[str, Any], out: Reporter) -> None:
             continue
         for key in ("id", "title"):
             if blank(task.get(key)):
-                out.add("plan-shape", f"tasks[{i}].{key} must be a non-empty string", ("tasks", i, key))
+                out.add("plan-shape", f"tasks[{i}].{key} must be a non-empty string" + got(task.get(key)),
+                        ("tasks", i, key), hint=f'quote it if it looks like a number: {key}: "..."'
+                        if isinstance(task.get(key), int | float) else f"give every task an {key}")
 
 
 def _progress(data: dict[str, Any], out: Reporter) -> None:
@@ -130,7 +144,8 @@ def _progress(data: dict[str, Any], out: Reporter) -> None:
             continue
         task_id = entry.get("task_id")
         if blank(task_id):
-            out.add("progress-shape", f"entries[{i}] must have a task_id (non-empty string)", ("entries", i))
+            out.add("progress-shape", f"entries[{i}] must have a task_id (non-empty string){got(task_id)}",
+                    ("entries", i), hint="name the plan task (or a meta/ id) the entry is about")
         raw = entry.get("timestamp")
         try:
             instant = parse_ns(raw)

@@ -10,7 +10,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from small_git.protocol.findings import Finding
+from small_git.protocol.findings import Finding, json_pointer
 from small_git.protocol.yamlsafe import Document
 
 
@@ -37,14 +37,27 @@ def format_path(path: list[str | int] | tuple[str | int, ...]) -> str:
     return out or "(top level)"
 
 
-def _describe(error: ValidationError) -> tuple[str, str | None]:
-    where = format_path(list(error.absolute_path))
+def _describe(error: ValidationError) -> list[tuple[list[str | int], str, str | None]]:
+    """(path, message, hint) for one schema error; required/additionalProperties name each key."""
+    path = list(error.absolute_path)
+    where = format_path(path)
     keyword = error.validator
     if keyword == "required":
-        missing = error.message.split("'")[1] if "'" in error.message else error.message
-        return f"{where}: missing required key '{missing}'", f"add '{missing}'"
-    if keyword == "additionalProperties":
-        return f"{where}: {error.message}", "remove the key, or move it into a field the schema allows"
+        missing = [k for k in error.validator_value if isinstance(error.instance, dict) and k not in error.instance]
+        return [([*path, key], f"{format_path([*path, key])} is required but missing", f"add '{key}'")
+                for key in missing] or [(path, f"{where}: {error.message}", None)]
+    if keyword == "additionalProperties" and isinstance(error.instance, dict):
+        known = set(error.schema.get("properties", {}))
+        extra = [k for k in error.instance if k not in known]
+        allowed = ", ".join(sorted(known))
+        return [([*path, key], f"{format_path([*path, key])}: unknown key (allowed: {allowed})",
+                 "remove the key, or move its content into a field the schema allows") for key in extra]
+    message, hint = _describe_one(error, where)
+    return [(path, message, hint)]
+
+
+def _describe_one(error: ValidationError, where: str) -> tuple[str, str | None]:
+    keyword = error.validator
     if keyword == "const":
         return f"{where}: must be {json.dumps(error.validator_value)}", None
     if keyword == "enum":
@@ -53,7 +66,9 @@ def _describe(error: ValidationError) -> tuple[str, str | None]:
     if keyword == "oneOf":
         return f"{where}: {error.instance!r} has the wrong shape", _oneof_hint(where)
     if keyword == "type":
-        return f"{where}: must be {error.validator_value}, got {type(error.instance).__name__}", None
+        wanted = _JSON_TYPE_NAMES.get(str(error.validator_value), str(error.validator_value))
+        got = _PY_TYPE_NAMES.get(type(error.instance).__name__, type(error.instance).__name__)
+        return f"{where}: must be {wanted}, got {got} {error.instance!r:.60}", None
     if keyword == "minLength":
         return f"{where}: must not be empty", None
     if keyword == "minItems":
@@ -61,6 +76,12 @@ def _describe(error: ValidationError) -> tuple[str, str | None]:
     if keyword == "pattern":
         return f"{where}: {error.instance!r} does not match {error.validator_value}", None
     return f"{where}: {error.message}", None
+
+
+_JSON_TYPE_NAMES = {"string": "a string", "array": "a list", "object": "a mapping", "integer": "an integer",
+                    "number": "a number", "boolean": "a boolean", "null": "null"}
+_PY_TYPE_NAMES = {"str": "a string", "int": "an integer", "float": "a number", "bool": "a boolean",
+                  "dict": "a mapping", "list": "a list", "NoneType": "null"}
 
 
 def _oneof_hint(where: str) -> str | None:
@@ -76,7 +97,7 @@ def schema_findings(kind: str, doc: Document | None, path: str) -> list[Finding]
     errors = sorted(validator(kind).iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
     findings = []
     for error in errors:
-        message, hint = _describe(error)
-        line = doc.line_of(list(error.absolute_path)) if doc is not None and doc.data is not None else None
-        findings.append(Finding("schema", path, message, line, hint, stage="validate"))
+        for at, message, hint in _describe(error):
+            line = doc.line_of(at) if doc is not None and doc.data is not None else None
+            findings.append(Finding("schema", path, message, line, hint, stage="validate", pointer=json_pointer(at)))
     return findings

@@ -57,6 +57,8 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+# 2**14000 has 4,215 decimal digits: under the 4,300 that int() and str() accept by default.
+_MAX_INT_BITS = 14_000
 
 
 class YamlError(SmallError):
@@ -177,7 +179,7 @@ def load_yaml(data: bytes | str, source: str, limits: Limits = DEFAULT_LIMITS) -
             gc.enable()
 
 
-def _events(text: str, source: str) -> Iterator[ev.Event]:
+def _events(text: str, source: str) -> Iterator[Any]:
     loader = _EventLoader(text)
     try:
         while loader.check_event():
@@ -188,7 +190,9 @@ def _events(text: str, source: str) -> Iterator[ev.Event]:
         if exc.context and exc.problem:
             problem = f"{exc.problem} ({exc.context})"
         raise YamlError(source, problem, line=mark.line + 1 if mark else None,
-                        column=mark.column + 1 if mark else None, text=text) from None
+                        column=mark.column + 1 if mark else None, text=text,
+                        hint="fix the YAML at the marked position: consistent indentation with spaces (no "
+                        "tabs), quotes around text containing ': ' or '#'") from None
     except yaml.YAMLError as exc:
         raise YamlError(source, str(exc).splitlines()[0] if str(exc) else "invalid YAML", text=text) from None
     finally:
@@ -233,7 +237,11 @@ class _Builder:
         for event in _events(self.text, self.source):
             kind = type(event)
             if kind is ev.ScalarEvent:
-                value = self.scalar(event)
+                try:
+                    value = self.scalar(event)
+                except (ValueError, OverflowError):  # an integer too long to print, or to make a float of
+                    raise self.fail(f"number too large (more than {_MAX_INT_BITS} bits)", event.start_mark,
+                                    hint="quote it to keep it as a string") from None
                 if event.anchor:
                     self.anchors[event.anchor] = (value, 1)
                 self.add(stack, value, 1, event)
@@ -363,16 +371,16 @@ class _Builder:
             if value in _BOOL:
                 return _BOOL[value]
         elif name == "int":
-            number = _parse_int(value)
-            if number is not None:
-                return number
+            integer = _parse_int(value)
+            if integer is not None:
+                return integer
         elif name == "float":
-            number = _parse_float(value)
-            if number is None:
+            real = _parse_float(value)
+            if real is None:
                 as_int = _parse_int(value)
-                number = float(as_int) if as_int is not None else None
-            if number is not None:
-                return number
+                real = float(as_int) if as_int is not None else None
+            if real is not None:
+                return real
         else:
             raise self.fail(f"unsupported tag {tag!r}", event.start_mark,
                             hint="SMALL files hold plain data; remove the tag")
@@ -380,13 +388,18 @@ class _Builder:
 
 
 def _parse_int(value: str) -> int | None:
+    """Raises ValueError for an integer too long for str() (Python refuses more than 4,300 digits)."""
     if _INT_RE.match(value):
-        return int(value, 10)
-    if _OCT_RE.match(value):
-        return int(value[2:], 8)
-    if _HEX_RE.match(value):
-        return int(value[2:], 16)
-    return None
+        number = int(value, 10)
+    elif _OCT_RE.match(value):
+        number = int(value[2:], 8)
+    elif _HEX_RE.match(value):
+        number = int(value[2:], 16)
+    else:
+        return None
+    if number.bit_length() > _MAX_INT_BITS:
+        raise ValueError("integer too large")
+    return number
 
 
 def _parse_float(value: str) -> float | None:
