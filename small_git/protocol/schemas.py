@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from small_git.protocol.findings import Finding, json_pointer
+from small_git.protocol.schema_fastpath import compile_schema
 from small_git.protocol.yamlsafe import Document
 
 
@@ -23,11 +25,21 @@ def schema_dir() -> Path:
 
 
 @cache
-def validator(kind: str) -> Draft202012Validator:
+def schema(kind: str) -> dict[str, Any]:
     with open(schema_dir() / f"{kind}.schema.json", encoding="utf-8") as handle:
-        schema = json.load(handle)
+        loaded: dict[str, Any] = json.load(handle)
+    return loaded
+
+
+@cache
+def validator(kind: str) -> Draft202012Validator:
     # format stays an annotation, as in the reference; timestamps are checked by the rules instead
-    return Draft202012Validator(schema)
+    return Draft202012Validator(schema(kind))
+
+
+@cache
+def fast_check(kind: str) -> Callable[[Any], bool]:
+    return compile_schema(schema(kind))
 
 
 def format_path(path: list[str | int] | tuple[str | int, ...]) -> str:
@@ -94,6 +106,8 @@ def _oneof_hint(where: str) -> str | None:
 
 def schema_findings(kind: str, doc: Document | None, path: str) -> list[Finding]:
     data: Any = {} if doc is None or doc.data is None else doc.data
+    if fast_check(kind)(data):
+        return []
     errors = sorted(validator(kind).iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
     findings = []
     for error in errors:

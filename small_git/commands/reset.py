@@ -1,0 +1,73 @@
+"""`reset`: start a new run — a new plan and handoff, a new replayId, `run` metadata naming the previous
+replayId. The progress log is kept whole; earlier runs' entries stay bound to their own replayId."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from small_git.errors import EXIT_OK, EXIT_USAGE, SmallError
+from small_git.protocol.artifacts import display_path
+from small_git.protocol.replayid import is_replay_id, next_run_id
+from small_git.store.atomic import atomic_write
+from small_git.store.lock import workspace_lock
+from small_git.store.plan_edit import TEMPLATE as PLAN_TEMPLATE
+from small_git.store.progress_log import append_entries
+from small_git.store.reader import resolve_root, small_dir
+from small_git.store.runs import formula_id
+from small_git.store.workspace_file import enforce_scope, read_workspace, run_replay_id, set_run_replay_id
+
+from .handoff import HandoffRequest, existing_handoff, write_handoff
+from .init import INTENT_TEMPLATE
+
+
+def run(
+    directory: str | None = None, yes: bool = False, keep_intent: bool = True, scope: str = "root"
+) -> int:
+    root = resolve_root(directory)
+    small_dir(root)
+    enforce_scope(root, scope, "reset", allow_examples=False)
+    if read_workspace(root) is None:
+        raise SmallError(
+            f"{display_path('workspace')} is missing; a run needs it to keep its replayId",
+            exit_code=EXIT_USAGE,
+            hint="run: small init --force   (it creates only missing files)",
+        )
+    if not yes:
+        if not sys.stdin.isatty():
+            raise SmallError(
+                "reset starts a new run (new plan and handoff); confirm with --yes", exit_code=EXIT_USAGE
+            )
+        if not click.confirm("Start a new run? The plan and handoff are replaced; progress is kept"):
+            print("Reset cancelled.")
+            return EXIT_OK
+    with workspace_lock(root):
+        previous = run_replay_id(root) or _handoff_id(existing_handoff(root))
+        if not keep_intent:
+            atomic_write(root / display_path("intent"), INTENT_TEMPLATE)
+        new_id = next_run_id(formula_id(root, PLAN_TEMPLATE), previous)
+        # The run id first, so the reset entry is bound to the new run; the log before plan and handoff, so
+        # an interruption leaves a state that `fix` completes (it regenerates a handoff of an older run).
+        set_run_replay_id(root, new_id)
+        entry = {
+            "task_id": "meta/reset",
+            "status": "completed",
+            "evidence": "Started a new run" + (f"; previous replayId {previous}" if previous else ""),
+            "notes": "small reset" + ("" if keep_intent else " (intent reset to template)"),
+        }
+        written = append_entries(root, [entry], locked=True)[0]
+        atomic_write(root / display_path("plan"), PLAN_TEMPLATE)
+        run_info = {"created_at": written["timestamp"], "transition_reason": "reset"}
+        if previous:
+            run_info["previous_replay_id"] = previous
+        write_handoff(root, HandoffRequest(), run=run_info)
+    print(f"Reset: {display_path('plan')}, {display_path('handoff')}" + ("" if keep_intent else ", intent"))
+    print(f"New run {new_id[:16]}..." + (f" (previous {previous[:16]}...)" if previous else ""))
+    return EXIT_OK
+
+
+def _handoff_id(handoff: object) -> str | None:
+    replay = handoff.get("replayId") if isinstance(handoff, dict) else None
+    value = replay.get("value") if isinstance(replay, dict) else None
+    return value.lower() if isinstance(value, str) and is_replay_id(value) else None

@@ -1,0 +1,1 @@
+"""Git access and the audit engine: git subprocesses, state from commits and the index, hooks."""

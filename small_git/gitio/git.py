@@ -1,0 +1,251 @@
+"""A thin, named wrapper around `git` subprocesses.
+
+Hooks run inside git with `GIT_DIR`, `GIT_INDEX_FILE` and, on a server, the quarantine variables set, so every
+call here is a plain `git` subprocess that inherits the caller's environment. Nothing reads the work tree.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from small_git.errors import EXIT_USAGE, SmallError
+from small_git.gitio.authority import CommitMeta
+
+SYMLINK_MODE = "120000"
+GITLINK_MODE = "160000"
+ZERO_SHA_CHARS = "0"
+
+
+class GitError(SmallError):
+    """`git` failed or is missing. Exit 2: the input (repository, revision) cannot be read."""
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    mode: str
+    type: str  # blob, tree or commit
+    sha: str
+    path: str
+
+    @property
+    def is_symlink(self) -> bool:
+        return self.mode == SYMLINK_MODE
+
+
+def short_sha(sha: str) -> str:
+    return sha[:12]
+
+
+def is_zero_sha(sha: str) -> bool:
+    return bool(sha) and set(sha) == {ZERO_SHA_CHARS}
+
+
+def _git(args: Sequence[str], cwd: Path | str | None, input: bytes | None,
+         env: Mapping[str, str] | None) -> subprocess.CompletedProcess[bytes]:
+    try:
+        return subprocess.run(["git", *args], cwd=cwd, input=input, capture_output=True,
+                              env=dict(env) if env is not None else None, check=False)
+    except FileNotFoundError:
+        raise GitError("git is not installed or not on PATH", hint="install git >= 2.30") from None
+
+
+def _failure(args: Sequence[str], proc: subprocess.CompletedProcess[bytes]) -> GitError:
+    detail = proc.stderr.decode("utf-8", "replace").strip() or f"exit status {proc.returncode}"
+    return GitError(f"git {' '.join(args)} failed: {detail}", exit_code=EXIT_USAGE)
+
+
+def run_git_bytes(args: Sequence[str], cwd: Path | str | None = None, input: bytes | None = None,
+                  check: bool = True, env: Mapping[str, str] | None = None) -> bytes:
+    """stdout of `git <args>` as bytes. Raises GitError when git fails and `check` is set."""
+    proc = _git(args, cwd, input, env)
+    if check and proc.returncode != 0:
+        raise _failure(args, proc)
+    return proc.stdout
+
+
+def run_git(args: Sequence[str], cwd: Path | str | None = None, input: bytes | None = None,
+            check: bool = True, env: Mapping[str, str] | None = None) -> str:
+    """stdout of `git <args>` decoded as UTF-8 (invalid bytes replaced)."""
+    return run_git_bytes(args, cwd, input, check, env).decode("utf-8", "replace")
+
+
+def git_succeeds(args: Sequence[str], cwd: Path | str | None = None) -> bool:
+    return _git(args, cwd, None, None).returncode == 0
+
+
+def rev_parse(rev: str, cwd: Path | str | None = None) -> str | None:
+    """The full object id `rev` names, or None when it names nothing."""
+    proc = _git(["rev-parse", "-q", "--verify", "--end-of-options", rev], cwd, None, None)
+    if proc.returncode != 0:
+        return None
+    return proc.stdout.decode().strip() or None
+
+
+def head_sha(cwd: Path | str | None = None) -> str | None:
+    return rev_parse("HEAD^{commit}", cwd)
+
+
+def has_object(sha: str, cwd: Path | str | None = None) -> bool:
+    return git_succeeds(["cat-file", "-e", f"{sha}^{{commit}}"], cwd)
+
+
+def is_ancestor(ancestor: str, descendant: str, cwd: Path | str | None = None) -> bool:
+    return git_succeeds(["merge-base", "--is-ancestor", ancestor, descendant], cwd)
+
+
+def git_path(name: str, cwd: Path | str) -> Path:
+    """`git rev-parse --git-path <name>`, absolute: honours core.hooksPath, worktrees and GIT_DIR."""
+    raw = run_git(["rev-parse", "--git-path", name], cwd).strip()
+    path = Path(raw)
+    return path if path.is_absolute() else (Path(cwd) / path).absolute()
+
+
+def top_level(cwd: Path | str) -> Path | None:
+    """The work tree's top folder, or None in a bare repository."""
+    proc = _git(["rev-parse", "--show-toplevel"], cwd, None, None)
+    out = proc.stdout.decode().strip()
+    return Path(out) if proc.returncode == 0 and out else None
+
+
+def is_bare(cwd: Path | str) -> bool:
+    return run_git(["rev-parse", "--is-bare-repository"], cwd).strip() == "true"
+
+
+def is_shallow(cwd: Path | str) -> bool:
+    return run_git(["rev-parse", "--is-shallow-repository"], cwd, check=False).strip() == "true"
+
+
+def empty_tree(cwd: Path | str) -> str:
+    """The empty tree's id in this repository's hash (SHA-1 or SHA-256)."""
+    return run_git(["hash-object", "-t", "tree", "--stdin"], cwd, input=b"").strip()
+
+
+def _split_z(raw: bytes) -> list[str]:
+    return [part.decode("utf-8", "surrogateescape") for part in raw.split(b"\0") if part]
+
+
+def ls_tree(rev: str, paths: Iterable[str] = (), cwd: Path | str | None = None,
+            recursive: bool = True) -> list[TreeEntry]:
+    """Entries of `rev`'s tree (optionally limited to `paths`). Missing paths are simply absent."""
+    args = ["ls-tree", "-z", "--full-tree"] + (["-r"] if recursive else []) + [rev, "--", *paths]
+    entries = []
+    for record in _split_z(run_git_bytes(args, cwd)):
+        meta, _, path = record.partition("\t")
+        mode, kind, sha = meta.split(" ")
+        entries.append(TreeEntry(mode, kind, sha, path))
+    return entries
+
+
+def ls_index(paths: Iterable[str] = (), cwd: Path | str | None = None) -> list[TreeEntry]:
+    """Stage-0 entries of the index (`GIT_INDEX_FILE` honoured). Unmerged entries are left out."""
+    entries = []
+    for record in _split_z(run_git_bytes(["ls-files", "-s", "-z", "--full-name", "--", *paths], cwd)):
+        meta, _, path = record.partition("\t")
+        mode, sha, stage = meta.split(" ")
+        if stage == "0":
+            entries.append(TreeEntry(mode, "commit" if mode == GITLINK_MODE else "blob", sha, path))
+    return entries
+
+
+def unmerged_paths(cwd: Path | str | None = None) -> list[str]:
+    return sorted(set(_split_z(run_git_bytes(["diff", "--name-only", "-z", "--diff-filter=U"], cwd))))
+
+
+def read_blobs(shas: Sequence[str], cwd: Path | str | None = None) -> dict[str, bytes]:
+    """The contents of many blobs through one `git cat-file --batch` process."""
+    if not shas:
+        return {}
+    wanted = list(dict.fromkeys(shas))
+    out = run_git_bytes(["cat-file", "--batch"], cwd, input=("\n".join(wanted) + "\n").encode())
+    blobs: dict[str, bytes] = {}
+    pos = 0
+    for sha in wanted:
+        end = out.index(b"\n", pos)
+        header = out[pos:end].decode().split(" ")
+        pos = end + 1
+        if len(header) < 3 or header[1] == "missing":
+            raise GitError(f"object {sha} is missing from the repository",
+                           hint="the history is incomplete (a shallow or partial clone?); "
+                                "run: git fetch --unshallow")
+        size = int(header[2])
+        blobs[sha] = out[pos:pos + size]
+        pos += size + 1
+    return blobs
+
+
+def show_blob(rev: str, path: str, cwd: Path | str | None = None) -> bytes | None:
+    """The bytes of `path` at `rev`, or None when it does not exist there."""
+    found = [e for e in ls_tree(rev, [path], cwd, recursive=False) if e.path == path and e.type == "blob"]
+    return read_blobs([found[0].sha], cwd)[found[0].sha] if found else None
+
+
+def staged_blob(path: str, cwd: Path | str | None = None) -> bytes | None:
+    """The staged bytes of `path` (stage 0 of the index git is using), or None when it is not staged."""
+    found = [e for e in ls_index([path], cwd) if e.path == path]
+    return read_blobs([found[0].sha], cwd)[found[0].sha] if found else None
+
+
+def changed_paths(old: str | None, new: str | None, cwd: Path | str | None = None) -> list[str]:
+    """Paths that differ between two trees; `new=None` means the index, `old=None` the empty tree.
+
+    Renames are not detected, so a moved file shows as both its old and its new path.
+    """
+    base = old if old is not None else empty_tree(cwd or ".")
+    if new is None:
+        args = ["diff-index", "--cached", "--name-only", "-z", "--no-renames", base, "--"]
+    else:
+        args = ["diff-tree", "-r", "--name-only", "-z", "--no-renames", base, new, "--"]
+    return _split_z(run_git_bytes(args, cwd))
+
+
+_META_FIELDS = ["%H", "%P", "%an", "%ae", "%cn", "%ce"]
+
+
+def commit_meta(rev: str, cwd: Path | str | None = None, with_signature: bool = False) -> CommitMeta:
+    """Author, committer, parents, message and (when asked: it runs gpg/ssh) the %G? signature letter."""
+    fields = _META_FIELDS + (["%G?"] if with_signature else []) + ["%B"]
+    fmt = "--format=" + "%x00".join(fields)
+    raw = run_git_bytes(["log", "-1", "--no-show-signature", fmt, rev, "--"], cwd)
+    parts = raw.decode("utf-8", "replace").split("\0")
+    sha, parents, an, ae, cn, ce = parts[:6]
+    signature = parts[6] if with_signature else None
+    message = parts[-1]
+    return CommitMeta(sha=sha, parents=parents.split(), author_name=an, author_email=ae,
+                      committer_name=cn, committer_email=ce, message=message, signature=signature)
+
+
+def identity(var: str, cwd: Path | str | None = None) -> tuple[str, str]:
+    """(name, email) of `git var GIT_AUTHOR_IDENT` / `GIT_COMMITTER_IDENT`: who the next commit will name."""
+    raw = run_git(["var", var], cwd, check=False).strip()
+    name, _, rest = raw.partition(" <")
+    email = rest.split(">", 1)[0]
+    return name, email
+
+
+def pending_meta(cwd: Path | str | None = None, parents: Sequence[str] = (), message: str = "") -> CommitMeta:
+    """The metadata of the commit being made (pre-commit, commit-msg): no sha, no signature yet."""
+    an, ae = identity("GIT_AUTHOR_IDENT", cwd)
+    cn, ce = identity("GIT_COMMITTER_IDENT", cwd)
+    return CommitMeta(sha=None, parents=list(parents), author_name=an, author_email=ae, committer_name=cn,
+                      committer_email=ce, message=message, signature=None)
+
+
+def rev_list(args: Sequence[str], cwd: Path | str | None = None) -> list[tuple[str, list[str]]]:
+    """`git rev-list --parents <args>` as (commit, parents), oldest first in topological order."""
+    out = run_git(["rev-list", "--topo-order", "--reverse", "--parents", *args], cwd)
+    result = []
+    for line in out.splitlines():
+        shas = line.split()
+        if shas:
+            result.append((shas[0], shas[1:]))
+    return result
+
+
+def clean_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment without any GIT_* variable (for driving another repository from inside a hook)."""
+    source = os.environ if base is None else base
+    return {k: v for k, v in source.items() if not k.startswith("GIT_")}

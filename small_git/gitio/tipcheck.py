@@ -1,0 +1,199 @@
+"""The tip-level evidence check (spec §6.4): every commit that progress cites is in the tip's history.
+
+A cited commit passes when it resolves to an ancestor of the tip, or when a later reconcile entry
+(`meta/reconcile-commits`, written after a rebase or amend) maps it to a commit that passes.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from small_git.errors import EXIT_USAGE, SmallError
+from small_git.gitio.evidence import SHORT_SHA_LENGTH, run_git
+from small_git.gitio.git import is_shallow
+from small_git.protocol.findings import Finding
+from small_git.protocol.state import State
+
+RECONCILE_TASK_ID = "meta/reconcile-commits"
+REWRITE_TYPE = "commit-rewrite"
+RULE_UNKNOWN = "evidence-commit-unknown"
+RULE_AMBIGUOUS = "evidence-commit-ambiguous"
+RULE_NOT_ANCESTOR = "evidence-commit-not-ancestor"
+_HEX_RE = re.compile(r"^[0-9a-fA-F]{4,64}$")
+# Above this many distinct cited commits one walk of the tip's history beats one merge-base per commit.
+_WALK_THRESHOLD = 64
+
+
+def same_commit(a: str, b: str) -> bool:
+    """Two abbreviations name the same commit when the shorter is a prefix of the longer (7+ digits)."""
+    a, b = a.lower(), b.lower()
+    return min(len(a), len(b)) >= 7 and (a.startswith(b) or b.startswith(a))
+
+
+def rewrite_of(entry: Any) -> tuple[str, str] | None:
+    """(from, to) of a reconcile entry that maps a rewritten commit, else None."""
+    if not isinstance(entry, dict) or entry.get("task_id") != RECONCILE_TASK_ID:
+        return None
+    evidence = entry.get("evidence")
+    if not isinstance(evidence, dict) or evidence.get("type") != REWRITE_TYPE:
+        return None
+    old, new = evidence.get("from"), evidence.get("to")
+    if isinstance(old, str) and isinstance(new, str) and _HEX_RE.match(old) and _HEX_RE.match(new):
+        return old, new
+    return None
+
+
+def cited_commits(entries: list[Any]) -> list[tuple[int, str]]:
+    """(entry index, cited value) for every entry with a string `commit` field."""
+    return [
+        (i, e["commit"])
+        for i, e in enumerate(entries)
+        if isinstance(e, dict) and isinstance(e.get("commit"), str) and e["commit"].strip()
+    ]
+
+
+def resolve_commits(repo: Path, names: list[str]) -> dict[str, str | None]:
+    """name -> full sha, None when unknown, "" when ambiguous. One `git cat-file --batch-check` for all."""
+    if not names:
+        return {}
+    names = [name for name in names if _HEX_RE.match(name)]  # a ref name or revision is not a citation
+    if not names:
+        return {}
+    query = "".join(f"{name}^{{commit}}\n" for name in names)
+    result = run_git(repo, "cat-file", "--batch-check=%(objectname)", stdin=query, check=False)
+    if result.returncode != 0:
+        raise SmallError(
+            f"cannot look up cited commits in {repo}: {result.stderr.strip()}", exit_code=EXIT_USAGE
+        )
+    resolved: dict[str, str | None] = {}
+    for name, line in zip(names, result.stdout.splitlines(), strict=False):
+        line = line.strip()
+        if _HEX_RE.match(line):
+            resolved[name] = line
+        else:  # git reports an abbreviation that several commits share as missing, so tell the two apart
+            # (12+ digits are never shared in practice, which spares a lookup per unknown citation)
+            shared = len(name) < SHORT_SHA_LENGTH and _commits_with_prefix(repo, name) > 1
+            resolved[name] = "" if shared else None
+    return resolved
+
+
+def _commits_with_prefix(repo: Path, prefix: str) -> int:
+    candidates = run_git(repo, "rev-parse", f"--disambiguate={prefix}", check=False).stdout.split()
+    if len(candidates) < 2:
+        return len(candidates)
+    types = run_git(
+        repo,
+        "cat-file",
+        "--batch-check=%(objecttype)",
+        stdin="".join(c + "\n" for c in candidates),
+        check=False,
+    ).stdout.split()
+    return types.count("commit")
+
+
+def ancestors_among(repo: Path, tip: str, commits: set[str]) -> set[str]:
+    """The members of `commits` that are ancestors of `tip` (or the tip itself)."""
+    if len(commits) <= _WALK_THRESHOLD:
+        return {
+            c
+            for c in commits
+            if run_git(repo, "merge-base", "--is-ancestor", c, tip, check=False).returncode == 0
+        }
+    history = set(run_git(repo, "rev-list", tip).stdout.split())
+    return commits & history
+
+
+def tip_findings(repo: Path, tip: str, state: State) -> list[Finding]:
+    """Every `commit` cited in progress resolves (directly or via a later reconcile entry that maps it) to an
+    ancestor of `tip`. Raises SmallError (exit 2) when a shallow clone hides the history needed to decide."""
+    doc = state.load("progress")
+    data = doc.data if doc is not None else None
+    entries = data.get("entries") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        return []  # the schema and lint rules report a malformed log
+    cited = cited_commits(entries)
+    if not cited:
+        return []
+    rewrites = [(i, rewrite) for i, e in enumerate(entries) if (rewrite := rewrite_of(e)) is not None]
+    names = sorted({value for _, value in cited} | {new for _, (_, new) in rewrites})
+    resolved = resolve_commits(repo, names)
+    reachable = ancestors_among(repo, tip, {sha for sha in resolved.values() if sha})
+
+    memo: dict[tuple[str, int], bool] = {}
+
+    def passes(value: str, after: int) -> bool:
+        # Only later reconcile entries count, so every step moves forward in the log and the walk ends.
+        key = (value, after)
+        if key not in memo:
+            sha = resolved.get(value)
+            memo[key] = bool(sha and sha in reachable) or any(
+                passes(new, j) for j, (old, new) in rewrites if j > after and same_commit(old, value)
+            )
+        return memo[key]
+
+    findings: list[Finding] = []
+    path = state.path("progress")
+    for index, value in cited:
+        if passes(value, index):
+            continue
+        sha = resolved.get(value)
+        line = doc.line_of(("entries", index, "commit")) if doc is not None else None
+        if sha == "":
+            findings.append(
+                Finding(
+                    RULE_AMBIGUOUS,
+                    path,
+                    f"entries[{index}].commit {value!r} is ambiguous: several commits start with it",
+                    line,
+                    hint="cite at least 12 hex digits",
+                    stage="git",
+                )
+            )
+        elif sha is None:
+            findings.append(
+                Finding(
+                    RULE_UNKNOWN,
+                    path,
+                    f"entries[{index}].commit {value!r} names no commit in this repository",
+                    line,
+                    hint="push the cited commit too, or, if it was rewritten, "
+                    "append a reconcile entry (the post-rewrite hook of `git small install` writes "
+                    "them)",
+                    stage="git",
+                )
+            )
+        else:
+            findings.append(
+                Finding(
+                    RULE_NOT_ANCESTOR,
+                    path,
+                    f"entries[{index}].commit {value!r} is not in the history of {tip[:12]}",
+                    line,
+                    hint="the cited work is not part of this branch: "
+                    "merge it, or, if it was rewritten, append a reconcile entry mapping it "
+                    "(the post-rewrite hook writes them)",
+                    stage="git",
+                )
+            )
+    if findings and is_shallow(repo):
+        raise SmallError(
+            f"{path} cites commits that this shallow clone cannot see",
+            exit_code=EXIT_USAGE,
+            file=path,
+            hint="run: git fetch --unshallow",
+        )
+    return findings
+
+
+def head_findings(root: Path, state: State) -> list[Finding]:
+    """`check --git`: the workspace at `root` (as on disk) judged against the HEAD of its repository."""
+    inside = run_git(root, "rev-parse", "--is-inside-work-tree", check=False)
+    if inside.returncode != 0 or inside.stdout.strip() != "true":
+        raise SmallError(
+            f"--git needs a git work tree, and {root} is not in one",
+            exit_code=EXIT_USAGE,
+            hint="drop --git, or run it inside the repository",
+        )
+    return tip_findings(root, "HEAD", state)

@@ -1,0 +1,126 @@
+"""Human authority through the installed hooks: real `git commit` and `git push` (spec §6.3)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from small_git.gitio.authority import BUILTIN_AGENT_MARKERS
+
+HUMAN = ("Hu Man", "human@example.org")
+INTENT = ".small/intent.small.yml"
+# Variable names (or prefixes) that mark an agent; the outer environment must not leak into the tests.
+_AGENT_MARKERS = tuple(marker.partition("=")[0].rstrip("*") for marker in BUILTIN_AGENT_MARKERS)
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for key in list(os.environ):
+        if key.startswith(("GIT_", *_AGENT_MARKERS)):
+            monkeypatch.delenv(key)
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for role in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{role}_NAME", HUMAN[0])
+        monkeypatch.setenv(f"GIT_{role}_EMAIL", HUMAN[1])
+
+
+def run(repo: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        list(args), cwd=repo, env={**os.environ, **(env or {})}, capture_output=True, text=True
+    )
+
+
+def git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    result = run(repo, "git", *args, env=env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def small(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return run(repo, sys.executable, "-m", "small_git", *args)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A workspace with the hooks installed and a bare remote `origin` holding main."""
+    path = tmp_path / "repo"
+    path.mkdir()
+    git(path, "init", "-q", "-b", "main")
+    for args in (("init", "--intent", "Ship the parser"), ("install",)):
+        result = small(path, *args)
+        if result.returncode != 0:
+            pytest.skip(f"`small {args[0]}` is not usable in this build: {result.stderr.strip()[:200]}")
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "workspace")
+    git(tmp_path, "init", "-q", "--bare", "remote.git")
+    git(path, "remote", "add", "origin", str(tmp_path / "remote.git"))
+    git(path, "push", "-q", "origin", "main")
+    return path
+
+
+def edit_intent(repo: Path, text: str) -> None:
+    path = repo / INTENT
+    path.write_text(path.read_text().replace("Ship the parser", text))
+    git(repo, "add", INTENT)
+
+
+def test_an_agent_marker_refuses_the_commit_and_a_human_makes_it(repo: Path) -> None:
+    edit_intent(repo, "Ship the parser and the printer")
+    refused = run(repo, "git", "commit", "-q", "-m", "widen intent", env={"SMALL_ACTOR": "agent"})
+    assert refused.returncode != 0 and "human-file-agent-change" in refused.stderr
+    assert git(repo, "rev-list", "--count", "HEAD") == "1"
+    git(repo, "commit", "-q", "-m", "widen intent")
+    assert git(repo, "rev-list", "--count", "HEAD") == "2"
+
+
+def test_an_agent_co_author_is_refused_at_commit_msg_and_at_push(repo: Path) -> None:
+    edit_intent(repo, "Ship it all")
+    trailer = "Co-authored-by: Claude <noreply@anthropic.com>"
+    refused = run(repo, "git", "commit", "-q", "-m", "widen intent", "-m", trailer)
+    assert refused.returncode != 0 and "co-author" in refused.stderr
+    git(repo, "commit", "-q", "--no-verify", "-m", "widen intent", "-m", trailer)  # skipping the local hooks
+    pushed = run(repo, "git", "push", "origin", "main")
+    assert pushed.returncode != 0 and "human-file-agent-change" in pushed.stderr
+
+
+@pytest.fixture
+def signed_repo(repo: Path, tmp_path: Path) -> tuple[Path, Path, Path]:
+    if shutil.which("ssh-keygen") is None:
+        pytest.skip("ssh-keygen is not installed: SSH commit signing cannot be exercised")
+    for name in ("human", "other"):
+        subprocess.run(
+            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(tmp_path / name)],
+            check=True,
+        )
+    allowed = tmp_path / "allowed_signers"
+    allowed.write_text(f"{HUMAN[1]} {(tmp_path / 'human.pub').read_text()}")
+    git(repo, "config", "gpg.format", "ssh")
+    git(repo, "config", "small.humanLevel", "signed")
+    git(repo, "config", "small.allowedSignersFile", str(allowed))
+    return repo, tmp_path / "human", tmp_path / "other"
+
+
+def test_signed_level_refuses_unsigned_and_wrongly_signed_pushes(
+    signed_repo: tuple[Path, Path, Path],
+) -> None:
+    repo, human, other = signed_repo
+    edit_intent(repo, "Ship the parser, signed")
+    git(repo, "commit", "-q", "-m", "intent, unsigned")  # pre-commit cannot judge a signature yet
+    unsigned = run(repo, "git", "push", "origin", "main")
+    assert unsigned.returncode != 0 and "human-file-unsigned" in unsigned.stderr
+    git(repo, "config", "user.signingkey", str(other))
+    git(repo, "commit", "-q", "--amend", "-S", "--no-edit")
+    stranger = run(repo, "git", "push", "origin", "main")
+    assert stranger.returncode != 0 and "not in the allowed signers" in stranger.stderr
+    git(repo, "config", "user.signingkey", str(human))
+    git(repo, "commit", "-q", "--amend", "-S", "--no-edit")
+    pushed = run(repo, "git", "push", "origin", "main")
+    assert pushed.returncode == 0, pushed.stderr

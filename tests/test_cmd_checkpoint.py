@@ -1,0 +1,126 @@
+"""`small checkpoint`: lifecycle moves, the entry it appends, and an interruption between its two writes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from test_store_support import check_exit, clean_env, init_workspace, progress_bytes, run_cli, small
+
+from small_git.protocol.yamlsafe import load_yaml
+
+
+def plan_status(root: Path, index: int = 0) -> str | None:
+    return load_yaml((root / ".small/plan.small.yml").read_bytes(), "plan").data["tasks"][index].get("status")
+
+
+def last_entry(root: Path) -> dict:
+    return load_yaml(progress_bytes(root), "p").data["entries"][-1]
+
+
+def test_checkpoint_moves_the_task_and_records_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = init_workspace(capsys, tmp_path / "p")
+    d = ["--dir", str(root), "--no-commit-evidence"]
+    code, out, _ = run_cli(capsys, "checkpoint", "--task", "task-1", "--status", "in_progress", *d)
+    assert code == 0 and "task-1 pending -> in_progress" in out
+    code, out, _ = run_cli(
+        capsys,
+        "checkpoint",
+        "--task",
+        "task-1",
+        "--status",
+        "completed",
+        "--evidence",
+        "pytest: 9 passed",
+        "--json",
+        *d,
+    )
+    shown = json.loads(out)
+    assert (
+        code == 0
+        and shown["progress_entry"] == last_entry(root)
+        and shown["previous_status"] == "in_progress"
+    )
+    assert plan_status(root) == "completed"
+    assert last_entry(root)["evidence"] == "pytest: 9 passed" and len(last_entry(root)["replayId"]) == 64
+    assert check_exit(root, strict=True) == 0
+
+
+def test_final_status_needs_reopen_which_is_recorded(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = init_workspace(capsys, tmp_path / "p")
+    d = ["--dir", str(root), "--no-commit-evidence"]
+    assert run_cli(capsys, "checkpoint", "--task", "task-1", "--status", "cancelled", *d)[0] == 0
+    log = progress_bytes(root)
+    code, _, err = run_cli(capsys, "checkpoint", "--task", "task-1", "--status", "in_progress", *d)
+    assert code == 2 and "--reopen" in err and "pending, in_progress, completed, blocked" in err
+    code, _, err = run_cli(capsys, "checkpoint", "--task", "task-9", "--status", "completed", *d)
+    assert code == 2 and "not in the plan" in err
+    assert progress_bytes(root) == log and plan_status(root) == "cancelled"
+    code, _, _ = run_cli(
+        capsys,
+        "checkpoint",
+        "--task",
+        "task-1",
+        "--status",
+        "in_progress",
+        "--reopen",
+        "--notes",
+        "edge case",
+        *d,
+    )
+    assert code == 0 and plan_status(root) == "in_progress"
+    assert last_entry(root)["notes"] == "reopened from cancelled: edge case"
+    code, _, err = run_cli(capsys, "checkpoint", "--task", "task-1", "--status", "blocked", "--reopen", *d)
+    assert code == 2 and "--reopen is for completed or cancelled" in err
+
+
+def test_interrupted_checkpoint_is_detected_and_repaired(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = init_workspace(capsys, tmp_path / "p")
+    plan_before = (root / ".small/plan.small.yml").read_bytes()
+    env = clean_env(tmp_path, SMALL_TEST_FAILPOINT="checkpoint-after-progress")
+    died = small(
+        root,
+        "checkpoint",
+        "--task",
+        "task-1",
+        "--status",
+        "completed",
+        "--evidence",
+        "done",
+        "--no-commit-evidence",
+        env=env,
+    )
+    assert died.returncode == 99
+    assert (root / ".small/plan.small.yml").read_bytes() == plan_before
+    assert last_entry(root)["status"] == "completed"
+    checked = small(root, "check")
+    assert checked.returncode == 1 and "plan-lags-progress" in checked.stdout + checked.stderr
+    log = progress_bytes(root)
+    fixed = small(root, "fix", check=True)
+    assert "task-1 pending -> completed" in fixed.stdout
+    assert progress_bytes(root) == log
+    assert plan_status(root) == "completed"
+    assert small(root, "check", "--strict").returncode == 0
+
+
+def test_checkpoint_commit_in_git(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from test_store_support import git
+
+    root = init_workspace(capsys, tmp_path / "p")
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "start")
+    head = git(root, "rev-parse", "HEAD").strip()
+    result = small(
+        root, "checkpoint", "--task", "task-1", "--status", "completed", "--evidence", "ok", "--commit"
+    )
+    assert result.returncode == 0, result.stderr
+    assert last_entry(root)["commit"] == head[:12]
+    message = git(root, "log", "-1", "--format=%B")
+    assert "Small-Task: task-1" in message and "Small-Status: completed" in message
+    assert git(root, "status", "--porcelain", "--", ".small") == ""

@@ -1,0 +1,141 @@
+"""`small progress add`: entries, --at/--after, --json, warnings, commit evidence in git."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from test_store_support import check_exit, git, progress_bytes, small
+
+from small_git.protocol.timestamps import parse_ns
+from small_git.protocol.yamlsafe import load_yaml
+
+
+def _init(tmp_path: Path) -> Path:
+    root = tmp_path / "proj"
+    root.mkdir()
+    small(root, "init", check=True)
+    return root
+
+
+def test_progress_add_appends_one_entry(tmp_path: Path) -> None:
+    root = _init(tmp_path)
+    before = progress_bytes(root)
+    result = small(
+        root,
+        "progress",
+        "add",
+        "--task",
+        "task-1",
+        "--status",
+        "IN_PROGRESS",
+        "--evidence",
+        "pytest: 3 passed",
+        "--notes",
+        "parser",
+        "--json",
+        "--no-commit-evidence",
+        check=True,
+    )
+    shown = json.loads(result.stdout)
+    assert shown["task_exists_in_plan"] is True
+    assert shown["entry"]["status"] == "in_progress" and shown["entry"]["notes"] == "parser"
+    assert progress_bytes(root).startswith(before)
+    assert load_yaml(progress_bytes(root), "p").data["entries"][-1] == shown["entry"]
+    assert check_exit(root, strict=True) == 0
+
+
+def test_at_after_and_bad_input(tmp_path: Path) -> None:
+    root = _init(tmp_path)
+    at = small(
+        root,
+        "progress",
+        "add",
+        "--task",
+        "meta/x",
+        "--status",
+        "completed",
+        "--at",
+        "2999-01-01T00:00:00.5+01:00",
+        "--no-commit-evidence",
+        check=True,
+    )
+    assert "2998-12-31T23:00:00.500000000Z" in at.stdout
+    after = small(
+        root,
+        "progress",
+        "add",
+        "--task",
+        "meta/x",
+        "--status",
+        "completed",
+        "--after",
+        "2998-12-31T23:00:00.5Z",
+        "--no-commit-evidence",
+        "--json",
+        check=True,
+    )
+    assert parse_ns(json.loads(after.stdout)["entry"]["timestamp"]) == parse_ns(
+        "2998-12-31T23:00:00.500000001Z"
+    )
+    before = progress_bytes(root)
+    for args in (
+        ["--at", "2001-01-01T00:00:00.1Z"],
+        ["--at", "yesterday"],
+        ["--status", "done"],
+        ["--at", "2999-02-01T00:00:00.1Z", "--after", "2999-02-01T00:00:00.1Z"],
+    ):
+        full = ["progress", "add", "--task", "meta/x", "--status", "completed", *args, "--no-commit-evidence"]
+        result = small(root, *full)
+        assert result.returncode == 2, (args, result.stderr)
+        assert "Traceback" not in result.stderr
+    assert progress_bytes(root) == before
+
+
+def test_unknown_task_and_contradicting_status_warn(tmp_path: Path) -> None:
+    root = _init(tmp_path)
+    unknown = small(
+        root, "progress", "add", "--task", "task-9", "--status", "pending", "--no-commit-evidence", check=True
+    )
+    assert "task task-9 is not in .small/plan.small.yml" in unknown.stderr
+    lag = small(
+        root,
+        "progress",
+        "add",
+        "--task",
+        "task-1",
+        "--status",
+        "completed",
+        "--no-commit-evidence",
+        check=True,
+    )
+    assert "plan-lags-progress" in lag.stderr
+
+
+def test_commit_evidence_in_a_git_repository(tmp_path: Path) -> None:
+    root = _init(tmp_path)
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "start")
+    head = git(root, "rev-parse", "HEAD").strip()
+    (root / "code.py").write_text("print(1)\n")
+    result = small(
+        root, "progress", "add", "--task", "task-1", "--status", "in_progress", "--json", check=True
+    )
+    entry = json.loads(result.stdout)["entry"]
+    assert entry["commit"] == head[:12] and entry["evidence"]
+    assert "uncommitted changes" in result.stderr
+    plain = small(
+        root,
+        "progress",
+        "add",
+        "--task",
+        "task-1",
+        "--status",
+        "in_progress",
+        "--json",
+        "--no-commit-evidence",
+        check=True,
+    )
+    assert "commit" not in json.loads(plain.stdout)["entry"]
+    assert check_exit(root, strict=True) == 0

@@ -1,0 +1,105 @@
+"""Lineage through the installed hooks: checkpoint, rebase, the post-rewrite hook and the pre-push gate."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from small_git.gitio.authority import BUILTIN_AGENT_MARKERS
+from small_git.store.reader import read_state
+
+PROGRESS = ".small/progress.small.yml"
+# Variable names (or prefixes) that mark an agent; the outer environment must not leak into the tests.
+_AGENT_MARKERS = tuple(marker.partition("=")[0].rstrip("*") for marker in BUILTIN_AGENT_MARKERS)
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for key in list(os.environ):
+        if key.startswith(("GIT_", *_AGENT_MARKERS)):
+            monkeypatch.delenv(key)
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for role in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{role}_NAME", "Hu Man")
+        monkeypatch.setenv(f"GIT_{role}_EMAIL", "human@example.org")
+
+
+def run(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(list(args), cwd=repo, capture_output=True, text=True)
+
+
+def git(repo: Path, *args: str) -> str:
+    result = run(repo, "git", *args)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def small(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return run(repo, sys.executable, "-m", "small_git", *args)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """Hooks installed; `main` pushed; branch `work` has a code commit and a checkpoint citing it."""
+    path = tmp_path / "repo"
+    path.mkdir()
+    git(path, "init", "-q", "-b", "main")
+    for args in (
+        ("init", "--intent", "Ship the parser"),
+        ("plan", "--add", "Parse the header"),
+        ("install",),
+    ):
+        result = small(path, *args)
+        if result.returncode != 0:
+            pytest.skip(f"`small {args[0]}` is not usable in this build: {result.stderr.strip()[:200]}")
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "workspace")
+    git(tmp_path, "init", "-q", "--bare", "remote.git")
+    git(path, "remote", "add", "origin", str(tmp_path / "remote.git"))
+    git(path, "push", "-q", "origin", "main")
+    git(path, "checkout", "-q", "-b", "work")
+    (path / "parser.py").write_text("def parse(): ...\n")
+    git(path, "add", "parser.py")
+    git(path, "commit", "-q", "-m", "parser")
+    plan = read_state(path).data("plan")
+    assert isinstance(plan, dict)
+    task = str(plan["tasks"][-1]["id"])
+    done = small(
+        path, "checkpoint", "--task", task, "--status", "completed", "--evidence", "parses", "--commit"
+    )
+    assert done.returncode == 0, done.stderr
+    git(path, "checkout", "-q", "main")
+    (path / "README").write_text("upstream moved on\n")
+    git(path, "add", "README")
+    git(path, "commit", "-q", "-m", "readme")
+    git(path, "push", "-q", "origin", "main")
+    git(path, "checkout", "-q", "work")
+    return path
+
+
+def test_rebase_then_push_needs_the_reconcile_entries_and_passes_with_them(repo: Path) -> None:
+    before = (repo / PROGRESS).read_bytes()
+    cited = git(repo, "rev-parse", "HEAD~1")[:12]
+    rebased = run(repo, "git", "rebase", "main")
+    assert rebased.returncode == 0, rebased.stderr
+    assert "reconcile" in rebased.stderr  # the post-rewrite hook says what it appended
+    after = (repo / PROGRESS).read_bytes()
+    assert after.startswith(before) and b"meta/reconcile-commits" in after[len(before) :]
+    assert cited.encode() in after[len(before) :]
+
+    # pushed as it is, the branch cites a commit outside its history
+    refused = run(repo, "git", "push", "origin", "work")
+    assert refused.returncode != 0 and "evidence-commit-not-ancestor" in refused.stderr
+
+    git(repo, "commit", "-q", "-m", "reconcile rewritten commits", "--", PROGRESS)
+    pushed = run(repo, "git", "push", "origin", "work")
+    assert pushed.returncode == 0, pushed.stderr
+    checked = small(repo, "check", "--git")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
