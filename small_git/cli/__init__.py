@@ -14,7 +14,6 @@ import click
 
 from small_git import PROTOCOL_VERSION, __version__
 from small_git.errors import EXIT_INTERNAL, EXIT_USAGE, SmallError
-from small_git.report import json_report
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
 
@@ -49,8 +48,20 @@ def _command_name(argv: list[str]) -> str:
     return next((a for a in argv if not a.startswith("-")), "")
 
 
+# The loader accepts nesting up to 1,000 levels (spec §2); jsonschema, repr() and the rules walk a value with
+# one or more frames per level, so Python's default limit of 1,000 frames would turn legal input into exit 3.
+_RECURSION_LIMIT = 10_000
+
+
+def _emit_error(command: str, code: int, error: dict[str, object]) -> None:
+    from small_git.report import json_report  # only on the error path: it pulls in the checker
+
+    json_report.emit(json_report.error_document(command, code, error))
+
+
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), _RECURSION_LIMIT))
     as_json = "--json" in args
     try:
         code = cli.main(args=args, prog_name=_prog_name(), standalone_mode=False)
@@ -58,8 +69,7 @@ def main(argv: list[str] | None = None) -> None:
         code = exc.exit_code
     except click.ClickException as exc:  # unknown flag, bad value, missing argument: always exit 2 (D6)
         if as_json:
-            json_report.emit(json_report.error_document(_command_name(args), EXIT_USAGE,
-                                                        {"message": exc.format_message(), "rule": "usage"}))
+            _emit_error(_command_name(args), EXIT_USAGE, {"message": exc.format_message(), "rule": "usage"})
         else:
             exc.show()
         code = EXIT_USAGE
@@ -68,7 +78,7 @@ def main(argv: list[str] | None = None) -> None:
         code = EXIT_USAGE
     except SmallError as exc:
         if as_json:
-            json_report.emit(json_report.error_document(_command_name(args), exc.exit_code, exc.to_dict()))
+            _emit_error(_command_name(args), exc.exit_code, exc.to_dict())
         else:
             print(f"error: {exc.message}", file=sys.stderr)
             if exc.hint:
@@ -83,8 +93,7 @@ def main(argv: list[str] | None = None) -> None:
             traceback.print_exc()
         message = f"internal error: {type(exc).__name__}: {exc}"
         if as_json:
-            json_report.emit(json_report.error_document(_command_name(args), EXIT_INTERNAL,
-                                                        {"message": message, "rule": "internal"}))
+            _emit_error(_command_name(args), EXIT_INTERNAL, {"message": message, "rule": "internal"})
         else:
             print(message + " (set SMALL_DEBUG=1 for a traceback, and please report it)", file=sys.stderr)
         code = EXIT_INTERNAL

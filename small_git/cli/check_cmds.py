@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import click
 
-from small_git.commands import check as check_command
-from small_git.commands import version as version_command
 
 DIR_HELP = "The folder holding .small/ (or the .small folder itself)."
 SCOPE = click.Choice(["root", "examples", "any"], case_sensitive=False)
@@ -24,6 +22,8 @@ def register(cli: click.Group) -> None:
         Example:
           small validate --dir path/to/project
         """
+        from small_git.commands import check as check_command
+
         return check_command.run(check_command.CheckRequest("validate", directory, json=as_json))
 
     @cli.command()
@@ -39,6 +39,8 @@ def register(cli: click.Group) -> None:
         Example:
           small lint --strict --format-strict
         """
+        from small_git.commands import check as check_command
+
         return check_command.run(check_command.CheckRequest("lint", directory, strict, json=as_json,
                                                             format_strict=format_strict))
 
@@ -60,6 +62,8 @@ def register(cli: click.Group) -> None:
         Example:
           small check --strict --dir .
         """
+        from small_git.commands import check as check_command
+
         return check_command.run(check_command.CheckRequest("check", directory, strict, scope, as_json, ci,
                                                             format_strict, git=with_git))
 
@@ -76,6 +80,8 @@ def register(cli: click.Group) -> None:
         Example:
           small verify --strict --ci
         """
+        from small_git.commands import check as check_command
+
         return check_command.run(check_command.CheckRequest("verify", directory, strict, scope, as_json, ci))
 
     @cli.command()
@@ -87,4 +93,6 @@ def register(cli: click.Group) -> None:
         Example:
           small version --json
         """
+        from small_git.commands import version as version_command
+
         return version_command.run(as_json)

@@ -92,3 +92,33 @@ def register(cli: click.Group) -> None:
         from small_git.store.reader import resolve_root
 
         return redact_command.run(resolve_root(directory), entry, field)
+
+    @cli.command()
+    @click.argument("file")
+    def textconv(file: str) -> int:
+        """Print a .small/ file as one line per entry, task or field, for git diff (the diff driver).
+
+        Unreadable YAML is printed unchanged, so a diff never fails. git small install configures it.
+
+        \b
+        Example:
+          git small textconv .small/progress.small.yml
+        """
+        from small_git.commands import textconv as textconv_command
+
+        return textconv_command.run(file)
+
+    @cli.command("merge-driver")
+    @click.argument("args", nargs=-1, metavar="ANCESTOR CURRENT OTHER [MARKER_SIZE] [PATH]")
+    def merge_driver(args: tuple[str, ...]) -> int:
+        """Merge three versions of progress.small.yml, keeping it append-only (git's merge driver).
+
+        The result is written into CURRENT; exit 1 leaves a conflict. git small install configures it.
+
+        \b
+        Example:
+          git config merge.small-progress.driver "git small merge-driver %O %A %B %L %P"
+        """
+        from small_git.commands import merge_driver as merge_driver_command
+
+        return merge_driver_command.run(args)

@@ -35,7 +35,7 @@ def run(request: CheckRequest) -> int:
     root = resolve_root(request.directory)
     state = read_state(root)
     options = CheckOptions(strict=request.strict, scope=scope, stages=STAGES_OF[request.command],
-                           format_strict=request.format_strict)
+                           format_strict=request.format_strict, notices=request.json)
     result = check_state(state, options=options)
     if request.git:
         from small_git.gitio.tipcheck import head_findings

@@ -23,6 +23,7 @@ class CheckOptions:
     scope: str = "root"                 # root | examples | any (the workspace kind the caller expects)
     stages: tuple[str, ...] = STAGES
     format_strict: bool = False         # small_version quoting is an error, not a warning
+    notices: bool = False               # also compute interop notices (only the JSON report shows them)
 
 
 @dataclass
@@ -92,7 +93,8 @@ def check_state(state: State, strict: bool = False, options: CheckOptions | None
         verify += cross_rules.current_task(docs["plan"], docs["handoff"], paths["handoff"])
         verify += _lifecycle(docs)
     _drop_duplicates(by_stage)
-    result.notices = interop.notices(docs, paths, opts.strict and "lint" in opts.stages, secret_paths)
+    if opts.notices:
+        result.notices = interop.notices(docs, paths, opts.strict and "lint" in opts.stages, secret_paths)
     for stage in STAGES:
         if stage not in opts.stages and not (stage == "validate" and by_stage[stage]):
             result.stages[stage] = "skipped"

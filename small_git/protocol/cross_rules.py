@@ -195,7 +195,7 @@ def current_task(plan: Document | None, handoff: Document | None, handoff_path: 
     current = handoff.data["resume"].get("current_task_id")
     if not isinstance(current, str) or not current.strip() or current.startswith("meta/"):
         return []
-    plan_ids = {t.get("id") for t in tasks_of(plan.data if plan else None)}
+    plan_ids = {t["id"] for t in tasks_of(plan.data if plan else None) if isinstance(t.get("id"), str)}
     if current in plan_ids:
         return []
     return [Finding("current-task", handoff_path, f"resume.current_task_id {current!r} is not in the plan and "

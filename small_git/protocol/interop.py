@@ -22,21 +22,39 @@ _REFERENCE_TOKEN = re.compile(r"^[A-Za-z0-9+/]{32,}={0,2}$")
 _REFERENCE_SKIP = ("replayId.value", "run.previous_replay_id", "run.replay_id", "replayId")
 
 
-def _reference_secret_walk(value: Any, dotted: str, path: tuple[str | int, ...]) -> Iterator[tuple[str | int, ...]]:
-    """The reference's heuristic: string-keyed maps only; lists are entered only through their map items."""
-    if isinstance(value, dict):
+def _reference_secret_walk(root: Any) -> Iterator[tuple[str | int, ...]]:
+    """The reference's heuristic: string-keyed maps only; lists are entered only through their map items.
+
+    Iterative, with the key test cached: progress logs repeat the same few keys a hundred thousand times.
+    """
+    flagged_key: dict[str, bool] = {}
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(root, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, dict):
+                    stack.append((item, (*path, index)))
+            continue
+        if not isinstance(value, dict):
+            continue
         for key, child in value.items():
-            child_dotted = f"{dotted}.{key}" if dotted else str(key)
-            child_path = (*path, key)
-            if not (child_dotted in _REFERENCE_SKIP or child_dotted.endswith((".replayId", ".command_sha256"))):
-                if any(word in str(key).lower() for word in _REFERENCE_KEYS) or (
-                        isinstance(child, str) and _REFERENCE_TOKEN.match(child)):
-                    yield child_path
-            yield from _reference_secret_walk(child, child_dotted, child_path)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            if isinstance(item, dict):
-                yield from _reference_secret_walk(item, f"{dotted}[{index}]", (*path, index))
+            hit = flagged_key.get(key)
+            if hit is None:
+                hit = flagged_key[key] = any(word in str(key).lower() for word in _REFERENCE_KEYS)
+            if hit or (isinstance(child, str) and len(child) >= 32 and _REFERENCE_TOKEN.match(child)):
+                dotted = _dotted((*path, key))
+                if not (dotted in _REFERENCE_SKIP or dotted.endswith((".replayId", ".command_sha256"))):
+                    yield (*path, key)
+            if isinstance(child, dict | list):
+                stack.append((child, (*path, key)))
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    out = ""
+    for step in path:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+    return out
 
 
 def notices(docs: dict[str, Document | None], paths: dict[str, str], strict: bool,
@@ -58,7 +76,7 @@ def notices(docs: dict[str, Document | None], paths: dict[str, str], strict: boo
             if doc is None or doc.data is None:
                 continue
             out = Reporter(doc, paths[kind])
-            for where in _reference_secret_walk(doc.data, "", ()):
+            for where in _reference_secret_walk(doc.data):
                 if (kind, where) not in our_secret_paths:
                     out.add("secret", "not a secret by small-git's rules (D3), but the reference CLI's "
                             "heuristic reports it in strict mode", where, deviation="D3")

@@ -8,12 +8,15 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING
 
 from small_git.protocol.findings import Finding, json_pointer
 from small_git.protocol.schema_fastpath import compile_schema
 from small_git.protocol.yamlsafe import Document
+
+if TYPE_CHECKING:  # jsonschema is imported only when a document fails the compiled check (see schema_fastpath)
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 
 def schema_dir() -> Path:
@@ -33,6 +36,8 @@ def schema(kind: str) -> dict[str, Any]:
 
 @cache
 def validator(kind: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     # format stays an annotation, as in the reference; timestamps are checked by the rules instead
     return Draft202012Validator(schema(kind))
 

@@ -84,6 +84,8 @@ def _snippet(text: str | None, line: int | None, column: int | None) -> str:
     if text is None or line is None:
         return ""
     lines = text.splitlines()
+    if line == len(lines) + 1:  # errors found at the end of the input, after the last line break
+        return "    (end of file)"
     if not 1 <= line <= len(lines):
         return ""
     shown = lines[line - 1]
@@ -144,10 +146,11 @@ def decode(data: bytes, source: str) -> str:
         return data[skip:].decode(encoding)
     except UnicodeDecodeError as exc:
         pos = exc.start + skip
-        head = data[:pos]
-        line = head.count(b"\n") + 1
-        column = pos - (head.rfind(b"\n") + 1) + 1
-        text = data.decode(encoding, errors="replace") if encoding == "utf-8" else None
+        # count in characters, not bytes, so the caret lands under the bad byte also after non-ASCII text
+        head = data[skip:pos].decode(encoding, errors="replace")
+        line = head.count("\n") + 1
+        column = len(head) - (head.rfind("\n") + 1) + 1
+        text = data[skip:].decode(encoding, errors="replace")
         raise YamlError(source, f"invalid {encoding.upper()} byte 0x{data[pos]:02x} (the file must be UTF-8, "
                         "or UTF-16/UTF-32 with a byte-order mark)", line=line, column=column, text=text,
                         hint="re-save the file as UTF-8") from None
@@ -180,10 +183,15 @@ def load_yaml(data: bytes | str, source: str, limits: Limits = DEFAULT_LIMITS) -
 
 
 def _events(text: str, source: str) -> Iterator[Any]:
-    loader = _EventLoader(text)
+    try:
+        loader = _EventLoader(text)  # the pure-Python reader checks for control characters right here
+    except yaml.reader.ReaderError as exc:
+        raise _reader_error(exc, text, source) from None
     try:
         while loader.check_event():
             yield loader.get_event()
+    except yaml.reader.ReaderError as exc:
+        raise _reader_error(exc, text, source) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
@@ -197,6 +205,19 @@ def _events(text: str, source: str) -> Iterator[Any]:
         raise YamlError(source, str(exc).splitlines()[0] if str(exc) else "invalid YAML", text=text) from None
     finally:
         loader.dispose()
+
+
+def _reader_error(exc: yaml.reader.ReaderError, text: str, source: str) -> YamlError:
+    """A control character. The reader's offset counts bytes in libyaml but characters in the pure-Python
+    reader; both stop at the first such character, so find that instead."""
+    offset = text.find(chr(exc.character)) if isinstance(exc.character, int) else -1
+    offset = offset if offset >= 0 else min(max(exc.position, 0), len(text))
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    what = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
+    return YamlError(source, f"control character {what} is not allowed in YAML", line=line,
+                     column=column, text=text,
+                     hint="remove it, or write it as an escape in a double-quoted string (\\u0007)")
 
 
 class _Frame:
@@ -233,6 +254,7 @@ class _Builder:
     def build(self) -> Document:
         stack: list[_Frame] = []
         self.documents = 0
+        self.document_mark: Any = None
         self.result: Any = None
         for event in _events(self.text, self.source):
             kind = type(event)
@@ -240,7 +262,7 @@ class _Builder:
                 try:
                     value = self.scalar(event)
                 except (ValueError, OverflowError):  # an integer too long to print, or to make a float of
-                    raise self.fail(f"number too large (more than {_MAX_INT_BITS} bits)", event.start_mark,
+                    raise self.fail("number too large to load", event.start_mark,
                                     hint="quote it to keep it as a string") from None
                 if event.anchor:
                     self.anchors[event.anchor] = (value, 1)
@@ -287,13 +309,15 @@ class _Builder:
                 self.add(stack, value, size, event, alias=True)
             elif kind is ev.DocumentStartEvent:
                 self.documents += 1
+                self.document_mark = event.start_mark
         return Document(self.result, self.source, self.lines, self.text)
 
     def top(self, value: Any, event: Any) -> None:
         if self.documents <= 1:
             self.result = value
         elif value is not None:
-            raise self.fail("a second YAML document; a SMALL file holds exactly one", event.start_mark,
+            # point at the second document's '---', not at its end (which may lie past the last line)
+            raise self.fail("a second YAML document; a SMALL file holds exactly one", self.document_mark,
                             hint="remove the '---' line and everything after it, or merge the documents")
 
     def record_line(self, parent: _Frame, event: Any) -> None:

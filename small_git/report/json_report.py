@@ -6,7 +6,10 @@ import json
 import sys
 from typing import Any
 
-from small_git.protocol.checker import STAGES, CheckResult
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the checker is heavy to import; commands that only print JSON should not pay for it
+    from small_git.protocol.checker import CheckResult
 
 
 def emit(document: dict[str, Any]) -> None:
@@ -15,8 +18,8 @@ def emit(document: dict[str, Any]) -> None:
 
 def check_document(command: str, workspace: str, result: CheckResult, strict: bool) -> dict[str, Any]:
     doc: dict[str, Any] = {"command": command, "workspace": workspace, "strict": strict}
-    for stage in STAGES:
-        stage_doc: dict[str, Any] = {"status": result.stages.get(stage, "skipped")}
+    for stage, status in result.stages.items():
+        stage_doc: dict[str, Any] = {"status": status}
         errors = [f"{f.location}: {f.message}" for f in result.findings if f.stage == stage]
         if errors:
             stage_doc["errors"] = errors
