@@ -432,3 +432,12 @@ def test_detectors_never_raise_and_report_existing_paths(data: object, allow_loo
         for path, message in found:
             resolve(data, path)
             assert message.endswith(format_path(path)) or f" at {format_path(path)}: " in message
+
+
+@pytest.mark.parametrize("text", [
+    "git checkout refs/heads/feature/add-the-new-importer-for-csv-2024",
+    "release_2024_11_21_build_42_candidate_for_production",
+    "docs/Getting-Started-With-The-Importer-2025-01-04.md",
+])
+def test_branch_names_and_slugs_are_not_secrets(text: str) -> None:
+    assert find_secrets({"evidence": text}) == []

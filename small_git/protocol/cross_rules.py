@@ -159,7 +159,8 @@ def strict_cross(plan: Document | None, progress: Document | None, handoff: Docu
         scope = value.strip() if isinstance(value, str) else ""
     if plan_ids:
         unknown: list[tuple[int, str]] = []
-        for i, entry in enumerate(progress.data.get("entries", []) if isinstance(progress.data, dict) else []):
+        raw_entries = progress.data.get("entries") if isinstance(progress.data, dict) else None
+        for i, entry in enumerate(raw_entries if isinstance(raw_entries, list) else []):
             if not isinstance(entry, dict):
                 continue
             task_id = _task_id(entry.get("task_id"))

@@ -289,6 +289,8 @@ def _looks_random(token: str) -> bool:
         return False
     if not (_HAS_DIGIT.search(token) and _HAS_LETTER.search(token)):
         return False
+    if _is_slug(token):
+        return False
     entropy = _entropy(token)
     length = len(token)
     if token.lower() == token or token.upper() == token:
@@ -303,6 +305,16 @@ def _looks_random(token: str) -> bool:
     # Random mixed-case text averages under 2 characters per camelCase word (99th percentile < 3); names
     # average 4 or more. A token at the entropy ceiling (every character different) counts either way.
     return average_word <= 3.5 or entropy >= 0.95 * math.log2(min(length, 64))
+
+
+_SLUG_PART = re.compile(r"[a-z]+|[A-Z]+|[0-9]+|[A-Z][a-z]+")
+
+
+def _is_slug(token: str) -> bool:
+    """Branch names, slugs and dates (feature/add-csv-import-2024, release_2024_11_21): three or more
+    separated parts, each a plain word or number. Random tokens mix classes inside their parts."""
+    parts = [p for p in _SEPARATOR.split(token) if p]
+    return len(parts) >= 3 and all(_SLUG_PART.fullmatch(p) for p in parts)
 
 
 def _base64_text(token: str) -> str | None:

@@ -18,7 +18,6 @@ import codecs
 import gc
 import math
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -182,29 +181,26 @@ def load_yaml(data: bytes | str, source: str, limits: Limits = DEFAULT_LIMITS) -
             gc.enable()
 
 
-def _events(text: str, source: str) -> Iterator[Any]:
+def _open_parser(text: str, source: str) -> Any:
     try:
-        loader = _EventLoader(text)  # the pure-Python reader checks for control characters right here
+        return _EventLoader(text)  # the pure-Python reader checks for control characters right here
     except yaml.reader.ReaderError as exc:
         raise _reader_error(exc, text, source) from None
-    try:
-        while loader.check_event():
-            yield loader.get_event()
-    except yaml.reader.ReaderError as exc:
-        raise _reader_error(exc, text, source) from None
-    except yaml.MarkedYAMLError as exc:
+
+
+def _parse_error(exc: yaml.YAMLError, text: str, source: str) -> YamlError:
+    if isinstance(exc, yaml.reader.ReaderError):
+        return _reader_error(exc, text, source)
+    if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem:
             problem = f"{exc.problem} ({exc.context})"
-        raise YamlError(source, problem, line=mark.line + 1 if mark else None,
-                        column=mark.column + 1 if mark else None, text=text,
-                        hint="fix the YAML at the marked position: consistent indentation with spaces (no "
-                        "tabs), quotes around text containing ': ' or '#'") from None
-    except yaml.YAMLError as exc:
-        raise YamlError(source, str(exc).splitlines()[0] if str(exc) else "invalid YAML", text=text) from None
-    finally:
-        loader.dispose()
+        return YamlError(source, problem, line=mark.line + 1 if mark else None,
+                         column=mark.column + 1 if mark else None, text=text,
+                         hint="fix the YAML at the marked position: consistent indentation with spaces (no "
+                         "tabs), quotes around text containing ': ' or '#'")
+    return YamlError(source, str(exc).splitlines()[0] if str(exc) else "invalid YAML", text=text)
 
 
 def _reader_error(exc: yaml.reader.ReaderError, text: str, source: str) -> YamlError:
@@ -256,16 +252,30 @@ class _Builder:
         self.documents = 0
         self.document_mark: Any = None
         self.result: Any = None
-        for event in _events(self.text, self.source):
+        parser = _open_parser(self.text, self.source)
+        try:
+            self.consume(parser.get_event, stack)
+        except yaml.YAMLError as exc:
+            raise _parse_error(exc, self.text, self.source) from None
+        finally:
+            parser.dispose()
+        return Document(self.result, self.source, self.lines, self.text)
+
+    def consume(self, next_event: Any, stack: list[_Frame]) -> None:
+        scalar_event = ev.ScalarEvent
+        while (event := next_event()) is not None:
             kind = type(event)
-            if kind is ev.ScalarEvent:
-                try:
-                    value = self.scalar(event)
-                except (ValueError, OverflowError):  # an integer too long to print, or to make a float of
-                    raise self.fail("number too large to load", event.start_mark,
-                                    hint="quote it to keep it as a string") from None
-                if event.anchor:
-                    self.anchors[event.anchor] = (value, 1)
+            if kind is scalar_event:
+                if event.tag is None and event.anchor is None:  # the common case, kept cheap
+                    value = _resolve_plain(event.value) if not event.style else event.value
+                else:
+                    try:
+                        value = self.scalar(event)
+                    except (ValueError, OverflowError):  # an integer too long to print, or to make a float of
+                        raise self.fail("number too large to load", event.start_mark,
+                                        hint="quote it to keep it as a string") from None
+                    if event.anchor:
+                        self.anchors[event.anchor] = (value, 1)
                 self.add(stack, value, 1, event)
             elif kind is ev.MappingStartEvent or kind is ev.SequenceStartEvent:
                 is_map = kind is ev.MappingStartEvent
@@ -310,7 +320,6 @@ class _Builder:
             elif kind is ev.DocumentStartEvent:
                 self.documents += 1
                 self.document_mark = event.start_mark
-        return Document(self.result, self.source, self.lines, self.text)
 
     def top(self, value: Any, event: Any) -> None:
         if self.documents <= 1:

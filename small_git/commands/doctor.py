@@ -1,0 +1,177 @@
+"""`doctor`: diagnose a workspace and name the fix for each problem. Read-only.
+
+Exit 0 when nothing is wrong (warnings allowed), 1 when something is, 2 when there is no `.small/` at all.
+Unlike the reference it never suggests a command that would drop progress history.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from small_git.commands import agents
+from small_git.commands.status import View, handoff_freshness, load_view, pending_drafts, status_counts
+from small_git.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, SmallError
+from small_git.gitio import git
+from small_git.protocol.artifacts import ALL_FILES, CACHE_DIR, display_path
+from small_git.protocol.cross_rules import tasks_of
+from small_git.protocol.findings import sort_key
+from small_git.store.reader import resolve_root
+
+OK, WARN, ERROR = "ok", "warn", "error"
+
+
+@dataclass
+class Diagnosis:
+    name: str
+    level: str
+    message: str
+    fix: str | None = None
+    file: str | None = None
+    line: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+def _files(view: View, init_cmd: str) -> list[Diagnosis]:
+    out = []
+    missing = [display_path(k) for k in ALL_FILES if not view.present(k)]
+    if missing:
+        out.append(Diagnosis("files", ERROR, f"missing: {', '.join(missing)}",
+                             f"{init_cmd} --force  (creates only the missing files; existing ones are kept)"))
+    for kind, problem in view.problems.items():
+        fix = (f"edit {display_path(kind)} at the place named, then run: small check" if kind != "progress"
+               else "run: small fix  (it restores a log whose last entry was torn by a crash)")
+        out.append(Diagnosis("files", ERROR, problem, fix, display_path(kind)))
+    if not out:
+        out.append(Diagnosis("files", OK, "all six files are present and parse"))
+    return out
+
+
+def _rules(view: View) -> list[Diagnosis]:
+    from small_git.protocol.checker import CheckOptions, check_state
+
+    if view.problems:
+        return [Diagnosis("rules", WARN, "not checked: a file could not be read (see above)")]
+    out = []
+    try:
+        default = check_state(view.state, options=CheckOptions(scope="any"))
+        strict = check_state(view.state, options=CheckOptions(strict=True, scope="any"))
+    except SmallError as exc:
+        return [Diagnosis("rules", ERROR, exc.message, exc.hint, exc.file, exc.line)]
+    seen = set()
+    for finding in sorted(default.findings, key=sort_key):
+        seen.add((finding.rule, finding.file, finding.line, finding.message))
+        out.append(Diagnosis(f"rules/{finding.rule}", ERROR, finding.message, finding.hint, finding.file,
+                             finding.line))
+    for finding in sorted(strict.findings + default.warnings, key=sort_key):
+        if (finding.rule, finding.file, finding.line, finding.message) not in seen:
+            seen.add((finding.rule, finding.file, finding.line, finding.message))
+            out.append(Diagnosis(f"rules/{finding.rule}", WARN, f"(strict) {finding.message}"
+                                 if finding in strict.findings else finding.message,
+                                 finding.hint, finding.file, finding.line))
+    if not default.findings:
+        note = "" if strict.ok else "; check --strict does not"
+        out.insert(0, Diagnosis("rules", OK, "check passes" + note))
+    return out
+
+
+def _workflow(view: View, root: Path) -> list[Diagnosis]:
+    out = []
+    plan = view.data.get("plan")
+    if view.present("plan") and "plan" not in view.problems:
+        counts = status_counts(plan)
+        summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "no tasks"
+        level = OK if tasks_of(plan) else WARN
+        out.append(Diagnosis("plan", level, f"{len(tasks_of(plan))} task(s): {summary}",
+                             None if level == OK else 'add one: small plan --add "Title"'))
+        if counts.get("blocked"):
+            out.append(Diagnosis("plan", WARN, f"{counts['blocked']} task(s) blocked",
+                                 "read the blocker in progress, then: small checkpoint --task ID --status "
+                                 "completed|blocked --evidence \"...\" (or --reopen)"))
+    if view.present("handoff") and "handoff" not in view.problems:
+        fresh = handoff_freshness(root, view.data.get("handoff"))
+        if fresh["state"] == "stale":
+            shown = ", ".join(fresh["changed"][:3]) + (" ..." if fresh["changed_count"] > 3 else "")
+            out.append(Diagnosis("handoff", WARN, f"stale: {fresh['changed_count']} path(s) changed since it "
+                                 f"was generated at {fresh['commit']} ({shown})",
+                                 "regenerate it: small handoff"))
+        elif fresh["state"] == "fresh":
+            out.append(Diagnosis("handoff", OK, f"fresh (generated at {fresh['commit']})"))
+        else:
+            # Outside git there is nothing to compare with; that is not the handoff's fault.
+            unrecorded = fresh["commit"] is None and fresh["reason"] != "not a git work tree"
+            out.append(Diagnosis("handoff", WARN if unrecorded else OK,
+                                 f"freshness unknown: {fresh['reason']}",
+                                 "regenerate it: small handoff" if unrecorded else None))
+    for draft in pending_drafts(root):
+        kind = Path(draft).name.split(".")[0]
+        out.append(Diagnosis("drafts", WARN, f"{draft} awaits review",
+                             f"a human reviews it, then runs: small accept {kind}"))
+    return out
+
+
+def _environment(root: Path) -> list[Diagnosis]:
+    out = []
+    top = git.top_level(root) if root.is_dir() else None
+    if top is None:
+        out.append(Diagnosis("git", WARN, f"{root} is not in a git work tree: no history, no gates",
+                             "run: git init, then: small install"))
+    else:
+        # check-ignore judges a path name, so the probe file need not exist.
+        if not git.git_succeeds(["check-ignore", "-q", "--no-index", f"{CACHE_DIR}/probe.log"], root):
+            out.append(Diagnosis("git", WARN, f"{CACHE_DIR}/ is not ignored by git (it holds local logs)",
+                                 f"add the line {CACHE_DIR}/ to {root / '.gitignore'}"))
+    report = agents.inspect(root / agents.DEFAULT_FILE, allow_missing=False, strict=True)
+    if "error" in report:
+        out.append(Diagnosis("agents", WARN, f"{agents.DEFAULT_FILE}: {report['error']}",
+                             str(report.get("recommendation") or "run: small agents apply")))
+    else:
+        out.append(Diagnosis("agents", OK, f"{agents.DEFAULT_FILE} has the current SMALL block"))
+    return out
+
+
+def diagnose(directory: str | os.PathLike[str] | None) -> tuple[Path, list[Diagnosis]]:
+    root = resolve_root(directory)
+    init_cmd = f"small init --dir {root}"
+    try:
+        view = load_view(root)
+    except SmallError as exc:
+        return root, [Diagnosis("workspace", ERROR, exc.message, exc.hint or f"run: {init_cmd}")]
+    found = _files(view, f"run: {init_cmd}") + _rules(view) + _workflow(view, root) + _environment(root)
+    return root, found
+
+
+def exit_code_of(found: list[Diagnosis]) -> int:
+    if any(d.name == "workspace" and d.level == ERROR for d in found):
+        return EXIT_USAGE
+    return EXIT_INVALID if any(d.level == ERROR for d in found) else EXIT_OK
+
+
+def render_text(root: Path, found: list[Diagnosis]) -> str:
+    lines = [f"Workspace: {root}"]
+    for d in found:
+        where = f" ({d.file}:{d.line})" if d.file and d.line else (f" ({d.file})" if d.file else "")
+        lines.append(f"[{d.level.upper()}] {d.name}: {d.message}{where}")
+        if d.fix:
+            lines.append(f"     -> {d.fix}")
+    errors = sum(d.level == ERROR for d in found)
+    warnings = sum(d.level == WARN for d in found)
+    lines.append(f"{errors} problem(s), {warnings} warning(s)" if errors or warnings
+                 else "Everything looks right.")
+    return "\n".join(lines)
+
+
+def run(directory: str | None = None, as_json: bool = False) -> int:
+    root, found = diagnose(directory)
+    code = exit_code_of(found)
+    if as_json:
+        print(json.dumps({"command": "doctor", "workspace": str(root), "ok": code == EXIT_OK,
+                          "diagnoses": [d.to_dict() for d in found], "exit_code": code}, indent=2))
+    else:
+        print(render_text(root, found))
+    return code

@@ -1,0 +1,96 @@
+"""`draft intent|constraints --from FILE|-`: an agent's proposal for a human-owned file (spec §1).
+
+The draft is written atomically to `.small-drafts/<kind>.small.yml` beside `.small/` (a committable folder,
+so a remote agent can propose through a branch). Nothing under `.small/` changes; a human reviews the draft
+and runs `accept`. The draft is checked as the artifact it would replace, so the agent learns at once
+whether `accept` will take it: exit 1 (draft saved, findings printed) when it would not.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from small_git.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, SmallError
+from small_git.protocol.artifacts import ALL_FILES, DRAFTS_DIR, HUMAN_OWNED, display_path, filename
+from small_git.protocol.checker import CheckOptions, check_state
+from small_git.protocol.findings import Finding, sort_key
+from small_git.protocol.state import FileEntry, State
+from small_git.protocol.yamlsafe import DEFAULT_LIMITS
+from small_git.report.text import print_findings
+from small_git.store.atomic import atomic_write
+from small_git.store.lock import workspace_lock
+from small_git.store.reader import resolve_root, small_dir
+from small_git.store.workspace_file import enforce_scope
+
+
+def draft_display_path(kind: str) -> str:
+    return f"{DRAFTS_DIR}/{filename(kind)}"
+
+
+def draft_path(root: Path, kind: str) -> Path:
+    return root / DRAFTS_DIR / filename(kind)
+
+
+def check_kind(kind: str) -> None:
+    if kind not in HUMAN_OWNED:
+        raise SmallError(f"drafts are for the human-owned files only, not {kind!r}", exit_code=EXIT_USAGE,
+                         hint="use: intent or constraints")
+
+
+def draft_findings(kind: str, raw: bytes) -> list[Finding]:
+    """What `check --strict` would say about `raw` as `.small/<kind>.small.yml` (schema, rules, secrets,
+    links), reported against the draft's own path. Raises SmallError (exit 2) when it does not parse."""
+    files = {k: FileEntry(k, display_path(k)) for k in ALL_FILES}
+    files[kind] = FileEntry(kind, draft_display_path(kind), raw)
+    state = State(files)
+    result = check_state(state, options=CheckOptions(strict=True, scope="any", stages=("validate", "lint")))
+    return sorted((f for f in result.findings if f.file == files[kind].path), key=sort_key)
+
+
+def _read_source(source: str) -> bytes:
+    limit = DEFAULT_LIMITS.max_bytes
+    if source in ("-", "stdin"):
+        data = sys.stdin.buffer.read(limit + 1)
+        where = "stdin"
+    else:
+        try:
+            with open(source, "rb") as handle:
+                data = handle.read(limit + 1)
+        except FileNotFoundError:
+            raise SmallError(f"{source}: no such file", exit_code=EXIT_USAGE,
+                             hint="pass --from with a file path, or - to read stdin") from None
+        except OSError as exc:
+            raise SmallError(f"cannot read {source}: {exc.strerror}", exit_code=EXIT_USAGE) from None
+        where = source
+    if len(data) > limit:
+        raise SmallError(f"{where} is over the {limit}-byte limit", exit_code=EXIT_USAGE)
+    if not data.strip():
+        raise SmallError(f"{where} is empty", exit_code=EXIT_USAGE, hint="a draft is a whole artifact file")
+    return data
+
+
+def run(kind: str, source: str, directory: str | None = None, scope: str = "root") -> int:
+    check_kind(kind)
+    root = resolve_root(directory)
+    small_dir(root)
+    enforce_scope(root, scope, "draft")
+    data = _read_source(source)
+    target = draft_path(root, kind)
+    with workspace_lock(root):
+        target.parent.mkdir(exist_ok=True)
+        atomic_write(target, data)
+    print(f"Draft saved: {draft_display_path(kind)}")
+    try:
+        findings = draft_findings(kind, data)
+    except SmallError as exc:
+        print(f"error: the draft does not parse: {exc.message}", file=sys.stderr)
+        print("Fix the draft and run draft again; accept refuses it as it is.", file=sys.stderr)
+        return EXIT_INVALID
+    if findings:
+        print_findings(findings)
+        print(f"The draft has {len(findings)} problem(s); accept refuses it until they are fixed.",
+              file=sys.stderr)
+        return EXIT_INVALID
+    print(f"Next: a human reviews it and runs: small accept {kind}")
+    return EXIT_OK

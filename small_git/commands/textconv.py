@@ -1,0 +1,27 @@
+"""git small textconv <file>: the diff driver's rendering of one `.small/` file (spec §6.5)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from small_git.errors import EXIT_OK, EXIT_USAGE, SmallError
+from small_git.gitio.textconv import render
+from small_git.protocol.yamlsafe import DEFAULT_LIMITS
+
+
+def run(path: str) -> int:
+    """Print the rendering of `path` ("-": standard input). Unreadable YAML is printed as it is, so a diff
+    never fails; only a file that cannot be read at all is an error."""
+    if path == "-":
+        raw = sys.stdin.buffer.read()
+    else:
+        try:
+            raw = Path(path).read_bytes()
+        except OSError as exc:
+            raise SmallError(f"cannot read {path}: {exc.strerror}", exit_code=EXIT_USAGE, file=path) from None
+    # Past the loader's size limit there is nothing to render; the raw bytes still diff.
+    out = raw if len(raw) > DEFAULT_LIMITS.max_bytes else render(raw, path)
+    sys.stdout.buffer.write(out)
+    sys.stdout.buffer.flush()
+    return EXIT_OK

@@ -1,0 +1,338 @@
+"""The three-way merge of the append-only `progress.small.yml` (spec §6.2, §6.5).
+
+A merge keeps the common ancestor's entries (which must be a prefix of both sides) and interleaves both sides'
+new entries by timestamp, keeping each side's order; an entry both sides added identically is kept once. Two
+different entries at the same instant cannot be ordered, so they are a conflict.
+
+When git replays commits (rebase, cherry-pick, am), "ours" is the upstream being built on and "theirs" the
+commit being replayed: the replayed commit's new entries go after everything upstream has, and an entry whose
+timestamp would not be later than the one before it is re-stamped to that one + 1 ns, its original time kept
+in `notes`. The result is then a plain append to the upstream, which is what the gates ask of a replayed commit.
+
+The pure merge works on bytes; `replaying()` is the one part that looks at git.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from small_git.errors import SmallError
+from small_git.gitio import git
+from small_git.gitio.hooks import _process
+from small_git.protocol.emitter import emit_document, emit_items
+from small_git.protocol.timestamps import TimestampError, format_ns, parse_ns
+from small_git.protocol.yamlsafe import load_yaml
+
+REPLAY_ENV = "SMALL_GIT_REPLAY"  # "1" / "0" forces the replay decision when git's state cannot be seen
+RESTAMP_NOTE = re.compile(r"(?:^| )\[re-stamped on replay; original timestamp ([^\]\s]+)\]$")
+REPLAY_COMMANDS = ("rebase", "cherry-pick", "am")
+
+
+@dataclass
+class MergeResult:
+    data: bytes
+    conflict: str | None = None  # why `data` holds conflict markers; None for a clean merge
+
+
+class _Conflict(Exception):
+    pass
+
+
+@dataclass
+class _Log:
+    raw: bytes
+    data: dict[str, Any]
+    entries: list[Any]
+
+
+def merge_progress(base: bytes, ours: bytes, theirs: bytes, *, replay: bool = False, marker_size: int = 7,
+                   path: str = "progress.small.yml") -> MergeResult:
+    """The merged log; on a conflict, a file with conflict markers and the reason."""
+    markers = _Markers(max(marker_size, 1))
+    try:
+        logs = [_read(raw, side, path) for raw, side in ((base, "ancestor"), (ours, "ours"), (theirs, "theirs"))]
+    except _Conflict as exc:
+        return markers.whole(str(exc), ours, theirs)
+    old, mine, other = logs
+    try:
+        if replay:
+            _require_prefix(old, other, "theirs (the replayed commit)", path)
+            extra = _replayed_entries(mine.entries, other.entries[len(old.entries):])
+            return MergeResult(_with_appended(mine, extra))
+        _require_prefix(old, mine, "ours", path)
+        _require_prefix(old, other, "theirs", path)
+    except _Conflict as exc:
+        return markers.whole(str(exc), ours, theirs)
+    mine_new, other_new = mine.entries[len(old.entries):], other.entries[len(old.entries):]
+    try:
+        merged = _interleave(mine_new, other_new, path)
+    except _Conflict as exc:
+        return markers.tail(str(exc), mine.data, old.entries, mine_new, other_new)
+    if merged[: len(mine_new)] == mine_new:
+        return MergeResult(_with_appended(mine, merged[len(mine_new):]))
+    return MergeResult(_document(mine.data, old.entries + merged))
+
+
+# --- reading ------------------------------------------------------------------------------------------------
+
+
+def _read(raw: bytes, side: str, path: str) -> _Log:
+    if not raw.strip():
+        return _Log(raw, {}, [])  # a side (or the ancestor) without the file
+    try:
+        data = load_yaml(raw, f"{path} ({side})").data
+    except SmallError as exc:
+        raise _Conflict(f"{side}'s {path} cannot be read ({exc.message}); resolve it by hand") from None
+    if data is None:
+        return _Log(raw, {}, [])
+    entries = data.get("entries") if isinstance(data, dict) else None
+    if not isinstance(data, dict) or not isinstance(entries, list | None):
+        raise _Conflict(f"{side}'s {path} is not a progress log (a mapping with a list of entries); "
+                        "resolve it by hand")
+    return _Log(raw, data, entries or [])
+
+
+def _require_prefix(old: _Log, new: _Log, side: str, path: str) -> None:
+    for index, entry in enumerate(old.entries):
+        if index >= len(new.entries) or new.entries[index] != entry:
+            what = "removes" if entry not in new.entries else "moves"
+            if index < len(new.entries) and new.entries[index] not in old.entries:
+                what = "changes"
+            raise _Conflict(f"{side} {what} entry {index + 1} of the common ancestor's {path}, which is "
+                            "append-only; restore that entry on the branch that changed it, then merge again")
+
+
+def _instant(entry: Any, path: str) -> int:
+    try:
+        return parse_ns(entry.get("timestamp") if isinstance(entry, dict) else None)
+    except TimestampError as exc:
+        raise _Conflict(f"a new entry of {path} has no usable timestamp ({exc}), so it cannot be ordered; "
+                        "place it by hand") from None
+
+
+# --- merging ------------------------------------------------------------------------------------------------
+
+
+def _interleave(mine: list[Any], other: list[Any], path: str) -> list[Any]:
+    """Both sides' new entries by instant, each side's order kept; identical entries once."""
+    mine_at = {_instant(entry, path): entry for entry in mine}
+    for entry in other:
+        instant = _instant(entry, path)
+        if instant in mine_at and mine_at[instant] != entry:
+            raise _Conflict(
+                f"both sides added a different entry at {format_ns(instant)} "
+                f"(ours: {_name(mine_at[instant])}; theirs: {_name(entry)}), and {path} cannot hold two "
+                "entries at one instant; abort the merge (git merge --abort) and rebase one branch onto "
+                "the other (git rebase <branch>): replayed entries are re-stamped after the upstream's")
+    merged: list[Any] = []
+    i = j = 0
+    while i < len(mine) and j < len(other):
+        if mine[i] == other[j]:
+            merged.append(mine[i])
+            i, j = i + 1, j + 1
+        elif _instant(other[j], path) < _instant(mine[i], path):
+            merged.append(other[j])
+            j += 1
+        else:
+            merged.append(mine[i])
+            i += 1
+    merged += mine[i:]
+    merged += [entry for entry in other[j:] if entry not in merged]
+    return merged
+
+
+def _name(entry: Any) -> str:
+    if not isinstance(entry, dict):
+        return repr(entry)
+    return " ".join(str(entry[key]) for key in ("task_id", "status") if key in entry) or "an entry"
+
+
+def _replayed_entries(upstream: list[Any], replayed: list[Any]) -> list[Any]:
+    """The replayed commit's new entries, after upstream's: ones upstream already holds (as they are or
+    re-stamped) are dropped, and timestamps that would not increase are re-stamped to last + 1 ns."""
+    known = [_unstamped(entry) for entry in upstream]
+    last = max((i for i in (_safe_instant(e) for e in upstream) if i is not None), default=None)
+    out: list[Any] = []
+    for entry in replayed:
+        if entry in known:
+            continue
+        instant = _safe_instant(entry)
+        if last is not None and (instant is None or instant <= last) and isinstance(entry, dict):
+            instant = last + 1
+            entry = _restamped(entry, instant)
+        out.append(entry)
+        if instant is not None:
+            last = instant
+    return out
+
+
+def _safe_instant(entry: Any) -> int | None:
+    try:
+        return parse_ns(entry.get("timestamp") if isinstance(entry, dict) else None)
+    except TimestampError:
+        return None
+
+
+def _restamped(entry: dict[str, Any], instant: int) -> dict[str, Any]:
+    original = entry.get("timestamp")
+    note = f"[re-stamped on replay; original timestamp {original if isinstance(original, str) else 'none'}]"
+    notes = entry.get("notes")
+    fields = {k: v for k, v in entry.items() if k not in ("notes", "timestamp")}
+    fields["notes"] = f"{notes} {note}" if isinstance(notes, str) and notes else note
+    fields["timestamp"] = format_ns(instant)  # last, as every writer of the log does
+    return fields
+
+
+def _unstamped(entry: Any) -> Any:
+    """An entry as it was before a replay re-stamped it (the entry itself when it was not re-stamped)."""
+    notes = entry.get("notes") if isinstance(entry, dict) else None
+    if not isinstance(notes, str):
+        return entry
+    found = RESTAMP_NOTE.search(notes)
+    if found is None:
+        return entry
+    original = {k: v for k, v in entry.items() if k != "notes"}
+    kept = notes[: found.start()]
+    if kept:
+        original["notes"] = kept
+    if found.group(1) != "none":
+        original["timestamp"] = found.group(1)
+    else:
+        original.pop("timestamp", None)
+    return original
+
+
+# --- writing ------------------------------------------------------------------------------------------------
+
+
+def _header(data: dict[str, Any]) -> dict[str, Any]:
+    """The log's keys other than `entries`, `small_version` and `owner` first."""
+    head: dict[str, Any] = {"small_version": data.get("small_version", "1.0.0"),
+                            "owner": data.get("owner", "agent")}
+    head.update({k: v for k, v in data.items() if k not in ("small_version", "owner", "entries")})
+    return head
+
+
+def _document(data: dict[str, Any], entries: list[Any]) -> bytes:
+    return emit_document({**_header(data), "entries": entries})
+
+
+def _with_appended(log: _Log, extra: list[Any]) -> bytes:
+    """`log` with `extra` appended: its bytes kept as they are when they can be extended (so the merge
+    shows as a pure append), else the whole log rewritten in block style."""
+    if not extra:
+        return log.raw
+    expected = log.entries + extra
+    if log.raw.strip():
+        head = log.raw if log.raw.endswith(b"\n") else log.raw + b"\n"
+        for indent in _indents(log.raw):
+            candidate = head + emit_items(extra, indent)
+            if _entries_of(candidate) == expected and _same_except_entries(candidate, log.data):
+                return candidate
+    return _document(log.data, expected)
+
+
+def _indents(raw: bytes) -> list[int]:
+    """The dash columns the log's items might use: the first item's, then the common ones."""
+    found = re.search(rb"(?m)^entries:[ \t]*(?:#.*)?\r?\n(?:[ \t]*(?:#.*)?\r?\n)*( *)- ", raw)
+    first = [len(found.group(1))] if found else []
+    return first + [i for i in (2, 0, 4) if i not in first]
+
+
+def _entries_of(raw: bytes) -> list[Any] | None:
+    try:
+        data = load_yaml(raw, "merged log").data
+    except SmallError:
+        return None
+    entries = data.get("entries") if isinstance(data, dict) else None
+    return entries if isinstance(entries, list) else None
+
+
+def _same_except_entries(raw: bytes, data: dict[str, Any]) -> bool:
+    merged = load_yaml(raw, "merged log").data
+    return isinstance(merged, dict) and {k: v for k, v in merged.items() if k != "entries"} == {
+        k: v for k, v in data.items() if k != "entries"}
+
+
+@dataclass
+class _Markers:
+    size: int
+
+    def _open(self, why: str) -> bytes:
+        return f"# small-git merge driver: {why}\n{'<' * self.size} ours\n".encode()
+
+    def _middle(self) -> bytes:
+        return f"{'=' * self.size}\n".encode()
+
+    def _close(self) -> bytes:
+        return f"{'>' * self.size} theirs\n".encode()
+
+    def whole(self, why: str, ours: bytes, theirs: bytes) -> MergeResult:
+        def ended(raw: bytes) -> bytes:
+            return raw if not raw or raw.endswith(b"\n") else raw + b"\n"
+
+        return MergeResult(self._open(why) + ended(ours) + self._middle() + ended(theirs) + self._close(), why)
+
+    def tail(self, why: str, data: dict[str, Any], common: list[Any], mine: list[Any],
+             other: list[Any]) -> MergeResult:
+        """The common entries as they are, then each side's new entries between markers."""
+        text = emit_document(_header(data)) + b"entries:\n" + emit_items(common, 2)
+        text += self._open(why) + emit_items(mine, 2) + self._middle() + emit_items(other, 2) + self._close()
+        return MergeResult(text, why)
+
+
+# --- git ----------------------------------------------------------------------------------------------------
+
+
+def replaying(repo: Path, env: Mapping[str, str] | None = None) -> bool:
+    """Whether git is replaying commits (rebase, cherry-pick, am) rather than merging branches. Git says so
+    in GIT_REFLOG_ACTION (not always), in its state folders (rebase), or only through the command that runs
+    the driver (cherry-pick)."""
+    env = os.environ if env is None else env
+    forced = env.get(REPLAY_ENV)
+    if forced is not None and forced != "":
+        return forced != "0"
+    if _replay_action(env.get("GIT_REFLOG_ACTION", "")):
+        return True
+    for name in ("rebase-merge", "rebase-apply", "CHERRY_PICK_HEAD"):
+        try:
+            if git.git_path(name, repo).exists():
+                return True
+        except SmallError:
+            break
+    return _replaying_process()
+
+
+def _replay_action(action: str) -> bool:
+    words = action.split()
+    if not words:
+        return False
+    if words[0] in REPLAY_COMMANDS:
+        return True
+    return words[0] == "pull" and any(w in ("--rebase", "-r") or
+                                      (w.startswith("--rebase=") and w != "--rebase=false")
+                                      for w in words[1:])
+
+
+def _replaying_process() -> bool:
+    pid = os.getppid()
+    for _ in range(8):
+        info = _process(pid)
+        if info is None:
+            return False
+        argv, parent = info
+        if argv and Path(argv[0]).name in ("git", "git.exe"):
+            command = next((a for a in argv[1:] if not a.startswith("-")), "")
+            if command in REPLAY_COMMANDS:
+                return True
+            if command in ("merge", "pull", "revert", "checkout", "switch", "stash"):
+                return False
+        if parent <= 1 or parent == pid:
+            return False
+        pid = parent
+    return False

@@ -1,0 +1,95 @@
+"""`small accept intent|constraints`: a valid draft replaces the canonical file, is recorded, is removed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from gitrepo import VENV_BIN, Repo, seeded_repo
+
+from small_git.protocol.yamlsafe import load_yaml
+
+NEW_INTENT = '''small_version: "1.0.0"
+owner: "human"
+intent: "Ship the parser and the formatter"  # comments survive: the bytes are copied
+scope:
+  include:
+    - "src/"
+  exclude: []
+success_criteria:
+  - "Round trips are lossless"
+'''
+
+
+def workspace(tmp_path: Path) -> Repo:
+    repo = Repo(tmp_path / "ws", tmp_path / "home")
+    repo.path.mkdir()
+    repo.write_workspace()
+    return repo
+
+
+def last_entry(repo: Repo) -> dict[str, object]:
+    data = load_yaml((repo.path / ".small/progress.small.yml").read_bytes(), "progress").data
+    return dict(data["entries"][-1])
+
+
+def test_accept_replaces_records_and_removes_the_draft(tmp_path: Path) -> None:
+    repo = workspace(tmp_path)
+    old_intent = (repo.path / ".small/intent.small.yml").read_bytes()
+    old_log = (repo.path / ".small/progress.small.yml").read_bytes()
+    assert repo.small("draft", "intent", "--from", "-", input=NEW_INTENT).returncode == 0
+    done = repo.small("accept", "intent")
+    assert done.returncode == 0, done.stderr
+    assert (repo.path / ".small/intent.small.yml").read_text() == NEW_INTENT
+    assert not (repo.path / ".small-drafts/intent.small.yml").exists()
+    assert (repo.path / ".small/progress.small.yml").read_bytes().startswith(old_log)
+    entry = last_entry(repo)
+    assert entry["task_id"] == "meta/accept-intent" and entry["status"] == "completed"
+    evidence = str(entry["evidence"])
+    assert hashlib.sha256(NEW_INTENT.encode()).hexdigest()[:12] in evidence
+    assert hashlib.sha256(old_intent).hexdigest()[:12] in evidence
+    strict = repo.small("check", "--strict")
+    assert strict.returncode == 0, strict.stdout + strict.stderr
+
+
+def test_invalid_draft_is_refused_and_nothing_changes(tmp_path: Path) -> None:
+    repo = workspace(tmp_path)
+    before = {p.name: p.read_bytes() for p in (repo.path / ".small").iterdir()}
+    bad = NEW_INTENT.replace("success_criteria:", "success_criteria: 3\nunknown_key:")
+    repo.small("draft", "intent", "--from", "-", input=bad)
+    done = repo.small("accept", "intent", "--json")
+    assert done.returncode == 1
+    report = json.loads(done.stdout)
+    assert report["accepted"] is False and report["findings"]
+    assert all(f["file"] == ".small-drafts/intent.small.yml" for f in report["findings"])
+    assert {p.name: p.read_bytes() for p in (repo.path / ".small").iterdir()} == before
+    assert (repo.path / ".small-drafts/intent.small.yml").read_text() == bad
+
+
+def test_draft_with_a_secret_is_refused(tmp_path: Path) -> None:
+    repo = workspace(tmp_path)
+    leaky = NEW_INTENT.replace("Round trips are lossless", "deploy with AKIAIOSFODNN7EXAMPLE")
+    repo.small("draft", "intent", "--from", "-", input=leaky)
+    done = repo.small("accept", "intent")
+    assert done.returncode == 1 and "secret" in done.stderr
+
+
+def test_missing_draft_and_agent_environment_are_refused(tmp_path: Path) -> None:
+    repo = workspace(tmp_path)
+    missing = repo.small("accept", "constraints")
+    assert missing.returncode == 2 and "small draft constraints" in missing.stderr
+    repo.small("draft", "intent", "--from", "-", input=NEW_INTENT)
+    as_agent = repo.run(VENV_BIN / "git-small", "accept", "intent", check=False,
+                        env={"SMALL_ACTOR": "agent"})
+    assert as_agent.returncode == 2 and "human" in as_agent.stderr
+    assert (repo.path / ".small-drafts/intent.small.yml").exists()
+
+
+def test_accept_in_git_then_commit_as_a_human(tmp_path: Path) -> None:
+    repo = seeded_repo(tmp_path, install=False)
+    repo.small("draft", "intent", "--from", "-", input=NEW_INTENT)
+    assert repo.small("accept", "intent").returncode == 0
+    status = repo.git("status", "--porcelain").stdout
+    assert " M .small/intent.small.yml" in status and " M .small/progress.small.yml" in status
+    assert ".small-drafts" not in status
