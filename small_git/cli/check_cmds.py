@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-
 DIR_HELP = "The folder holding .small/ (or the .small folder itself)."
 SCOPE = click.Choice(["root", "examples", "any"], case_sensitive=False)
 SCOPE_HELP = "Which workspace kind to accept: root (repo-root), examples, or any."

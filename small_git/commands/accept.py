@@ -21,13 +21,12 @@ from small_git.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, SmallError
 from small_git.gitio.authority import BUILTIN_AGENT_MARKERS, agent_markers_present
 from small_git.protocol.artifacts import SMALL_DIR, display_path, filename
 from small_git.protocol.findings import Finding
-from small_git.protocol.yamlsafe import DEFAULT_LIMITS
 from small_git.report import json_report
 from small_git.report.text import print_findings
 from small_git.store.atomic import atomic_write, fsync_directory
 from small_git.store.lock import workspace_lock
 from small_git.store.progress_log import append_entries
-from small_git.store.reader import read_file, resolve_root, small_dir
+from small_git.store.reader import configured_limits, read_file, resolve_root, small_dir
 from small_git.store.workspace_file import enforce_scope
 
 DIGEST_CHARS = 12  # short: a 32+ character token would read as a secret to the reference's strict mode
@@ -46,7 +45,7 @@ def _refuse_agents() -> None:
 
 
 def _read_draft(root: Path, kind: str) -> bytes:
-    raw, problem = read_file(root, draft_display_path(kind), DEFAULT_LIMITS.max_bytes)
+    raw, problem = read_file(root, draft_display_path(kind), configured_limits().max_bytes)
     if problem is not None:
         raise SmallError(f"{draft_display_path(kind)} {problem}", exit_code=EXIT_USAGE,
                          file=draft_display_path(kind))
@@ -63,7 +62,7 @@ def accept(root: Path, kind: str) -> tuple[list[Finding], dict[str, Any] | None]
         findings = draft_findings(kind, raw)
         if findings:
             return findings, None
-        current, _ = read_file(root, display_path(kind), DEFAULT_LIMITS.max_bytes)
+        current, _ = read_file(root, display_path(kind), configured_limits().max_bytes)
         atomic_write(root / SMALL_DIR / filename(kind), raw)
         entry = {"task_id": f"meta/accept-{kind}", "status": "completed",
                  "evidence": f"Accepted draft {draft_display_path(kind)} as {display_path(kind)} "

@@ -126,9 +126,10 @@ def _plan(data: dict[str, Any], out: Reporter) -> None:
             continue
         for key in ("id", "title"):
             if blank(task.get(key)):
+                number = isinstance(task.get(key), int | float)
                 out.add("plan-shape", f"tasks[{i}].{key} must be a non-empty string" + got(task.get(key)),
-                        ("tasks", i, key), hint=f'quote it if it looks like a number: {key}: "..."'
-                        if isinstance(task.get(key), int | float) else f"give every task {'an' if key == 'id' else 'a'} {key}")
+                        ("tasks", i, key), hint=f'quote it if it looks like a number: {key}: "..."' if number
+                        else f"give every task {'an' if key == 'id' else 'a'} {key}")
 
 
 def _progress(data: dict[str, Any], out: Reporter) -> None:

@@ -6,9 +6,7 @@ import json
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from small_git.protocol.findings import Finding, json_pointer
 from small_git.protocol.schema_fastpath import compile_schema

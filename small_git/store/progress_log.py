@@ -24,9 +24,10 @@ from small_git.errors import EXIT_USAGE, SmallError
 from small_git.protocol.artifacts import SMALL_DIR, display_path, filename
 from small_git.protocol.emitter import emit_document, emit_items
 from small_git.protocol.timestamps import TimestampError, format_ns, now_ns, parse_ns
-from small_git.protocol.yamlsafe import DEFAULT_LIMITS, YamlError, load_yaml
+from small_git.protocol.yamlsafe import YamlError, load_yaml
 from small_git.store.atomic import atomic_write
 from small_git.store.lock import workspace_lock
+from small_git.store.reader import configured_limits
 from small_git.store.workspace_file import run_replay_id
 
 ENTRY_KEYS = (
@@ -359,8 +360,10 @@ def load_log(root: Path) -> dict[str, Any] | None:
         return None
     except OSError as exc:
         raise SmallError(f"cannot read {_LOG}: {exc.strerror}", exit_code=EXIT_USAGE, file=_LOG) from None
-    if len(raw) > DEFAULT_LIMITS.max_bytes:
-        raise SmallError(f"{_LOG} is over the {DEFAULT_LIMITS.max_bytes}-byte limit", exit_code=EXIT_USAGE)
+    max_bytes = configured_limits().max_bytes
+    if len(raw) > max_bytes:
+        raise SmallError(f"{_LOG} is over the {max_bytes}-byte limit", exit_code=EXIT_USAGE,
+                         hint="raise SMALL_MAX_FILE_BYTES, or start a new log in a new workspace")
     data = load_yaml(raw, _LOG).data
     if data is None:
         return {}

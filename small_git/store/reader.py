@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import stat
+from dataclasses import replace
 from pathlib import Path
 
 from small_git.errors import EXIT_USAGE, SmallError
@@ -73,8 +74,29 @@ def read_file(root: Path, relative: str, max_bytes: int) -> tuple[bytes | None, 
     return data, None
 
 
-def read_state(root: Path, limits: Limits = DEFAULT_LIMITS) -> State:
+LIMIT_VARIABLES = {"SMALL_MAX_FILE_BYTES": "max_bytes", "SMALL_MAX_DEPTH": "max_depth",
+                   "SMALL_MAX_ALIAS_NODES": "max_alias_nodes"}
+
+
+def configured_limits(env: dict[str, str] | None = None) -> Limits:
+    """The loader's limits (spec §2), with overrides from SMALL_MAX_FILE_BYTES, SMALL_MAX_DEPTH and
+    SMALL_MAX_ALIAS_NODES. A value that is not a positive integer is a usage error (exit 2)."""
+    source = os.environ if env is None else env
+    overrides: dict[str, int] = {}
+    for variable, field_name in LIMIT_VARIABLES.items():
+        raw = source.get(variable)
+        if raw is None or raw == "":
+            continue
+        if not raw.strip().isdigit() or int(raw) <= 0:
+            raise SmallError(f"{variable}={raw!r} is not a positive whole number", exit_code=EXIT_USAGE,
+                             hint=f"unset it, or set e.g. {variable}={getattr(DEFAULT_LIMITS, field_name)}")
+        overrides[field_name] = int(raw)
+    return replace(DEFAULT_LIMITS, **overrides) if overrides else DEFAULT_LIMITS
+
+
+def read_state(root: Path, limits: Limits | None = None) -> State:
     """All six files of the workspace at `root` (missing ones have raw None), plus the layout of `.small/`."""
+    limits = limits or configured_limits()
     folder = small_dir(root)
     files: dict[str, FileEntry] = {}
     for kind in ALL_FILES:
