@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
@@ -16,18 +15,6 @@ from small_git.protocol.state import State
 HEADER = 'small_version: "1.0.0"\nowner: agent\nentries:\n'
 
 
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for key in list(os.environ):
-        if key.startswith("GIT_"):
-            monkeypatch.delenv(key)
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for role in ("AUTHOR", "COMMITTER"):
-        monkeypatch.setenv(f"GIT_{role}_NAME", "Hu Man")
-        monkeypatch.setenv(f"GIT_{role}_EMAIL", "human@example.org")
 
 
 def git(repo: Path, *args: str, stdin: str | None = None) -> str:

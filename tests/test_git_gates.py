@@ -66,7 +66,10 @@ MODES = {"by-hand": commit_by_hand, "commit-a": commit_all, "commit-path": commi
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Repo:
-    repo = seeded_repo(tmp_path)
+    # Without the merge driver: these tests judge merges and replays resolved by hand
+    # (tests/test_git_merge_driver.py covers the driver).
+    repo = seeded_repo(tmp_path, install=False)
+    repo.small("install", "--no-drivers", check=True)
     repo.append_progress(E2)
     repo.commit("append task-2 progress")
     return repo

@@ -14,6 +14,7 @@ from gitrepo import FIRST_ENTRY, WORKSPACE_FILES, Repo, entry, progress_yaml
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("SMALL_UPDATE_GOLDEN") == "1"
 SECRET = "AKIA" + "IOSFODNN7" + "EXAMPLE"  # AWS's documented example key id, assembled so no scanner trips here
+RUN = "46311ca6450b7e168171e919f8a39de8f980ca0c98870f0e35f2bcc608fe32a0"  # the handoff's replayId in gitrepo
 CASES: dict[str, tuple[list[str], dict[str, str]]] = {
     "timestamp-order": (["check"], {"progress": progress_yaml([entry("task-1", 5), entry("task-1", 3)])}),
     "bad-timestamp": (["check"], {"progress": progress_yaml([{**FIRST_ENTRY, "timestamp": "2025-01-04 10:00"}])}),
@@ -26,7 +27,7 @@ CASES: dict[str, tuple[list[str], dict[str, str]]] = {
                                        '    title: "A"\n    status: "completed"\n    depends_on: ["task-2"]\n'
                                        '  - id: "task-2"\n    title: "B"\n    depends_on: ["task-1"]\n'}),
     "strict-unknown-task": (["check", "--strict"], {"progress": progress_yaml(
-        [FIRST_ENTRY, entry("task-9", 1, replayId="46311ca6450b7e168171e919f8a39de8f980ca0c98870f0e35f2bcc608fe32a0")])}),
+        [FIRST_ENTRY, entry("task-9", 1, replayId=RUN)])}),
     "strict-secret": (["check", "--strict"],
                       {"progress": progress_yaml([{**FIRST_ENTRY, "evidence": f"deployed with key {SECRET}"}])}),
     "strict-insecure-link": (["check", "--strict"],

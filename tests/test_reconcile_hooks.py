@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from small_git.gitio.authority import BUILTIN_AGENT_MARKERS
 from small_git.store.reader import read_state
 
 PROGRESS = ".small/progress.small.yml"
-# Variable names (or prefixes) that mark an agent; the outer environment must not leak into the tests.
-_AGENT_MARKERS = tuple(marker.partition("=")[0].rstrip("*") for marker in BUILTIN_AGENT_MARKERS)
 
 
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for key in list(os.environ):
-        if key.startswith(("GIT_", *_AGENT_MARKERS)):
-            monkeypatch.delenv(key)
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for role in ("AUTHOR", "COMMITTER"):
-        monkeypatch.setenv(f"GIT_{role}_NAME", "Hu Man")
-        monkeypatch.setenv(f"GIT_{role}_EMAIL", "human@example.org")
 
 
 def run(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:

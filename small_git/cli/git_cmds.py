@@ -96,7 +96,7 @@ def register(cli: click.Group) -> None:
     @cli.command()
     @click.argument("file")
     def textconv(file: str) -> int:
-        """Print a .small/ file as one line per entry, task or field, for git diff (the diff driver).
+        """Render a .small/ file one line per entry, task or field, for git diff.
 
         Unreadable YAML is printed unchanged, so a diff never fails. git small install configures it.
 
@@ -111,9 +111,10 @@ def register(cli: click.Group) -> None:
     @cli.command("merge-driver")
     @click.argument("args", nargs=-1, metavar="ANCESTOR CURRENT OTHER [MARKER_SIZE] [PATH]")
     def merge_driver(args: tuple[str, ...]) -> int:
-        """Merge three versions of progress.small.yml, keeping it append-only (git's merge driver).
+        """git's merge driver for progress.small.yml (append-only) and plan.small.yml.
 
         The result is written into CURRENT; exit 1 leaves a conflict. git small install configures it.
+        The file name PATH chooses the merge (plan.small.yml: by task id; anything else: progress).
 
         \b
         Example:

@@ -1,4 +1,5 @@
-"""git small merge-driver %O %A %B [%L] [%P]: git's merge driver for progress.small.yml (spec §6.2, §6.5).
+"""git small merge-driver %O %A %B [%L] [%P]: git's merge driver for progress.small.yml (spec §6.2, §6.5),
+and for plan.small.yml when %P names one.
 
 Git runs it with the ancestor's, our and their version in temporary files; the result replaces our file
 (atomically). Exit 0 is a clean merge; exit 1 leaves a conflict, with markers and the reason in the file and
@@ -11,7 +12,8 @@ import sys
 from pathlib import Path
 
 from small_git.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, SmallError
-from small_git.gitio.merge_driver import merge_progress, replaying
+from small_git.gitio.merge_driver import merge_plan, merge_progress, replaying
+from small_git.protocol.artifacts import filename
 from small_git.store.atomic import atomic_write
 
 DEFAULT_MARKER_SIZE = 7
@@ -46,9 +48,11 @@ def _read(path: str) -> bytes:
 
 def run(args: tuple[str, ...]) -> int:
     ancestor, current, other, marker_size, path = parse_arguments(args)
-    replay = replaying(Path.cwd())
-    result = merge_progress(_read(ancestor), _read(current), _read(other), replay=replay,
-                            marker_size=marker_size, path=path)
+    versions = _read(ancestor), _read(current), _read(other)
+    if path.replace("\\", "/").rsplit("/", 1)[-1] == filename("plan"):
+        result = merge_plan(*versions, marker_size=marker_size, path=path)
+    else:
+        result = merge_progress(*versions, replay=replaying(Path.cwd()), marker_size=marker_size, path=path)
     atomic_write(Path(current), result.data)
     if result.conflict is not None:
         print(f"small-git merge driver: {path}: {result.conflict}", file=sys.stderr)

@@ -27,7 +27,8 @@ TEXTCONV_COMMAND = "textconv"
 MERGE_DRIVER_COMMAND = "merge-driver"
 ATTRIBUTES_BEGIN = "# small-git: begin (managed by git small install)"
 ATTRIBUTES_END = "# small-git: end"
-ATTRIBUTE_LINES = ("**/.small/*.small.yml diff=small", "**/.small/progress.small.yml merge=small-progress")
+ATTRIBUTE_LINES = ("**/.small/*.small.yml diff=small", "**/.small/progress.small.yml merge=small-progress",
+                   "**/.small/plan.small.yml merge=small-plan")
 
 
 @dataclass
@@ -156,7 +157,9 @@ def register_drivers(repo: Path) -> None:
     settings = {
         "diff.small.textconv": f"{run} {TEXTCONV_COMMAND}",
         "merge.small-progress.name": "small-git: append-only merge of progress.small.yml",
-        "merge.small-progress.driver": f"{run} {MERGE_DRIVER_COMMAND} %O %A %B %P",
+        "merge.small-progress.driver": f"{run} {MERGE_DRIVER_COMMAND} %O %A %B %L %P",
+        "merge.small-plan.name": "small-git: plan.small.yml merged by task id when lines conflict",
+        "merge.small-plan.driver": f"{run} {MERGE_DRIVER_COMMAND} %O %A %B %L %P",
     }
     for key, value in settings.items():
         git.run_git(["config", "--local", key, value], repo)
@@ -168,7 +171,7 @@ def register_drivers(repo: Path) -> None:
 
 
 def unregister_drivers(repo: Path) -> None:
-    for section in ("diff.small", "merge.small-progress"):
+    for section in ("diff.small", "merge.small-progress", "merge.small-plan"):
         git.run_git(["config", "--local", "--remove-section", section], repo, check=False)
     attributes = git.git_path("info/attributes", repo)
     if attributes.is_file():

@@ -14,8 +14,11 @@ The pure merge works on bytes; `replaying()` is the one part that looks at git.
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import subprocess
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,9 +150,14 @@ def _interleave(mine: list[Any], other: list[Any], path: str) -> list[Any]:
 
 
 def _name(entry: Any) -> str:
+    """`task-2 in_progress "ran the tests"`: enough to tell two entries of one task apart."""
     if not isinstance(entry, dict):
         return repr(entry)
-    return " ".join(str(entry[key]) for key in ("task_id", "status") if key in entry) or "an entry"
+    words = [str(entry[key]) for key in ("task_id", "status") if key in entry]
+    evidence = next((entry[key] for key in ("evidence", "notes", "command", "commit") if key in entry), None)
+    if isinstance(evidence, str):
+        words.append(json.dumps(evidence if len(evidence) <= 40 else evidence[:39] + "…", ensure_ascii=False))
+    return " ".join(words) or "an entry"
 
 
 def _replayed_entries(upstream: list[Any], replayed: list[Any]) -> list[Any]:
@@ -336,3 +344,104 @@ def _replaying_process() -> bool:
             return False
         pid = parent
     return False
+
+
+# --- plan.small.yml -----------------------------------------------------------------------------------------
+
+
+def merge_plan(base: bytes, ours: bytes, theirs: bytes, *, marker_size: int = 7,
+               path: str = "plan.small.yml") -> MergeResult:
+    """git's line merge when it is clean (it keeps the plan's formatting and comments); otherwise a merge by
+    task id when the sides changed different tasks (written in block style); otherwise git's conflict."""
+    text, conflicts = _line_merge(base, ours, theirs, marker_size)
+    if conflicts == 0 and _tasks_by_id(text) is not None:
+        return MergeResult(text)
+    try:
+        merged = _merge_tasks(base, ours, theirs, path)
+    except _Conflict as exc:
+        reason = str(exc)
+        return MergeResult(f"# small-git merge driver: {reason}\n".encode() + text, reason)
+    return MergeResult(emit_document(merged))
+
+
+def _line_merge(base: bytes, ours: bytes, theirs: bytes, marker_size: int) -> tuple[bytes, int]:
+    """`git merge-file -p`: (the merged text, the number of conflicts; -1 when git failed)."""
+    with tempfile.TemporaryDirectory(prefix="small-git-merge-") as folder:
+        names = []
+        for name, raw in (("ours", ours), ("base", base), ("theirs", theirs)):
+            target = Path(folder) / name
+            target.write_bytes(raw)
+            names.append(str(target))
+        proc = subprocess.run(["git", "merge-file", "-p", f"--marker-size={marker_size}", "-L", "ours",
+                               "-L", "ancestor", "-L", "theirs", *names], capture_output=True, check=False)
+    if proc.returncode < 0 or proc.returncode > 127:
+        return ours, -1
+    return proc.stdout, proc.returncode
+
+
+def _tasks_by_id(raw: bytes) -> dict[str, Any] | None:
+    """The plan's tasks by id, or None when it is not a plan whose tasks have distinct string ids."""
+    if not raw.strip():
+        return {}
+    try:
+        data = load_yaml(raw, "plan").data
+    except SmallError:
+        return None
+    tasks = data.get("tasks") if isinstance(data, dict) else None
+    if not isinstance(tasks, list | None):
+        return None
+    found: dict[str, Any] = {}
+    for task in tasks or []:
+        task_id = task.get("id") if isinstance(task, dict) else None
+        if not isinstance(task_id, str) or task_id in found:
+            return None
+        found[task_id] = task
+    return found
+
+
+def _merge_tasks(base: bytes, ours: bytes, theirs: bytes, path: str) -> dict[str, Any]:
+    sides = [_tasks_by_id(raw) for raw in (base, ours, theirs)]
+    if any(side is None for side in sides):
+        raise _Conflict(f"a version of {path} is not a plan with distinct task ids; resolve it by hand")
+    old, mine, other = (side or {} for side in sides)
+    clashes = [task_id for task_id in {**mine, **other}
+               if mine.get(task_id) != other.get(task_id) and old.get(task_id) not in (mine.get(task_id),
+                                                                                      other.get(task_id))]
+    if clashes:
+        raise _Conflict(f"both sides changed task {', '.join(clashes)} of {path}; resolve it task by task "
+                        "(see docs/review-and-merge.md)")
+    header = _three_way_keys(base, ours, theirs, path)
+    chosen = {task_id: (other if mine.get(task_id) == old.get(task_id) else mine).get(task_id)
+              for task_id in {**old, **mine, **other}}
+    order = [task_id for task_id in mine if chosen.get(task_id) is not None]
+    other_ids = list(other)
+    for index, task_id in enumerate(other_ids):
+        if task_id in order or chosen.get(task_id) is None:
+            continue
+        # before the next task theirs lists after it, so tasks both sides appended stay in that order: ours first
+        after = next((t for t in other_ids[index + 1:] if t in order), None)
+        order.insert(order.index(after) if after is not None else len(order), task_id)
+    return {**header, "tasks": [chosen[task_id] for task_id in order]}
+
+
+def _three_way_keys(base: bytes, ours: bytes, theirs: bytes, path: str) -> dict[str, Any]:
+    """The plan's keys other than `tasks`, each taken from the side that changed it."""
+    old, mine, other = (_mapping(raw) for raw in (base, ours, theirs))
+    out: dict[str, Any] = {}
+    for key in {**mine, **other}:
+        if key == "tasks":
+            continue
+        if mine.get(key) != other.get(key) and old.get(key) not in (mine.get(key), other.get(key)):
+            raise _Conflict(f"both sides changed {key!r} of {path}; resolve it by hand")
+        value = (other if mine.get(key) == old.get(key) else mine).get(key, _ABSENT)
+        if value is not _ABSENT:
+            out[key] = value
+    return _header(out)
+
+
+_ABSENT = object()
+
+
+def _mapping(raw: bytes) -> dict[str, Any]:
+    data = load_yaml(raw, "plan").data if raw.strip() else {}
+    return data if isinstance(data, dict) else {}

@@ -266,16 +266,16 @@ class _Builder:
         while (event := next_event()) is not None:
             kind = type(event)
             if kind is scalar_event:
-                if event.tag is None and event.anchor is None:  # the common case, kept cheap
-                    value = _resolve_plain(event.value) if not event.style else event.value
-                else:
-                    try:
+                try:
+                    if event.tag is None and event.anchor is None:  # the common case, kept cheap
+                        value = _resolve_plain(event.value) if not event.style else event.value
+                    else:
                         value = self.scalar(event)
-                    except (ValueError, OverflowError):  # an integer too long to print, or to make a float of
-                        raise self.fail("number too large to load", event.start_mark,
-                                        hint="quote it to keep it as a string") from None
-                    if event.anchor:
-                        self.anchors[event.anchor] = (value, 1)
+                except (ValueError, OverflowError):  # an integer too long to print, or to make a float of
+                    raise self.fail("number too large to load", event.start_mark,
+                                    hint="quote it to keep it as a string") from None
+                if event.anchor:
+                    self.anchors[event.anchor] = (value, 1)
                 self.add(stack, value, 1, event)
             elif kind is ev.MappingStartEvent or kind is ev.SequenceStartEvent:
                 is_map = kind is ev.MappingStartEvent

@@ -68,7 +68,14 @@ def read_file(root: Path, relative: str, max_bytes: int) -> tuple[bytes | None, 
     except OSError as exc:
         return None, f"cannot be read: {exc.strerror}"
     with os.fdopen(fd, "rb") as handle:
-        data = handle.read(max_bytes + 1)
+        # read(n) allocates n bytes up front, so ask for what stat() saw (not for the limit, which may be
+        # huge), then keep reading in chunks while the file grows, up to one byte past the limit
+        data = handle.read(min(info.st_size, max_bytes) + 1)
+        while len(data) <= max_bytes:
+            more = handle.read(min(1 << 20, max_bytes + 1 - len(data)))
+            if not more:
+                break
+            data += more
     if len(data) > max_bytes:
         return None, f"is over the {max_bytes}-byte limit"
     return data, None
@@ -76,6 +83,9 @@ def read_file(root: Path, relative: str, max_bytes: int) -> tuple[bytes | None, 
 
 LIMIT_VARIABLES = {"SMALL_MAX_FILE_BYTES": "max_bytes", "SMALL_MAX_DEPTH": "max_depth",
                    "SMALL_MAX_ALIAS_NODES": "max_alias_nodes"}
+# The checker walks values recursively, within the recursion limit the CLI sets (small_git/cli): deeper
+# nesting would end in a RecursionError instead of a finding. Other limits only need to fit in an int.
+LIMIT_CEILINGS = {"max_bytes": 10**18, "max_depth": 5_000, "max_alias_nodes": 10**18}
 
 
 def configured_limits(env: dict[str, str] | None = None) -> Limits:
@@ -87,10 +97,14 @@ def configured_limits(env: dict[str, str] | None = None) -> Limits:
         raw = source.get(variable)
         if raw is None or raw == "":
             continue
-        if not raw.strip().isdigit() or int(raw) <= 0:
-            raise SmallError(f"{variable}={raw!r} is not a positive whole number", exit_code=EXIT_USAGE,
+        text = raw.strip()
+        ceiling = LIMIT_CEILINGS[field_name]
+        value = int(text) if text.isdigit() and len(text) <= len(str(ceiling)) else 0
+        if not 0 < value <= ceiling:
+            raise SmallError(f"{variable}={raw!r} is not a positive whole number up to {ceiling}",
+                             exit_code=EXIT_USAGE,
                              hint=f"unset it, or set e.g. {variable}={getattr(DEFAULT_LIMITS, field_name)}")
-        overrides[field_name] = int(raw)
+        overrides[field_name] = value
     return replace(DEFAULT_LIMITS, **overrides) if overrides else DEFAULT_LIMITS
 
 

@@ -1,0 +1,124 @@
+"""The textconv diff driver: the rendering itself, then `git diff` / `git log -p` through `git small install`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from gitrepo import FIRST_ENTRY, WORKSPACE_FILES, Repo, entry, progress_yaml, seeded_repo
+
+from small_git.gitio.textconv import render
+
+PROGRESS = ".small/progress.small.yml"
+PLAN = ".small/plan.small.yml"
+E2 = entry("task-2", 1, commit="abc123def456")
+
+
+def rendered(text: str, name: str) -> list[str]:
+    return render(text.encode(), name).decode().splitlines()
+
+
+def test_progress_renders_one_line_per_entry_under_a_count() -> None:
+    lines = rendered(progress_yaml([FIRST_ENTRY, E2]), "/tmp/XyZ12_progress.small.yml")
+    assert lines[0] == "# progress.small.yml (small_version 1.0.0, owner agent)"
+    assert lines[1] == "progress: 2 entries"
+    assert lines[2] == ('#1 2025-01-04T10:00:00.000000000Z task-1 completed '
+                        'evidence="Created the .small directory"')
+    assert lines[3] == '#2 2025-01-05T10:00:01.000000000Z task-2 in_progress commit=abc123def456 evidence="step 1"'
+    assert len(lines) == 4
+
+
+def test_every_field_shows_on_the_entry_line_escaped() -> None:
+    log = ('small_version: "1.0.0"\nowner: "agent"\nentries:\n'
+           '  - task_id: t\n'
+           '    notes: "two\\nlines"\n'
+           '    evidence: [{type: test, ref: "ci#1"}]\n'
+           f'    replayId: {"a" * 64}\n')
+    assert rendered(log, "progress.small.yml")[2] == (
+        '#1 (no timestamp) t (no status) evidence=[{"type": "test", "ref": "ci#1"}] '
+        f'notes="two\\nlines" replayId={"a" * 64}')
+
+
+def test_plan_renders_tasks_with_status_and_dependencies() -> None:
+    plan = WORKSPACE_FILES["plan"] + ('  - id: "task-3"\n    title: "Ship it"\n    status: "pending"\n'
+                                      '    depends_on: ["task-1", "task-2"]\n    steps: ["tag", "upload"]\n')
+    assert rendered(plan, "plan.small.yml")[1:] == [
+        "plan: 3 tasks",
+        "task-1 [completed] Set up project structure",
+        "task-2 [in_progress] Implement the parser",
+        "task-3 [pending] Ship it (depends on task-1, task-2)",
+        "    steps: tag",
+        "    steps: upload",
+    ]
+
+
+def test_human_owned_files_render_their_fields() -> None:
+    assert rendered(WORKSPACE_FILES["intent"], "intent.small.yml")[1:] == [
+        "intent: Ship the parser", "scope include: src/", "success criterion: The parser parses"]
+    assert rendered(WORKSPACE_FILES["constraints"], "constraints.small.yml")[1:] == [
+        "constraint no-secrets (error): No secrets in .small artifacts"]
+
+
+def test_handoff_renders_resume_links_and_replay_id() -> None:
+    lines = rendered(WORKSPACE_FILES["handoff"], "handoff.small.yml")
+    assert "current task: task-2" in lines and "next step: Finish the parser" in lines
+    assert any(line.startswith("replayId: 46311ca6") and line.endswith("(auto)") for line in lines)
+
+
+@pytest.mark.parametrize("raw", [b"entries: [unclosed\n", b"\xff\xfe\xfd not utf-8", b"- just\n- a list\n", b""])
+def test_unreadable_input_is_returned_unchanged(raw: bytes) -> None:
+    assert render(raw, "progress.small.yml") == raw
+
+
+# --- through git ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repo:
+    return seeded_repo(tmp_path)  # installs the diff driver
+
+
+def test_git_diff_and_log_show_an_appended_entry(repo: Repo) -> None:
+    repo.append_progress(E2)
+    diff = repo.git("diff").stdout
+    assert "-progress: 1 entry\n+progress: 2 entries\n" in diff
+    assert ('+#2 2025-01-05T10:00:01.000000000Z task-2 in_progress commit=abc123def456 evidence="step 1"'
+            in diff)
+    assert "+  - task_id:" not in diff  # the meaning, not the YAML
+    repo.commit("append")
+    log = repo.git("log", "-p", "-1").stdout
+    assert "+#2 2025-01-05T10:00:01.000000000Z task-2 in_progress" in log
+
+
+def test_git_diff_flags_a_rewritten_old_entry(repo: Repo) -> None:
+    repo.write_progress([dict(FIRST_ENTRY, evidence="quietly rewritten")])
+    diff = repo.git("diff").stdout
+    assert '-#1 2025-01-04T10:00:00.000000000Z task-1 completed evidence="Created the .small directory"' in diff
+    assert '+#1 2025-01-04T10:00:00.000000000Z task-1 completed evidence="quietly rewritten"' in diff
+
+
+def test_git_log_shows_a_plan_status_transition(repo: Repo) -> None:
+    repo.write(PLAN, repo.read(PLAN).replace('status: "in_progress"', 'status: "completed"'))
+    repo.append_progress(entry("task-2", 1, status="completed"))
+    repo.commit("task-2 done")
+    log = repo.git("log", "-p", "-1", "--", PLAN).stdout
+    assert "-task-2 [in_progress] Implement the parser\n+task-2 [completed] Implement the parser" in log
+
+
+def test_textconv_prints_garbage_raw_and_exits_0(repo: Repo) -> None:
+    garbage = repo.write("garbage.small.yml", "{{{ not: [yaml\n\x01\n")
+    proc = repo.small("textconv", str(garbage))
+    assert proc.returncode == 0 and proc.stdout == "{{{ not: [yaml\n\x01\n" and proc.stderr == ""
+
+
+def test_textconv_of_a_missing_file_is_a_usage_error(repo: Repo) -> None:
+    proc = repo.small("textconv", "no-such-file.yml")
+    assert proc.returncode == 2 and "cannot read no-such-file.yml" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("command", ["textconv", "merge-driver"])
+def test_help_says_what_it_does_in_one_line_with_an_example(repo: Repo, command: str) -> None:
+    proc = repo.small(command, "--help")
+    assert proc.returncode == 0 and "Example:\n    git " in proc.stdout
+    assert len(proc.stdout.split("\n\n")[1].strip().splitlines()) == 1
