@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -111,14 +112,21 @@ def test_case_agrees_with_reference(case: str, tmp_path: Path) -> None:
         (workspace / repair).mkdir(parents=True)
     before = _digest(workspace)
     flips = listed_flips()
-    problems = []
+    runs: list[tuple[str, bool, list[str]]] = []
     for name, template in _commands():
         expected_file = source / "expected" / f"{name}.rc"
-        if not expected_file.exists():
-            continue
-        expected_zero = expected_file.read_text().strip() == "0"
-        args = [str(workspace) if a == "{DIR}" else a for a in template]
-        proc = _small(args, tmp_path)
+        if expected_file.exists():
+            args = [str(workspace) if a == "{DIR}" else a for a in template]
+            runs.append((name, expected_file.read_text().strip() == "0", args))
+    # the check commands only read the workspace, so one case's commands can run side by side
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda run: _small(run[2], tmp_path), runs))
+        flipped = [(run, flips[(case, run[0])]) for run in runs if (case, run[0]) in flips]
+        as_json = list(pool.map(lambda item: _small(item[0][2] if "--json" in item[0][2] else
+                                                    [*item[0][2], "--json"], tmp_path), flipped))
+    json_of = {run[0]: out for (run, _), out in zip(flipped, as_json, strict=True)}
+    problems = []
+    for (name, expected_zero, _), proc in zip(runs, results, strict=True):
         assert "Traceback" not in proc.stderr, proc.stderr
         assert proc.returncode in (0, 1, 2), f"{name}: exit {proc.returncode}\n{proc.stderr}"
         flip = flips.get((case, name))
@@ -128,12 +136,8 @@ def test_case_agrees_with_reference(case: str, tmp_path: Path) -> None:
                             f"{' (listed as flipped by ' + flip[0] + ')' if flip else ''}\n{proc.stderr[-800:]}")
             continue
         if flip is not None:
-            as_json = args if "--json" in args else [*args, "--json"]
-            out = _small(as_json, tmp_path)
-            document = json.loads(out.stdout)
-            rules = {f.get("rule") for f in document.get("findings", [])}
-            rules |= {f.get("rule") for f in document.get("warnings", [])}
-            rules |= {f.get("rule") for f in document.get("notices", [])}
+            document = json.loads(json_of[name].stdout)
+            rules = {f.get("rule") for key in ("findings", "warnings", "notices") for f in document.get(key, [])}
             if isinstance(document.get("error"), dict):
                 rules.add(document["error"].get("rule"))
             if flip[1] not in rules:
