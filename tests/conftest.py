@@ -8,7 +8,6 @@ that may leak into a test: it would change which commits the gates accept.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
@@ -19,12 +18,11 @@ AGENT_MARKER_PREFIXES = tuple(marker.partition("=")[0].rstrip("*") for marker in
 
 
 @pytest.fixture(autouse=True)
-def clean_git_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def clean_git_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     for key in list(os.environ):
         if key.startswith(("GIT_", "PRE_COMMIT", *AGENT_MARKER_PREFIXES)):
             monkeypatch.delenv(key)
-    home = tmp_path / "home"
-    home.mkdir(exist_ok=True)
+    home = tmp_path_factory.mktemp("home")  # not inside tmp_path: tests may list what they create there
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
