@@ -16,6 +16,6 @@ def run(directory: str | None = None, drivers: bool = True) -> int:
     for hook in report.chained:
         print(f"  {hook}: the hook that was there runs first ({hook}{installer.PREVIOUS_SUFFIX})")
     if report.drivers:
-        print("  diff driver 'small' and merge drivers 'small-progress', 'small-plan' registered (.git/info/attributes)")
+        print("  diff driver 'small', merge drivers 'small-progress' and 'small-plan' (.git/info/attributes)")
     print("  remove with: git small uninstall")
     return EXIT_OK
