@@ -253,7 +253,7 @@ def _register_reset_fix(cli: click.Group) -> None:
 
         if keep_intent and reset_intent:
             raise click.UsageError("--keep-intent and --reset-intent exclude each other")
-        return command.run(directory, yes, not reset_intent, scope)
+        return command.run(directory, yes, not reset_intent, scope, confirm=click.confirm)
 
     @cli.command()
     @click.option("--versions", is_flag=True, help="Only quote small_version values.")

@@ -4,8 +4,7 @@ replayId. The progress log is kept whole; earlier runs' entries stay bound to th
 from __future__ import annotations
 
 import sys
-
-import click
+from collections.abc import Callable
 
 from small_git.errors import EXIT_OK, EXIT_USAGE, SmallError
 from small_git.protocol.artifacts import display_path
@@ -23,8 +22,13 @@ from .init import INTENT_TEMPLATE
 
 
 def run(
-    directory: str | None = None, yes: bool = False, keep_intent: bool = True, scope: str = "root"
+    directory: str | None = None,
+    yes: bool = False,
+    keep_intent: bool = True,
+    scope: str = "root",
+    confirm: Callable[[str], bool] | None = None,
 ) -> int:
+    """`confirm` asks the user (the CLI passes its prompt); without it, or without a terminal, --yes is needed."""
     root = resolve_root(directory)
     small_dir(root)
     enforce_scope(root, scope, "reset", allow_examples=False)
@@ -35,11 +39,11 @@ def run(
             hint="run: small init --force   (it creates only missing files)",
         )
     if not yes:
-        if not sys.stdin.isatty():
+        if confirm is None or not sys.stdin.isatty():
             raise SmallError(
                 "reset starts a new run (new plan and handoff); confirm with --yes", exit_code=EXIT_USAGE
             )
-        if not click.confirm("Start a new run? The plan and handoff are replaced; progress is kept"):
+        if not confirm("Start a new run? The plan and handoff are replaced; progress is kept"):
             print("Reset cancelled.")
             return EXIT_OK
     with workspace_lock(root):
