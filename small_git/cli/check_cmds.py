@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import click
 
-DIR_HELP = "The folder holding .small/ (or the .small folder itself)."
-SCOPE = click.Choice(["root", "examples", "any"], case_sensitive=False)
-SCOPE_HELP = "Which workspace kind to accept: root (repo-root), examples, or any."
+from small_git.cli.options import dir_option, scope_option
 
 
 def register(cli: click.Group) -> None:
     @cli.command()
-    @click.option("--dir", "directory", default=".", show_default=True, help=DIR_HELP)
+    @dir_option
     @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
     @click.option("--spec-dir", hidden=True, help="Accepted for compatibility; schemas are built in.")
     def validate(directory: str, as_json: bool, spec_dir: str | None) -> int:
@@ -26,7 +24,7 @@ def register(cli: click.Group) -> None:
         return check_command.run(check_command.CheckRequest("validate", directory, json=as_json))
 
     @cli.command()
-    @click.option("--dir", "directory", default=".", show_default=True, help=DIR_HELP)
+    @dir_option
     @click.option("--strict", is_flag=True, help="Also S1-S4, secrets and insecure links.")
     @click.option("--format-strict", is_flag=True, help="Fail when small_version is not a quoted string.")
     @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
@@ -44,12 +42,12 @@ def register(cli: click.Group) -> None:
                                                             format_strict=format_strict))
 
     @cli.command()
-    @click.option("--dir", "directory", default=".", show_default=True, help=DIR_HELP)
+    @dir_option
     @click.option("--strict", is_flag=True, help="Also S1-S4, secrets and insecure links.")
     @click.option("--json", "as_json", is_flag=True, help="Print one JSON document (also on failure).")
     @click.option("--ci", is_flag=True, help="Terse output for CI logs: findings only, no hints.")
     @click.option("--format-strict", is_flag=True, help="Fail when small_version is not a quoted string.")
-    @click.option("--workspace", "scope", type=SCOPE, default="root", show_default=True, help=SCOPE_HELP)
+    @scope_option
     @click.option("--git", "with_git", is_flag=True,
                   help="Also require every cited commit to be in HEAD's history (spec §6.4).")
     def check(directory: str, strict: bool, as_json: bool, ci: bool, format_strict: bool, scope: str,
@@ -67,11 +65,11 @@ def register(cli: click.Group) -> None:
                                                             format_strict, git=with_git))
 
     @cli.command()
-    @click.option("--dir", "directory", default=".", show_default=True, help=DIR_HELP)
+    @dir_option
     @click.option("--strict", is_flag=True, help="Also S1-S4, secrets and insecure links.")
     @click.option("--ci", is_flag=True, help="Terse output for CI logs: findings only, no hints.")
     @click.option("--json", "as_json", is_flag=True, help="Print one JSON document (also on failure).")
-    @click.option("--workspace", "scope", type=SCOPE, default="root", show_default=True, help=SCOPE_HELP)
+    @scope_option
     def verify(directory: str, strict: bool, ci: bool, as_json: bool, scope: str) -> int:
         """Verify the workspace: schemas, rules, workspace kind and the handoff's current task.
 

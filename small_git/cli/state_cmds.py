@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import click
 
-DIR_HELP = "The folder holding .small/ (or the .small folder itself)."
-SCOPE = click.Choice(["root", "examples", "any"], case_sensitive=False)
-SCOPE_HELP = "Which workspace kind to accept: root (repo-root), examples, or any."
+from small_git.cli.options import dir_option, scope_option
+
 STATUS_HELP = "pending, in_progress, completed, blocked or cancelled."
 
 
@@ -54,8 +53,8 @@ def _register_init_plan(cli: click.Group) -> None:
     @click.option("--after", metavar="ID", help="With --move: put the task after this one.")
     @click.option("--reset", is_flag=True, help="Replace the plan with the template (needs --yes).")
     @click.option("--yes", is_flag=True, help="Confirm --reset.")
-    @click.option("--dir", "directory", default=".", show_default=True, help=DIR_HELP)
-    @click.option("--workspace", "scope", type=SCOPE, default="root", show_default=True, help=SCOPE_HELP)
+    @dir_option
+    @scope_option
     def plan(
         add: tuple[str, ...],
         done: tuple[str, ...],
@@ -127,8 +126,8 @@ def _register_progress(cli: click.Group) -> None:
         "--no-commit-evidence", is_flag=True, help="Do not record HEAD in the entry's commit field."
     )
     @click.option("--json", "as_json", is_flag=True, help="Print the entry as JSON.")
-    @click.option("--dir", "directory", default=".", show_default=True, help=DIR_HELP)
-    @click.option("--workspace", "scope", type=SCOPE, default="root", show_default=True, help=SCOPE_HELP)
+    @dir_option
+    @scope_option
     def progress_add(
         task: str,
         status: str,
@@ -174,8 +173,8 @@ def _register_checkpoint_handoff(cli: click.Group) -> None:
         "--no-commit-evidence", is_flag=True, help="Do not record HEAD in the entry's commit field."
     )
     @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-    @click.option("--dir", "directory", default=".", show_default=True, help=DIR_HELP)
-    @click.option("--workspace", "scope", type=SCOPE, default="root", show_default=True, help=SCOPE_HELP)
+    @dir_option
+    @scope_option
     def checkpoint(
         task: str,
         status: str,
@@ -219,8 +218,8 @@ def _register_checkpoint_handoff(cli: click.Group) -> None:
     @cli.command()
     @click.option("--summary", help="The summary to write (otherwise derived from the plan).")
     @click.option("--replay-id", help="Use this replayId (64 hex digits; source: manual).")
-    @click.option("--dir", "directory", default=".", show_default=True, help=DIR_HELP)
-    @click.option("--workspace", "scope", type=SCOPE, default="root", show_default=True, help=SCOPE_HELP)
+    @dir_option
+    @scope_option
     def handoff(summary: str | None, replay_id: str | None, directory: str, scope: str) -> int:
         """Regenerate the handoff from the plan (same state, same bytes).
 
@@ -240,8 +239,8 @@ def _register_reset_fix(cli: click.Group) -> None:
         "--keep-intent", is_flag=True, help="Keep intent.small.yml (the default; accepted for compatibility)."
     )
     @click.option("--reset-intent", is_flag=True, help="Also replace intent.small.yml with the template.")
-    @click.option("--dir", "directory", default=".", show_default=True, help=DIR_HELP)
-    @click.option("--workspace", "scope", type=SCOPE, default="root", show_default=True, help=SCOPE_HELP)
+    @dir_option
+    @scope_option
     def reset(yes: bool, keep_intent: bool, reset_intent: bool, directory: str, scope: str) -> int:
         """Start a new run: new plan, handoff and replayId; progress is kept.
 
@@ -259,8 +258,8 @@ def _register_reset_fix(cli: click.Group) -> None:
     @click.option("--versions", is_flag=True, help="Only quote small_version values.")
     @click.option("--all", "all_fixes", is_flag=True, help="Every repair (the default).")
     @click.option("--orphan-progress", is_flag=True, hidden=True, help="Refused: it would rewrite history.")
-    @click.option("--dir", "directory", default=".", show_default=True, help=DIR_HELP)
-    @click.option("--workspace", "scope", type=SCOPE, default="root", show_default=True, help=SCOPE_HELP)
+    @dir_option
+    @scope_option
     def fix(versions: bool, all_fixes: bool, orphan_progress: bool, directory: str, scope: str) -> int:
         """Repair what can be repaired without rewriting progress history.
 

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import click
 
-DIR_HELP = "The folder holding .small/ (or the .small folder itself)."
-SCOPE = click.Choice(["root", "examples", "any"], case_sensitive=False)
-SCOPE_HELP = "Which workspace kind to accept: root (repo-root), examples, or any."
+from small_git.cli.options import DIR_HELP, dir_option, scope_option
+
 HUMAN_KINDS = click.Choice(["intent", "constraints"])
 
 
@@ -23,7 +22,7 @@ def register(cli: click.Group) -> None:
 
 def _register_views(cli: click.Group) -> None:
     @cli.command()
-    @click.option("--dir", "directory", default=".", show_default=True, help=DIR_HELP)
+    @dir_option
     @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
     @click.option("--recent", default=5, show_default=True, type=click.IntRange(min=0),
                   help="How many recent progress entries to show.")
@@ -56,8 +55,8 @@ def _register_views(cli: click.Group) -> None:
         return command.run(directory, as_json)
 
     @cli.command()
-    @click.option("--dir", "directory", default=".", show_default=True, help=DIR_HELP)
-    @click.option("--workspace", "scope", type=SCOPE, default="root", show_default=True, help=SCOPE_HELP)
+    @dir_option
+    @scope_option
     @click.option("--include", default=None,
                   help="Comma-separated sections: paths,status,intent,constraints,plan,progress,handoff,"
                        "workspace,enforcement.  [default: all but enforcement]")
@@ -91,8 +90,8 @@ def _register_apply(cli: click.Group) -> None:
     @click.option("--dry-run", is_flag=True, help="Record nothing and run nothing; show what would happen.")
     @click.option("--auto-progress", is_flag=True, hidden=True,
                   help="Accepted for compatibility: the output summary is always recorded.")
-    @click.option("--dir", "directory", default=".", show_default=True, help=DIR_HELP)
-    @click.option("--workspace", "scope", type=SCOPE, default="root", show_default=True, help=SCOPE_HELP)
+    @dir_option
+    @scope_option
     @click.argument("argv", nargs=-1, type=click.UNPROCESSED)
     def apply(task_id: str | None, shell_command: str | None, timeout: float, checkpoint: bool, dry_run: bool,
               auto_progress: bool, directory: str, scope: str, argv: tuple[str, ...]) -> int:
@@ -117,8 +116,8 @@ def _register_drafts(cli: click.Group) -> None:
     @cli.command()
     @click.argument("kind", type=HUMAN_KINDS)
     @click.option("--from", "source", required=True, help="A file to copy, or - for stdin.")
-    @click.option("--dir", "directory", default=".", show_default=True, help=DIR_HELP)
-    @click.option("--workspace", "scope", type=SCOPE, default="root", show_default=True, help=SCOPE_HELP)
+    @dir_option
+    @scope_option
     def draft(kind: str, source: str, directory: str, scope: str) -> int:
         """Propose a change to intent or constraints as a draft in .small-drafts/ for a human to accept.
 
@@ -133,8 +132,8 @@ def _register_drafts(cli: click.Group) -> None:
 
     @cli.command()
     @click.argument("kind", type=HUMAN_KINDS)
-    @click.option("--dir", "directory", default=".", show_default=True, help=DIR_HELP)
-    @click.option("--workspace", "scope", type=SCOPE, default="root", show_default=True, help=SCOPE_HELP)
+    @dir_option
+    @scope_option
     @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
     def accept(kind: str, directory: str, scope: str, as_json: bool) -> int:
         """Check a draft and, when valid, make it the canonical file (a human's step; recorded in progress).

@@ -6,8 +6,6 @@ changes and returns at once when none is under a `.small/`.
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +15,7 @@ from typing import TextIO
 from small_git.errors import EXIT_USAGE, SmallError
 from small_git.gitio import git
 from small_git.gitio.audit import AuditContext, audit_revisions, judge_commit, subsequence_findings
+from small_git.gitio.processes import git_ancestors
 from small_git.gitio.states import state_at, workspace_prefix, workspaces_in
 from small_git.protocol.artifacts import display_path
 from small_git.protocol.findings import ERROR, Finding
@@ -109,44 +108,14 @@ def amending(env: Mapping[str, str]) -> bool:
     that started us (or its ancestors: the pre-commit framework adds two levels)."""
     if env.get("SMALL_GIT_AMEND"):
         return env["SMALL_GIT_AMEND"] not in ("0", "")
-    pid = os.getppid()
-    for _ in range(8):
-        info = _process(pid)
-        if info is None:
-            return False
-        argv, parent = info
-        if argv and Path(argv[0]).name in ("git", "git.exe") and "commit" in argv[1:]:
+    for argv in git_ancestors():
+        if "commit" in argv[1:]:
             after = argv[argv.index("commit") + 1:]
             return any(a == "--amend" or (len(a) >= 5 and "--amend".startswith(a)) for a in after
                        if a.startswith("--"))
-        if parent <= 1 or parent == pid:
-            return False
-        pid = parent
     return False
 
 
-def _process(pid: int) -> tuple[list[str], int] | None:
-    proc = Path(f"/proc/{pid}")
-    if proc.is_dir():
-        try:
-            argv = [a.decode("utf-8", "replace") for a in (proc / "cmdline").read_bytes().split(b"\0") if a]
-            stat = (proc / "stat").read_text()
-            parent = int(stat[stat.rindex(")") + 2:].split()[1])
-        except (OSError, ValueError, IndexError):
-            return None
-        return argv, parent
-    try:  # macOS and other systems without /proc
-        out = subprocess.run(["ps", "-o", "ppid=", "-o", "args=", "-p", str(pid)], capture_output=True,
-                             text=True, check=False).stdout.strip()
-    except OSError:
-        return None
-    if not out:
-        return None
-    parent_text, _, args_text = out.partition(" ")
-    try:
-        return args_text.split(), int(parent_text)
-    except ValueError:
-        return None
 
 
 # --- post-rewrite -------------------------------------------------------------------------------------------

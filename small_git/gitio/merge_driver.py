@@ -26,7 +26,7 @@ from typing import Any
 
 from small_git.errors import SmallError
 from small_git.gitio import git
-from small_git.gitio.hooks import _process
+from small_git.gitio.processes import git_ancestors
 from small_git.protocol.emitter import emit_document, emit_items
 from small_git.protocol.timestamps import TimestampError, format_ns, parse_ns
 from small_git.protocol.yamlsafe import load_yaml
@@ -328,21 +328,12 @@ def _replay_action(action: str) -> bool:
 
 
 def _replaying_process() -> bool:
-    pid = os.getppid()
-    for _ in range(8):
-        info = _process(pid)
-        if info is None:
+    for argv in git_ancestors():
+        command = next((a for a in argv[1:] if not a.startswith("-")), "")
+        if command in REPLAY_COMMANDS:
+            return True
+        if command in ("merge", "pull", "revert", "checkout", "switch", "stash"):
             return False
-        argv, parent = info
-        if argv and Path(argv[0]).name in ("git", "git.exe"):
-            command = next((a for a in argv[1:] if not a.startswith("-")), "")
-            if command in REPLAY_COMMANDS:
-                return True
-            if command in ("merge", "pull", "revert", "checkout", "switch", "stash"):
-                return False
-        if parent <= 1 or parent == pid:
-            return False
-        pid = parent
     return False
 
 
