@@ -276,6 +276,8 @@ class _Builder:
                                     hint="quote it to keep it as a string") from None
                 if event.anchor:
                     self.anchors[event.anchor] = (value, 1)
+                elif stack and self.add_plain(stack[-1], value, event):
+                    continue
                 self.add(stack, value, 1, event)
             elif kind is ev.MappingStartEvent or kind is ev.SequenceStartEvent:
                 is_map = kind is ev.MappingStartEvent
@@ -343,6 +345,28 @@ class _Builder:
         if tag != expected:
             raise self.fail(f"unsupported tag {tag!r}", event.start_mark,
                             hint="SMALL files hold plain data; remove the tag")
+
+    def add_plain(self, parent: _Frame, value: Any, event: Any) -> bool:
+        """`add` for a scalar in the usual places, inlined for speed (a progress log has about ten scalars per
+        entry). False when the general path must decide: a merge key, a duplicate, a non-string key."""
+        if parent.is_map:
+            key = parent.key
+            if key is _NO_KEY:
+                if type(value) is not str or value == "<<" or value in parent.value:
+                    return False
+                parent.key = value
+                parent.key_line = event.start_mark.line + 1
+            elif key is _MERGE:
+                return False
+            else:
+                parent.lines[key] = parent.key_line
+                parent.value[key] = value
+                parent.key = _NO_KEY
+        else:
+            parent.lines.append(event.start_mark.line + 1)
+            parent.value.append(value)
+        parent.size += 1
+        return True
 
     def add(self, stack: list[_Frame], value: Any, size: int, event: Any, alias: bool = False) -> None:
         if not stack:
