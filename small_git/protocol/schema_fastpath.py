@@ -67,22 +67,38 @@ def compile_schema(schema: dict[str, Any]) -> Check:
         checks.append(lambda v: not isinstance(v, list) or len(v) >= min_items)
     if "items" in schema:
         item = compile_schema(schema["items"])
-        checks.append(lambda v: not isinstance(v, list) or all(item(x) for x in v))
+
+        def check_items(value: Any) -> bool:
+            if isinstance(value, list):
+                for element in value:
+                    if not item(element):
+                        return False
+            return True
+        checks.append(check_items)
     if "oneOf" in schema:
         options_ = [compile_schema(s) for s in schema["oneOf"]]
         checks.append(lambda v: sum(1 for o in options_ if o(v)) == 1)
     checks += _object_checks(schema)
+    return _all_of(checks)
+
+
+def _all_of(checks: list[Check]) -> Check:
+    """Chain checks with `and`: a generator per call (all(...)) costs more than the checks themselves."""
     if not checks:
         return lambda v: True
     if len(checks) == 1:
         return checks[0]
-    return lambda v: all(c(v) for c in checks)
+    first, rest = checks[0], _all_of(checks[1:])
+    return lambda v: first(v) and rest(v)
 
 
 def _object_checks(schema: dict[str, Any]) -> list[Check]:
     checks: list[Check] = []
     required = tuple(schema.get("required", ()))
-    if required:
+    if len(required) == 1:
+        (only,) = required
+        checks.append(lambda v: not isinstance(v, dict) or only in v)
+    elif required:
         checks.append(lambda v: not isinstance(v, dict) or all(k in v for k in required))
     properties = {k: compile_schema(s) for k, s in schema.get("properties", {}).items()}
     closed = schema.get("additionalProperties", True) is False
