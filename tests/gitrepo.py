@@ -169,6 +169,14 @@ class Repo:
         return self.small("install", check=True)
 
 
+def plain_workspace(tmp_path: Path) -> Repo:
+    """A valid workspace in a folder that is not a git repository."""
+    repo = Repo(tmp_path / "ws", tmp_path / "home")
+    repo.path.mkdir()
+    repo.write_workspace()
+    return repo
+
+
 def seeded_repo(tmp_path: Path, install: bool = True, name: str = "repo") -> Repo:
     """A repository whose first commit holds a valid workspace with one progress entry."""
     repo = Repo.create(tmp_path, name)

@@ -6,7 +6,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from gitrepo import VENV_BIN, Repo, seeded_repo
+from gitrepo import VENV_BIN, Repo, plain_workspace, seeded_repo
 
 from small_git.protocol.yamlsafe import load_yaml
 
@@ -22,20 +22,13 @@ success_criteria:
 '''
 
 
-def workspace(tmp_path: Path) -> Repo:
-    repo = Repo(tmp_path / "ws", tmp_path / "home")
-    repo.path.mkdir()
-    repo.write_workspace()
-    return repo
-
-
 def last_entry(repo: Repo) -> dict[str, object]:
     data = load_yaml((repo.path / ".small/progress.small.yml").read_bytes(), "progress").data
     return dict(data["entries"][-1])
 
 
 def test_accept_replaces_records_and_removes_the_draft(tmp_path: Path) -> None:
-    repo = workspace(tmp_path)
+    repo = plain_workspace(tmp_path)
     old_intent = (repo.path / ".small/intent.small.yml").read_bytes()
     old_log = (repo.path / ".small/progress.small.yml").read_bytes()
     assert repo.small("draft", "intent", "--from", "-", input=NEW_INTENT).returncode == 0
@@ -54,7 +47,7 @@ def test_accept_replaces_records_and_removes_the_draft(tmp_path: Path) -> None:
 
 
 def test_invalid_draft_is_refused_and_nothing_changes(tmp_path: Path) -> None:
-    repo = workspace(tmp_path)
+    repo = plain_workspace(tmp_path)
     before = {p.name: p.read_bytes() for p in (repo.path / ".small").iterdir()}
     bad = NEW_INTENT.replace("success_criteria:", "success_criteria: 3\nunknown_key:")
     repo.small("draft", "intent", "--from", "-", input=bad)
@@ -68,7 +61,7 @@ def test_invalid_draft_is_refused_and_nothing_changes(tmp_path: Path) -> None:
 
 
 def test_draft_with_a_secret_is_refused(tmp_path: Path) -> None:
-    repo = workspace(tmp_path)
+    repo = plain_workspace(tmp_path)
     leaky = NEW_INTENT.replace("Round trips are lossless", "deploy with AKIAIOSFODNN7EXAMPLE")
     repo.small("draft", "intent", "--from", "-", input=leaky)
     done = repo.small("accept", "intent")
@@ -76,7 +69,7 @@ def test_draft_with_a_secret_is_refused(tmp_path: Path) -> None:
 
 
 def test_missing_draft_and_agent_environment_are_refused(tmp_path: Path) -> None:
-    repo = workspace(tmp_path)
+    repo = plain_workspace(tmp_path)
     missing = repo.small("accept", "constraints")
     assert missing.returncode == 2 and "small draft constraints" in missing.stderr
     repo.small("draft", "intent", "--from", "-", input=NEW_INTENT)

@@ -7,17 +7,10 @@ import shlex
 from pathlib import Path
 
 import pytest
-from gitrepo import Repo, seeded_repo
+from gitrepo import Repo, plain_workspace, seeded_repo
 
 from small_git.commands.apply import REDACTED, redact_line, summarise_output
 from small_git.protocol.yamlsafe import load_yaml
-
-
-def workspace(tmp_path: Path) -> Repo:
-    repo = Repo(tmp_path / "ws", tmp_path / "home")
-    repo.path.mkdir()
-    repo.write_workspace()
-    return repo
 
 
 def entries(repo: Repo) -> list[dict[str, object]]:
@@ -31,7 +24,7 @@ def plan_status(repo: Repo, task: str) -> object:
 
 
 def test_success_records_start_and_outcome_and_streams_output(tmp_path: Path) -> None:
-    repo = workspace(tmp_path)
+    repo = plain_workspace(tmp_path)
     before = (repo.path / ".small/progress.small.yml").read_bytes()
     argv = ["sh", "-c", "echo out-line; echo err-line >&2"]
     done = repo.small("apply", "--task", "task-2", "--", *argv)
@@ -54,7 +47,7 @@ def test_success_records_start_and_outcome_and_streams_output(tmp_path: Path) ->
 
 
 def test_exit_code_is_the_commands(tmp_path: Path) -> None:
-    repo = workspace(tmp_path)
+    repo = plain_workspace(tmp_path)
     done = repo.small("apply", "--task", "task-2", "--cmd", "echo failing; exit 7")
     assert done.returncode == 7
     outcome = entries(repo)[-1]
@@ -64,7 +57,7 @@ def test_exit_code_is_the_commands(tmp_path: Path) -> None:
 
 
 def test_cmd_uses_plain_sh_in_the_workspace_root(tmp_path: Path) -> None:
-    repo = workspace(tmp_path)
+    repo = plain_workspace(tmp_path)
     elsewhere = Repo(tmp_path / "elsewhere", tmp_path / "home")
     elsewhere.path.mkdir()
     done = elsewhere.small("apply", "--dir", str(repo.path), "--task", "task-2",
@@ -75,7 +68,7 @@ def test_cmd_uses_plain_sh_in_the_workspace_root(tmp_path: Path) -> None:
 
 
 def test_timeout_stops_the_process_group_and_is_recorded(tmp_path: Path) -> None:
-    repo = workspace(tmp_path)
+    repo = plain_workspace(tmp_path)
     done = repo.small("apply", "--task", "task-2", "--timeout", "0.5", "--",
                       "sh", "-c", "sleep 120 & echo $! > bg.pid; echo started; wait")
     assert done.returncode == 124
@@ -88,7 +81,7 @@ def test_timeout_stops_the_process_group_and_is_recorded(tmp_path: Path) -> None
 
 
 def test_secrets_never_reach_progress_but_stay_in_the_local_log(tmp_path: Path) -> None:
-    repo = workspace(tmp_path)
+    repo = plain_workspace(tmp_path)
     secrets = ["AKIAIOSFODNN7EXAMPLE", "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8", "hunter2xyz"]
     script = (f"echo key {secrets[0]}; echo token: {secrets[1]}; echo password=hunter2xyz; "
               "echo '-----BEGIN RSA PRIVATE KEY-----'; echo MIIEowIBAAKCAQEA; "
@@ -109,7 +102,7 @@ def test_secrets_never_reach_progress_but_stay_in_the_local_log(tmp_path: Path) 
 
 
 def test_checkpoint_completes_or_blocks_the_task(tmp_path: Path) -> None:
-    repo = workspace(tmp_path)
+    repo = plain_workspace(tmp_path)
     failed = repo.small("apply", "--task", "task-2", "--checkpoint", "--cmd", "exit 3")
     assert failed.returncode == 3
     assert plan_status(repo, "task-2") == "blocked" and entries(repo)[-1]["status"] == "blocked"
@@ -121,7 +114,7 @@ def test_checkpoint_completes_or_blocks_the_task(tmp_path: Path) -> None:
 
 
 def test_refusals_happen_before_anything_runs(tmp_path: Path) -> None:
-    repo = workspace(tmp_path)
+    repo = plain_workspace(tmp_path)
     count = len(entries(repo))
     final = repo.small("apply", "--task", "task-1", "--checkpoint", "--", "touch", "ran")
     assert final.returncode == 2 and "--reopen" in final.stderr
@@ -137,7 +130,7 @@ def test_refusals_happen_before_anything_runs(tmp_path: Path) -> None:
 
 
 def test_without_task_the_entry_is_meta_and_missing_commands_are_recorded(tmp_path: Path) -> None:
-    repo = workspace(tmp_path)
+    repo = plain_workspace(tmp_path)
     done = repo.small("apply", "--", "definitely-not-a-command-xyz")
     assert done.returncode == 127
     outcome = entries(repo)[-1]
@@ -192,7 +185,7 @@ def test_log_names_never_read_as_secrets() -> None:
 
 
 def test_the_command_may_itself_record_progress(tmp_path: Path) -> None:
-    repo = workspace(tmp_path)
+    repo = plain_workspace(tmp_path)
     done = repo.small("apply", "--task", "task-2", "--timeout", "120", "--", "git-small", "progress", "add",
                       "--task", "task-2", "--status", "in_progress", "--evidence", "inner step")
     assert done.returncode == 0, done.stderr  # no deadlock: the lock is not held while the command runs

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gitrepo import Repo
+from gitrepo import Repo, plain_workspace
 
 GOOD_INTENT = '''small_version: "1.0.0"
 owner: "human"
@@ -18,19 +18,12 @@ success_criteria:
 '''
 
 
-def workspace(tmp_path: Path) -> Repo:
-    repo = Repo(tmp_path / "ws", tmp_path / "home")
-    repo.path.mkdir()
-    repo.write_workspace()
-    return repo
-
-
 def snapshot(repo: Repo) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted((repo.path / ".small").iterdir())}
 
 
 def test_draft_from_file_is_saved_verbatim_and_small_is_untouched(tmp_path: Path) -> None:
-    repo = workspace(tmp_path)
+    repo = plain_workspace(tmp_path)
     before = snapshot(repo)
     source = repo.write("proposal.yml", GOOD_INTENT)
     done = repo.small("draft", "intent", "--from", str(source))
@@ -41,7 +34,7 @@ def test_draft_from_file_is_saved_verbatim_and_small_is_untouched(tmp_path: Path
 
 
 def test_draft_from_stdin(tmp_path: Path) -> None:
-    repo = workspace(tmp_path)
+    repo = plain_workspace(tmp_path)
     constraints = 'small_version: "1.0.0"\nowner: "human"\nconstraints:\n  - id: "x"\n    rule: "y"\n' \
                   '    severity: "warn"\n'
     done = repo.small("draft", "constraints", "--from", "-", input=constraints)
@@ -50,7 +43,7 @@ def test_draft_from_stdin(tmp_path: Path) -> None:
 
 
 def test_invalid_draft_is_saved_but_reported(tmp_path: Path) -> None:
-    repo = workspace(tmp_path)
+    repo = plain_workspace(tmp_path)
     bad = GOOD_INTENT.replace('owner: "human"', 'owner: "agent"')
     done = repo.small("draft", "intent", "--from", "-", input=bad)
     assert done.returncode == 1
@@ -61,7 +54,7 @@ def test_invalid_draft_is_saved_but_reported(tmp_path: Path) -> None:
 
 
 def test_draft_usage_errors(tmp_path: Path) -> None:
-    repo = workspace(tmp_path)
+    repo = plain_workspace(tmp_path)
     assert repo.small("draft", "intent", "--from", "-", input="  \n").returncode == 2
     assert repo.small("draft", "intent", "--from", "missing.yml").returncode == 2
     assert repo.small("draft", "plan", "--from", "-", input=GOOD_INTENT).returncode == 2
@@ -74,4 +67,4 @@ def test_draft_usage_errors(tmp_path: Path) -> None:
 
 
 def test_help_has_an_example(tmp_path: Path) -> None:
-    assert "Example:" in workspace(tmp_path).small("draft", "--help").stdout
+    assert "Example:" in plain_workspace(tmp_path).small("draft", "--help").stdout

@@ -5,16 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from gitrepo import WORKSPACE_FILES, Repo
+from gitrepo import WORKSPACE_FILES, Repo, plain_workspace
 
 ARTIFACTS = ("intent", "constraints", "plan", "progress", "handoff", "workspace")
-
-
-def workspace(tmp_path: Path) -> Repo:
-    repo = Repo(tmp_path / "ws", tmp_path / "home")
-    repo.path.mkdir()
-    repo.write_workspace()
-    return repo
 
 
 def emit(repo: Repo, *args: str) -> tuple[int, dict[str, object]]:
@@ -23,7 +16,7 @@ def emit(repo: Repo, *args: str) -> tuple[int, dict[str, object]]:
 
 
 def test_default_document_holds_every_artifact_and_the_status(tmp_path: Path) -> None:
-    repo = workspace(tmp_path)
+    repo = plain_workspace(tmp_path)
     code, doc = emit(repo)
     assert code == 0
     for kind in ARTIFACTS:
@@ -40,7 +33,7 @@ def test_default_document_holds_every_artifact_and_the_status(tmp_path: Path) ->
 
 
 def test_include_selects_sections(tmp_path: Path) -> None:
-    repo = workspace(tmp_path)
+    repo = plain_workspace(tmp_path)
     code, doc = emit(repo, "--include", "status, plan")
     assert code == 0
     assert "status" in doc and "plan" in doc
@@ -49,7 +42,7 @@ def test_include_selects_sections(tmp_path: Path) -> None:
 
 
 def test_check_adds_findings_and_its_exit_code(tmp_path: Path) -> None:
-    repo = workspace(tmp_path)
+    repo = plain_workspace(tmp_path)
     code, doc = emit(repo, "--check", "--include", "status")
     assert code == 0
     enforcement = doc["enforcement"]
@@ -62,7 +55,7 @@ def test_check_adds_findings_and_its_exit_code(tmp_path: Path) -> None:
 
 
 def test_failures_still_print_one_json_document(tmp_path: Path) -> None:
-    repo = workspace(tmp_path)
+    repo = plain_workspace(tmp_path)
     code, doc = emit(repo, "--include", "status,bogus")
     assert code == 2 and doc["exit_code"] == 2 and "bogus" in str(doc["error"])
     repo.write(".small/handoff.small.yml", "summary: [unclosed\n")
@@ -77,7 +70,7 @@ def test_failures_still_print_one_json_document(tmp_path: Path) -> None:
 
 
 def test_workspace_scope(tmp_path: Path) -> None:
-    repo = workspace(tmp_path)
+    repo = plain_workspace(tmp_path)
     repo.write(".small/workspace.small.yml", WORKSPACE_FILES["workspace"].replace("repo-root", "examples"))
     code, doc = emit(repo)
     assert code == 2 and "examples" in str(doc["error"])

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_hostile import BASE_FILES, run_small, snapshot, write_workspace
@@ -224,28 +225,19 @@ MUTATIONS: list[Callable[[], st.SearchStrategy[tuple[str, bytes]]]] = [
 ANY_MUTATION = st.one_of(*(make() for make in MUTATIONS))
 
 
+MUTATIONS = {
+    "changed type": change_a_type, "any value": change_to_any_value, "changed list item": change_an_item,
+    "deleted key": delete_a_key, "spliced YAML fragment": splice_fragments, "flipped bytes": flip_bytes,
+    "truncated": truncate, "inserted unicode": insert_unicode,
+}
+
+
+@pytest.mark.parametrize("kind", sorted(MUTATIONS))
 @IN_PROCESS
-@given(change_a_type(), st.sampled_from(COMMANDS))
-def test_changed_type(mutation: tuple[str, bytes], args: list[str]) -> None:
-    check_mutation(*mutation, args)
-
-
-@IN_PROCESS
-@given(change_to_any_value(), st.sampled_from(COMMANDS))
-def test_any_value(mutation: tuple[str, bytes], args: list[str]) -> None:
-    check_mutation(*mutation, args)
-
-
-@IN_PROCESS
-@given(change_an_item(), st.sampled_from(COMMANDS))
-def test_changed_item(mutation: tuple[str, bytes], args: list[str]) -> None:
-    check_mutation(*mutation, args)
-
-
-@IN_PROCESS
-@given(delete_a_key(), st.sampled_from(COMMANDS))
-def test_deleted_key(mutation: tuple[str, bytes], args: list[str]) -> None:
-    check_mutation(*mutation, args)
+@given(data=st.data())
+def test_mutation_is_judged_sanely(kind: str, data: st.DataObject) -> None:
+    mutation = data.draw(MUTATIONS[kind](), label=kind)
+    check_mutation(*mutation, data.draw(st.sampled_from(COMMANDS), label="command"))
 
 
 @IN_PROCESS
@@ -260,30 +252,6 @@ def test_duplicated_key(mutation: tuple[str, bytes], args: list[str]) -> None:
     if name != "workspace.small.yml" or args[0] not in ("validate", "lint"):
         assert code == 2, stderr  # a duplicate key is unreadable input
         assert "duplicate key" in (stdout + stderr)
-
-
-@IN_PROCESS
-@given(splice_fragments(), st.sampled_from(COMMANDS))
-def test_spliced_fragments(mutation: tuple[str, bytes], args: list[str]) -> None:
-    check_mutation(*mutation, args)
-
-
-@IN_PROCESS
-@given(flip_bytes(), st.sampled_from(COMMANDS))
-def test_flipped_bytes(mutation: tuple[str, bytes], args: list[str]) -> None:
-    check_mutation(*mutation, args)
-
-
-@IN_PROCESS
-@given(truncate(), st.sampled_from(COMMANDS))
-def test_truncated(mutation: tuple[str, bytes], args: list[str]) -> None:
-    check_mutation(*mutation, args)
-
-
-@IN_PROCESS
-@given(insert_unicode(), st.sampled_from(COMMANDS))
-def test_inserted_unicode(mutation: tuple[str, bytes], args: list[str]) -> None:
-    check_mutation(*mutation, args)
 
 
 @IN_PROCESS
