@@ -9,7 +9,9 @@ from gitrepo import FIRST_ENTRY, WORKSPACE_FILES, entry, progress_yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from small_git.gitio.audit import AuditContext, judge_transition, subsequence_findings
+from small_git.gitio.append_rule import subsequence_findings
+from small_git.gitio.audit import judge_transition
+from small_git.gitio.audit_context import AuditContext
 from small_git.gitio.states import SYMLINK_PROBLEM, workspace_prefix, workspace_prefixes
 from small_git.protocol.state import State
 

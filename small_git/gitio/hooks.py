@@ -14,7 +14,9 @@ from typing import TextIO
 
 from small_git.errors import EXIT_USAGE, SmallError
 from small_git.gitio import git
-from small_git.gitio.audit import AuditContext, audit_revisions, judge_commit, subsequence_findings
+from small_git.gitio.append_rule import subsequence_findings
+from small_git.gitio.audit import audit_revisions, judge_commit
+from small_git.gitio.audit_context import AuditContext
 from small_git.gitio.processes import git_ancestors
 from small_git.gitio.states import state_at, workspace_prefix, workspaces_in
 from small_git.protocol.artifacts import display_path
