@@ -247,7 +247,7 @@ _SENSITIVE = r"(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|access
              r"auth|authorization|bearer|credentials?|cookie|session)"
 _SENSITIVE_WORD = re.compile(rf"(?i)^[\"'(\[-]*{_SENSITIVE}[\"')\]]*[:=]?$")
 _SENSITIVE_ASSIGNMENT = re.compile(
-    rf"(?i)^(?P<name>[^=:\s]*{_SENSITIVE}[^=:\s]*?)(?P<sep>[=:])(?P<value>.+)$")
+    rf"(?i)^(?P<name>[^=:\s]*{_SENSITIVE}[^=:\s]*?)(?P<sep>[=:])(?P<value>[^;&|)'\"`]+)(?P<rest>.*)$")
 _PEM_BEGIN = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY")
 _PEM_END = re.compile(r"-----END [A-Z0-9 ]*PRIVATE KEY")
 _INSECURE_HTTP = re.compile(r"(?i)http://(?!(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(?:[:/?#\s\"'<>]|$))")
@@ -267,7 +267,8 @@ def redact_line(line: str) -> str:
             continue
         assignment = _SENSITIVE_ASSIGNMENT.match(part)
         if assignment and assignment.group("value").strip("\"'"):
-            parts[index] = f"{assignment.group('name')}{assignment.group('sep')}{REDACTED}"
+            # shell punctuation after the value (`;`, `&&`, a closing quote) stays, so the command still reads
+            parts[index] = f"{assignment.group('name')}{assignment.group('sep')}{REDACTED}{assignment.group('rest')}"
         elif _SENSITIVE_WORD.match(previous) or secret_in_text(part) or _WHOLE_TOKEN.fullmatch(part):
             parts[index] = REDACTED
         previous = part
