@@ -195,8 +195,6 @@ def test_the_command_may_itself_record_progress(tmp_path: Path) -> None:
 
 
 def test_redaction_keeps_the_shell_punctuation_around_a_secret() -> None:
-    from small_git.commands.apply import redact_line
-
     token = "ghp_" + "abcdefghijklmnopqrstuvwxyz0123456789AB"
     line = f"sh -c 'echo hello; echo token={token}; exit 3'"
     assert redact_line(line) == "sh -c 'echo hello; echo token=[REDACTED]; exit 3'"

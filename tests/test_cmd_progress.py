@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from test_store_support import check_exit, git, progress_bytes, small
 
 from small_git.protocol.timestamps import parse_ns
@@ -139,3 +140,20 @@ def test_commit_evidence_in_a_git_repository(tmp_path: Path) -> None:
     )
     assert "commit" not in json.loads(plain.stdout)["entry"]
     assert check_exit(root, strict=True) == 0
+
+
+@pytest.mark.parametrize("evidence", [
+    "deployed with password=hunter2",
+    "see http://example.com/ci/42",
+    "AKIA" + "IOSFODNN7EXAMPLE",
+    "aGVsbG8gd29ybGQgdGhpcyBpcyBhIHRlc3Qgb2YgYmFzZTY0",  # a whole value the reference's strict mode calls a secret
+])
+def test_progress_add_refuses_what_strict_check_would_flag_and_leaves_the_log_alone(
+        tmp_path: Path, evidence: str) -> None:
+    root = _init(tmp_path)
+    before = progress_bytes(root)
+    result = small(root, "progress", "add", "--task", "task-1", "--status", "in_progress", "--evidence", evidence)
+    assert result.returncode == 2, result.stderr
+    assert "refusing to append" in result.stderr
+    assert progress_bytes(root) == before
+    assert small(root, "check", "--strict").returncode == 0

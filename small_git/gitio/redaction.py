@@ -15,7 +15,7 @@ REDACT_TASK_ID = "meta/redact"
 REDACTION_TYPE = "redaction"
 TRAILER = "Small-Redact"
 _TRAILER_RE = re.compile(rf"^{TRAILER}:[ \t]*\S", re.IGNORECASE | re.MULTILINE)
-_MARKER_RE = re.compile(r"^\[REDACTED sha256:[0-9a-f]{64}\]$")
+_MARKER_RE = re.compile(r"^\[REDACTED sha256:[0-9a-f]{64}\]\Z")
 _PATH_TOKEN_RE = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 # Fields whose values are structural (ids, instants, digests, patterns): replacing them would break the schema
 # or the log's order. A secret cannot hide in them.

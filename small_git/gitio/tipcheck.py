@@ -21,7 +21,7 @@ REWRITE_TYPE = "commit-rewrite"
 RULE_UNKNOWN = "evidence-commit-unknown"
 RULE_AMBIGUOUS = "evidence-commit-ambiguous"
 RULE_NOT_ANCESTOR = "evidence-commit-not-ancestor"
-_HEX_RE = re.compile(r"^[0-9a-fA-F]{4,64}$")
+_HEX_RE = re.compile(r"^[0-9a-fA-F]{4,64}\Z")
 # Above this many distinct cited commits one walk of the tip's history beats one merge-base per commit.
 _WALK_THRESHOLD = 64
 

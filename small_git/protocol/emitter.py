@@ -12,7 +12,7 @@ import math
 import re
 from typing import Any
 
-_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-/]*$")
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-/]*")  # used with fullmatch: `$` would allow a final newline
 # words some YAML readers (1.1 ones among them) take for booleans or null when unquoted
 _RESERVED_KEYS = frozenset(("true", "false", "null", "yes", "no", "on", "off", "y", "n"))
 _SHORT_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r", "\0": "\\0"}
@@ -56,7 +56,7 @@ def scalar(value: Any) -> str:
 
 
 def key(name: str) -> str:
-    plain = _PLAIN_KEY.match(name) and name.lower() not in _RESERVED_KEYS
+    plain = _PLAIN_KEY.fullmatch(name) and name.lower() not in _RESERVED_KEYS
     return name if plain else quote(name)
 
 

@@ -18,11 +18,11 @@ from small_git.protocol.yamlsafe import Document
 
 INFO = "info"
 _REFERENCE_KEYS = ("api_key", "apikey", "password", "secret", "token", "access_token", "private_key")
-_REFERENCE_TOKEN = re.compile(r"^[A-Za-z0-9+/]{32,}={0,2}$")
+_REFERENCE_TOKEN = re.compile(r"^[A-Za-z0-9+/]{32,}={0,2}\Z")
 _REFERENCE_SKIP = ("replayId.value", "run.previous_replay_id", "run.replay_id", "replayId")
 
 
-def _reference_secret_walk(root: Any) -> Iterator[tuple[str | int, ...]]:
+def reference_secret_paths(root: Any) -> Iterator[tuple[str | int, ...]]:
     """The reference's heuristic: string-keyed maps only; lists are entered only through their map items.
 
     Iterative, with the key test cached: progress logs repeat the same few keys a hundred thousand times.
@@ -76,7 +76,7 @@ def notices(docs: dict[str, Document | None], paths: dict[str, str], strict: boo
             if doc is None or doc.data is None:
                 continue
             out = Reporter(doc, paths[kind])
-            for where in _reference_secret_walk(doc.data):
+            for where in reference_secret_paths(doc.data):
                 if (kind, where) not in our_secret_paths:
                     out.add("secret", "not a secret by small-git's rules (D3), but the reference CLI's "
                             "heuristic reports it in strict mode", where, deviation="D3")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-_HEX64 = re.compile(r"^[a-fA-F0-9]{64}$")
+_HEX64 = re.compile(r"^[a-fA-F0-9]{64}\Z")
 NEXT_RUN_PREFIX = b"small-git/next-run\n"
 
 

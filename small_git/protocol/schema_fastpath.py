@@ -20,6 +20,14 @@ _SUPPORTED = _ANNOTATIONS | {"type", "const", "enum", "required", "properties", 
                              "items", "minItems", "minLength", "pattern", "oneOf"}
 
 
+def python_pattern(pattern: str) -> str:
+    """A JSON Schema (ECMA-262) pattern for Python's `re`: there `$` also matches before a final newline, so an
+    anchored `...$` becomes `...\\Z` ("abc1234\\n" is not a commit id, as in every other validator)."""
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        return pattern[:-1] + "\\Z"
+    return pattern
+
+
 def _type_check(name: str) -> Check:
     checks: dict[str, Check] = {
         "string": lambda v: isinstance(v, str),
@@ -60,7 +68,7 @@ def compile_schema(schema: dict[str, Any]) -> Check:
         min_length = schema["minLength"]
         checks.append(lambda v: not isinstance(v, str) or len(v) >= min_length)
     if "pattern" in schema:
-        search = re.compile(schema["pattern"]).search
+        search = re.compile(python_pattern(schema["pattern"])).search
         checks.append(lambda v: not isinstance(v, str) or search(v) is not None)
     if "minItems" in schema:
         min_items = schema["minItems"]

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from small_git.protocol.findings import Finding, json_pointer
-from small_git.protocol.schema_fastpath import compile_schema
+from small_git.protocol.schema_fastpath import compile_schema, python_pattern
 from small_git.protocol.yamlsafe import Document
 
 if TYPE_CHECKING:  # jsonschema is imported only when a document fails the compiled check (see schema_fastpath)
@@ -34,10 +34,24 @@ def schema(kind: str) -> dict[str, Any]:
 
 @cache
 def validator(kind: str) -> Draft202012Validator:
-    from jsonschema import Draft202012Validator
-
     # format stays an annotation, as in the reference; timestamps are checked by the rules instead
-    return Draft202012Validator(schema(kind))
+    return _validator_class()(schema(kind))
+
+
+@cache
+def _validator_class() -> type[Draft202012Validator]:
+    """Draft 2020-12 with ECMA-262 anchoring for `pattern` (python_pattern), as the compiled check uses."""
+    import re
+
+    from jsonschema import Draft202012Validator, validators
+    from jsonschema.exceptions import ValidationError
+
+    def pattern(validator: Any, expected: str, instance: Any, _schema: Any) -> Any:
+        if validator.is_type(instance, "string") and not re.search(python_pattern(expected), instance):
+            yield ValidationError(f"{instance!r} does not match {expected!r}")
+
+    extended: type[Draft202012Validator] = validators.extend(Draft202012Validator, {"pattern": pattern})
+    return extended
 
 
 @cache

@@ -7,7 +7,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
-_TS_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})$")
+_TS_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})\Z")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 

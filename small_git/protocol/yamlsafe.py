@@ -38,14 +38,14 @@ DEFAULT_MAX_DEPTH = 1000
 DEFAULT_MAX_ALIAS_NODES = 1_000_000
 
 _YAML = "tag:yaml.org,2002:"
-_NULL_RE = re.compile(r"^(?:~|null|Null|NULL|)$")
+_NULL_RE = re.compile(r"^(?:~|null|Null|NULL|)\Z")
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
-_INT_RE = re.compile(r"^[-+]?[0-9]+$")
-_OCT_RE = re.compile(r"^0o[0-7]+$")
-_HEX_RE = re.compile(r"^0x[0-9a-fA-F]+$")
-_FLOAT_RE = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
-_INF_RE = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
-_NAN_RE = re.compile(r"^\.(?:nan|NaN|NAN)$")
+_INT_RE = re.compile(r"^[-+]?[0-9]+\Z")
+_OCT_RE = re.compile(r"^0o[0-7]+\Z")
+_HEX_RE = re.compile(r"^0x[0-9a-fA-F]+\Z")
+_FLOAT_RE = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
+_INF_RE = re.compile(r"^[-+]?\.(?:inf|Inf|INF)\Z")
+_NAN_RE = re.compile(r"^\.(?:nan|NaN|NAN)\Z")
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from small_git.protocol.yamlsafe import Document, YamlError, load_yaml
 
 _SOURCE = display_path("plan")
 _KEY_LINE = re.compile(r"^(?P<lead>\s*(?:-\s+)*)(?P<q>[\"']?)(?P<key>[A-Za-z_][\w-]*)(?P=q)\s*:(?P<rest>.*)$")
-_TASK_ID = re.compile(r"^task-(\d+)$")
+_TASK_ID = re.compile(r"^task-(\d+)\Z")
 TEMPLATE = (
     b'small_version: "1.0.0"\nowner: "agent"\ntasks:\n  - id: "task-1"\n    title: "Initial task"\n'
     b"    steps: []\n    acceptance: []\n"

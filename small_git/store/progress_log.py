@@ -283,6 +283,26 @@ def _prepare(
     return prepared
 
 
+def refuse_secrets(entries: list[dict[str, Any]]) -> None:
+    """Nothing small-git appends may fail the strict rules (spec §4): the log is append-only, so a secret or an
+    insecure link written now could only be removed later by break-glass redaction. Refuse it instead."""
+    from small_git.protocol.interop import reference_secret_paths
+    from small_git.protocol.schemas import format_path
+    from small_git.protocol.secrets import find_insecure_links, find_secrets
+
+    for entry in entries:
+        problems = [message for _, message in find_secrets(entry) + find_insecure_links(entry, allow_loopback=True)]
+        # judged where it will stand, so the reference's exemptions (entries[N].command_sha256, ...) apply
+        problems += [f"a value the reference CLI's strict mode reports as a secret at {format_path(list(path[2:]))}"
+                     for path in reference_secret_paths({"entries": [entry]})]
+        if problems:
+            raise SmallError(
+                f"refusing to append to the append-only {_LOG}: {problems[0]}", exit_code=EXIT_USAGE, file=_LOG,
+                rule="secret",
+                hint="leave the secret out of --evidence/--notes (cite a log in .small-cache/ instead), and use "
+                "https:// links")
+
+
 def _check_sizes(items: list[dict[str, Any]], indent: int) -> None:
     limit = max_entry_bytes()
     for item in items:
@@ -334,6 +354,7 @@ def append_entries(
             return _rewrite(root, path, entries, replay_id, not_before_ns)
         prepared = _prepare(entries, tail.last_ns, replay_id, not_before_ns)
         _check_sizes(prepared, tail.indent)
+        refuse_secrets(prepared)
         data = (b"" if tail.ends_with_newline else b"\n") + emit_items(prepared, tail.indent)
         _critical_section_delay()
         _write_all(fd, data)
@@ -390,6 +411,7 @@ def _rewrite(
     last_ns = max(_instants(existing), default=None)
     prepared = _prepare(entries, last_ns, replay_id, not_before_ns)
     _check_sizes(prepared, 2)
+    refuse_secrets(prepared)
     document: dict[str, Any] = {"small_version": "1.0.0", "owner": data.get("owner", "agent")}
     document.update({k: v for k, v in data.items() if k not in ("small_version", "owner", "entries")})
     document["entries"] = list(existing) + prepared
