@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from test_store_support import check_exit, clean_env, init_workspace, progress_bytes, run_cli, small
+from store_support import check_exit, clean_env, init_workspace, progress_bytes, run_cli, small
 
 from small_git.protocol.yamlsafe import load_yaml
 
@@ -109,7 +109,7 @@ def test_interrupted_checkpoint_is_detected_and_repaired(
 
 
 def test_checkpoint_commit_in_git(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from test_store_support import git
+    from store_support import git
 
     root = init_workspace(capsys, tmp_path / "p")
     git(root, "init", "-q")

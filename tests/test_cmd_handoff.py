@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_store_support import CONFORMANCE, check_exit, git, init_workspace, run_cli, small
+from store_support import CONFORMANCE, check_exit, git, init_workspace, run_cli, small
 
 from small_git.commands.handoff import resume_point
 from small_git.protocol.yamlsafe import load_yaml

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_store_support import check_exit, small
+from store_support import check_exit, small
 
 from small_git.protocol.yamlsafe import load_yaml
 

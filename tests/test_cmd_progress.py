@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from test_store_support import check_exit, git, progress_bytes, small
+from store_support import check_exit, git, progress_bytes, small
 
 from small_git.protocol.timestamps import parse_ns
 from small_git.protocol.yamlsafe import load_yaml

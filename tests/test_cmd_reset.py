@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_store_support import check_exit, init_workspace, progress_bytes, run_cli
+from store_support import check_exit, init_workspace, progress_bytes, run_cli
 
 from small_git.protocol.yamlsafe import load_yaml
 

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_store_support import check_exit, clean_env, small
+from store_support import check_exit, clean_env, small
 
 from small_git.protocol.timestamps import parse_ns
 from small_git.protocol.yamlsafe import load_yaml

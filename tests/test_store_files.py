@@ -12,7 +12,7 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_store_support import REPO, init_workspace, run_cli
+from store_support import REPO, init_workspace, run_cli
 
 from small_git.errors import SmallError
 from small_git.protocol.emitter import emit_document, quote

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_store_support import CONFORMANCE, check_exit, progress_bytes
+from store_support import CONFORMANCE, check_exit, progress_bytes
 
 from small_git.commands import checkpoint, handoff, progress
 from small_git.errors import SmallError

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 
 import pytest
-from test_store_support import CONFORMANCE
+from store_support import CONFORMANCE
 
 from small_git.errors import SmallError
 from small_git.protocol import lifecycle
