@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from small_git.cli.options import dir_option, scope_option
+from small_git.cli.options import dir_option, entry_options, scope_option
 
 STATUS_HELP = "pending, in_progress, completed, blocked or cancelled."
 
@@ -119,12 +119,7 @@ def _register_progress(cli: click.Group) -> None:
     @click.option("--task", required=True, help="The task id (meta/... for bookkeeping entries).")
     @click.option("--status", required=True, help=STATUS_HELP)
     @click.option("--evidence", help="What shows the progress (test run, output, link, ...).")
-    @click.option("--notes", help="Free text.")
-    @click.option("--at", help="The entry's timestamp (RFC 3339); must be after the last entry.")
-    @click.option("--after", help="Stamp the entry just after this time (RFC 3339).")
-    @click.option(
-        "--no-commit-evidence", is_flag=True, help="Do not record HEAD in the entry's commit field."
-    )
+    @entry_options
     @click.option("--json", "as_json", is_flag=True, help="Print the entry as JSON.")
     @dir_option
     @scope_option
@@ -160,17 +155,12 @@ def _register_checkpoint_handoff(cli: click.Group) -> None:
     @click.option("--task", required=True, help="The plan task to move.")
     @click.option("--status", required=True, help=STATUS_HELP)
     @click.option("--evidence", help="What proves it (test run, output, link, ...).")
-    @click.option("--notes", help="Free text.")
+    @entry_options
     @click.option(
         "--reopen", is_flag=True, help="Move a completed or cancelled task (recorded in the entry)."
     )
-    @click.option("--at", help="The entry's timestamp (RFC 3339); must be after the last entry.")
-    @click.option("--after", help="Stamp the entry just after this time (RFC 3339).")
     @click.option(
         "--commit", "commit", is_flag=True, help="Also git-commit .small/ with Small-Task/Status trailers."
-    )
-    @click.option(
-        "--no-commit-evidence", is_flag=True, help="Do not record HEAD in the entry's commit field."
     )
     @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
     @dir_option
