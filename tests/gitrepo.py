@@ -190,3 +190,22 @@ def seeded_repo(tmp_path: Path, install: bool = True, name: str = "repo") -> Rep
 
 def have_git() -> bool:
     return shutil.which("git") is not None
+
+
+# Plain helpers for tests that run in the environment conftest.py cleans (no Repo object needed).
+
+def run(cwd: Path, *args: str, env: Mapping[str, str] | None = None,
+        stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(list(args), cwd=cwd, env={**os.environ, **(env or {})}, input=stdin,
+                          capture_output=True, text=True)
+
+
+def git(cwd: Path, *args: str, env: Mapping[str, str] | None = None, stdin: str | None = None) -> str:
+    result = run(cwd, "git", *args, env=env, stdin=stdin)
+    assert result.returncode == 0, f"git {' '.join(args)} failed:\n{result.stderr}"
+    return result.stdout.strip()
+
+
+def small(cwd: Path, *args: str, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The CLI as `python -m small_git`, in this interpreter."""
+    return run(cwd, sys.executable, "-m", "small_git", *args, env=env)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from gitrepo import git
 
 from small_git.errors import SmallError
 from small_git.gitio.authority import (
@@ -22,15 +22,6 @@ from small_git.gitio.authority import (
 
 HUMAN = ("Hu Man", "human@example.org")
 INTENT = [".small/intent.small.yml"]
-
-
-
-
-def git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
-    merged = {**os.environ, **(env or {})}
-    return subprocess.run(
-        ["git", *args], cwd=repo, env=merged, check=True, capture_output=True, text=True
-    ).stdout.strip()
 
 
 @pytest.fixture

@@ -2,34 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from gitrepo import git, run, small
 
 HUMAN = ("Hu Man", "human@example.org")
 INTENT = ".small/intent.small.yml"
-
-
-
-
-def run(repo: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        list(args), cwd=repo, env={**os.environ, **(env or {})}, capture_output=True, text=True
-    )
-
-
-def git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
-    result = run(repo, "git", *args, env=env)
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
-
-
-def small(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return run(repo, sys.executable, "-m", "small_git", *args)
 
 
 @pytest.fixture

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
+from gitrepo import git
 
 from small_git.errors import SmallError
 from small_git.gitio.evidence import commit_small, head_commit_evidence
@@ -13,14 +13,6 @@ from small_git.gitio.tipcheck import RULE_AMBIGUOUS, RULE_NOT_ANCESTOR, RULE_UNK
 from small_git.protocol.state import State
 
 HEADER = 'small_version: "1.0.0"\nowner: agent\nentries:\n'
-
-
-
-
-def git(repo: Path, *args: str, stdin: str | None = None) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=repo, check=True, capture_output=True, text=True, input=stdin
-    ).stdout.strip()
 
 
 def commit_file(repo: Path, name: str, text: str) -> str:

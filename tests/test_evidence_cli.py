@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from gitrepo import git, small
 
 from small_git.store.progress_log import append_entries
 from small_git.store.reader import read_state
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
-
-
-def small(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "small_git", *args], cwd=repo, capture_output=True, text=True
-    )
 
 
 def last_entry(repo: Path) -> dict:  # type: ignore[type-arg]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import shlex
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from gitrepo import git
 
 from small_git.gitio.reconcile import parse_rewrite_lines, reconcile_entries
 from small_git.gitio.tipcheck import RULE_NOT_ANCESTOR, RULE_UNKNOWN, tip_findings
@@ -22,12 +22,6 @@ exec {python} -c 'import sys; from pathlib import Path
 from small_git.gitio.reconcile import parse_rewrite_lines, reconcile_after_rewrite
 reconcile_after_rewrite(Path.cwd(), parse_rewrite_lines(sys.stdin.read()))'
 """
-
-
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
 
 
 def commit_file(repo: Path, name: str, text: str) -> str:

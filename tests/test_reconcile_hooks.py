@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from gitrepo import git, run, small
 
 from small_git.store.reader import read_state
 
 PROGRESS = ".small/progress.small.yml"
-
-
-
-
-def run(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(list(args), cwd=repo, capture_output=True, text=True)
-
-
-def git(repo: Path, *args: str) -> str:
-    result = run(repo, "git", *args)
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
-
-
-def small(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return run(repo, sys.executable, "-m", "small_git", *args)
 
 
 @pytest.fixture

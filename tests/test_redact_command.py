@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from gitrepo import git
 
 from small_git.commands.redact import run
 from small_git.errors import SmallError
@@ -36,12 +37,6 @@ entries:
     evidence: &shared {SECRET}
     notes: *shared
 """
-
-
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
 
 
 def entries(repo: Path) -> list[Any]:
