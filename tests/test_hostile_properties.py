@@ -94,11 +94,17 @@ def base(name: str) -> str:
 
 
 @st.composite
-def change_a_type(draw: st.DrawFn) -> tuple[str, bytes]:
+def a_key_line(draw: st.DrawFn) -> tuple[str, list[str], int]:
+    """One base file's lines, and the index of a line holding a mapping key."""
     name = draw(st.sampled_from(NAMES))
     lines = base(name).splitlines()
     keyed = [i for i, line in enumerate(lines) if KEY_LINE.match(line)]
-    index = draw(st.sampled_from(keyed))
+    return name, lines, draw(st.sampled_from(keyed))
+
+
+@st.composite
+def change_a_type(draw: st.DrawFn) -> tuple[str, bytes]:
+    name, lines, index = draw(a_key_line())
     match = KEY_LINE.match(lines[index])
     assert match is not None
     # the new value replaces the key's whole block, so that the file stays valid YAML with a new shape
@@ -120,10 +126,7 @@ JSON_VALUES = st.recursive(
 @st.composite
 def change_to_any_value(draw: st.DrawFn) -> tuple[str, bytes]:
     """A key's whole value becomes arbitrary JSON (which is YAML): deep type confusion, odd strings."""
-    name = draw(st.sampled_from(NAMES))
-    lines = base(name).splitlines()
-    keyed = [i for i, line in enumerate(lines) if KEY_LINE.match(line)]
-    index = draw(st.sampled_from(keyed))
+    name, lines, index = draw(a_key_line())
     match = KEY_LINE.match(lines[index])
     assert match is not None
     value = json.dumps(draw(JSON_VALUES))
@@ -156,20 +159,14 @@ def block_end(lines: list[str], index: int) -> int:
 
 @st.composite
 def delete_a_key(draw: st.DrawFn) -> tuple[str, bytes]:
-    name = draw(st.sampled_from(NAMES))
-    lines = base(name).splitlines()
-    keyed = [i for i, line in enumerate(lines) if KEY_LINE.match(line)]
-    index = draw(st.sampled_from(keyed))
+    name, lines, index = draw(a_key_line())
     del lines[index:block_end(lines, index)]
     return name, ("\n".join(lines) + "\n").encode()
 
 
 @st.composite
 def duplicate_a_key(draw: st.DrawFn) -> tuple[str, bytes]:
-    name = draw(st.sampled_from(NAMES))
-    lines = base(name).splitlines()
-    keyed = [i for i, line in enumerate(lines) if KEY_LINE.match(line)]
-    index = draw(st.sampled_from(keyed))
+    name, lines, index = draw(a_key_line())
     block = lines[index:block_end(lines, index)]
     if block[0].lstrip().startswith("- "):  # repeat the key inside the same item, not a new item
         block = [block[0].replace("- ", "  ", 1), *block[1:]]
