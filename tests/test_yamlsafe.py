@@ -362,6 +362,43 @@ def test_nesting_over_the_depth_limit_is_refused(opening: str) -> None:
     assert error.line == 1
 
 
+def _block(depth: int) -> str:
+    return "".join("  " * level + "k:\n" for level in range(depth - 1)) + "  " * (depth - 1) + "k: 1\n"
+
+
+def _flow(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+@pytest.mark.parametrize("shape", [_block, _flow])
+@pytest.mark.parametrize("limit", [5, 999, DEFAULT_MAX_DEPTH, 1001, 3000])
+def test_the_configured_depth_holds_in_both_directions(shape: Any, limit: int) -> None:
+    """libyaml has a nesting limit of its own (about 1,000 levels); small-git's limit is the one that holds,
+    whether it is set lower or higher, and the refusal is small-git's own."""
+    assert load(shape(limit), Limits(max_depth=limit)) is not None
+    error = error_of(shape(limit + 1), Limits(max_depth=limit))
+    assert error.reason == f"nesting deeper than {limit} levels"
+    assert error.rule == "yaml" and error.line is not None and error.column is not None
+    assert error.message.startswith(f"{SOURCE}:{error.line}:{error.column}: nesting deeper than {limit} levels")
+
+
+@pytest.mark.skipif(yamlsafe._LIBYAML_NEST_LEVEL is None, reason="this PyYAML's parser has no nesting limit")
+def test_the_parsers_own_nesting_refusal_reads_as_small_gits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where libyaml's limit cannot be raised (its setter does nothing), its refusal still reads as
+    small-git's: file:line:column, rule and the offending line, never PyYAML's wording."""
+    assert yamlsafe._LIBYAML_NEST_LEVEL is not None
+    getter, setter = yamlsafe._LIBYAML_NEST_LEVEL
+    setter(10)
+    monkeypatch.setattr(yamlsafe, "_LIBYAML_NEST_LEVEL", (getter, lambda level: None))
+    try:
+        error = error_of("x: " + "[" * 50)
+    finally:
+        setter(DEFAULT_MAX_DEPTH + 2)
+    assert error.reason == "nesting deeper than the YAML parser allows"
+    assert (error.rule, error.line) == ("yaml", 1) and error.column is not None
+    assert error.message.startswith(f"{SOURCE}:1:{error.column}: nesting deeper than the YAML parser allows\n")
+
+
 def test_block_nesting_over_a_small_limit() -> None:
     text = "".join("  " * level + "k:\n" for level in range(5)) + "  " * 5 + "k: 1\n"
     assert load(text, Limits(max_depth=6))

@@ -31,6 +31,12 @@ try:  # libyaml's parser is an order of magnitude faster than the pure-Python on
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _EventLoader  # type: ignore[assignment]
 
+# libyaml 0.2.6 and later stop at a nesting limit of their own (1,000 flow levels, 999 block levels) with
+# "exceeded maximum nesting depth". small-git's limit is the one users configure, so libyaml's is raised to
+# just above it (the builder below then always refuses first, with its own message) and, should libyaml still
+# refuse, its error is reported as small-git's depth error.
+_LIBYAML_NESTING_PROBLEM = "exceeded maximum nesting depth"
+
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 DEFAULT_MAX_DEPTH = 1000
 # Nodes that aliases may add by expansion. Real workspaces use a handful of aliases; a billion-laughs
@@ -181,6 +187,43 @@ def load_yaml(data: bytes | str, source: str, limits: Limits = DEFAULT_LIMITS) -
             gc.enable()
 
 
+def _libyaml_nest_level_functions() -> tuple[Any, Any] | None:
+    """libyaml's (`yaml_get_max_nest_level`, `yaml_set_max_nest_level`), or None where the parser has no such
+    limit (libyaml before 0.2.6, or the pure-Python parser)."""
+    if not getattr(yaml, "__with_libyaml__", False) or _EventLoader is yaml.SafeLoader:
+        return None
+    try:
+        import ctypes
+
+        from yaml import _yaml  # type: ignore[attr-defined]
+
+        library = ctypes.CDLL(_yaml.__file__)
+        getter, setter = library.yaml_get_max_nest_level, library.yaml_set_max_nest_level
+    except (ImportError, OSError, AttributeError):
+        return None
+    getter.argtypes, getter.restype = [], ctypes.c_int
+    setter.argtypes, setter.restype = [ctypes.c_int], None
+    return getter, setter
+
+
+_LIBYAML_NEST_LEVEL = _libyaml_nest_level_functions()
+
+
+def _allow_nesting(depth: int) -> None:
+    """Set libyaml's limit above `depth` (libyaml counts block levels one higher than the builder does)."""
+    if _LIBYAML_NEST_LEVEL is not None:
+        getter, setter = _LIBYAML_NEST_LEVEL
+        wanted = min(depth + 2, 2**31 - 1)
+        if getter() != wanted:
+            setter(wanted)
+
+
+def _libyaml_refusal_exceeds(depth: int) -> bool:
+    """Whether libyaml refusing to nest further proves the document is deeper than `depth` (its count of
+    levels is never below the builder's)."""
+    return _LIBYAML_NEST_LEVEL is not None and _LIBYAML_NEST_LEVEL[0]() > depth
+
+
 def _open_parser(text: str, source: str) -> Any:
     try:
         return _EventLoader(text)  # the pure-Python reader checks for control characters right here
@@ -247,15 +290,25 @@ class _Builder:
         return YamlError(self.source, message, line=mark.line + 1 if mark else None,
                          column=mark.column + 1 if mark else None, text=self.text, hint=hint)
 
+    def too_deep(self, mark: Any) -> YamlError:
+        return self.fail(f"nesting deeper than {self.limits.max_depth} levels", mark,
+                         hint="flatten the document (SMALL_MAX_DEPTH sets the limit)")
+
     def build(self) -> Document:
         stack: list[_Frame] = []
         self.documents = 0
         self.document_mark: Any = None
         self.result: Any = None
+        _allow_nesting(self.limits.max_depth)
         parser = _open_parser(self.text, self.source)
         try:
             self.consume(parser.get_event, stack)
         except yaml.YAMLError as exc:
+            if isinstance(exc, yaml.MarkedYAMLError) and exc.problem == _LIBYAML_NESTING_PROBLEM:
+                if _libyaml_refusal_exceeds(self.limits.max_depth):
+                    raise self.too_deep(exc.problem_mark) from None
+                raise self.fail("nesting deeper than the YAML parser allows", exc.problem_mark,
+                                hint="flatten the document") from None
             raise _parse_error(exc, self.text, self.source) from None
         finally:
             parser.dispose()
@@ -283,7 +336,7 @@ class _Builder:
                 is_map = kind is ev.MappingStartEvent
                 self.check_collection_tag(event, is_map)
                 if len(stack) >= self.limits.max_depth:
-                    raise self.fail(f"nesting deeper than {self.limits.max_depth} levels", event.start_mark)
+                    raise self.too_deep(event.start_mark)
                 frame = _Frame({} if is_map else [], is_map, event.anchor)
                 if stack:
                     parent = stack[-1]
