@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from store_support import CONFORMANCE, check_exit, git, init_workspace, run_cli, small
@@ -73,7 +74,7 @@ def test_in_progress_work_does_not_block_and_commit_is_recorded(
 
 
 def test_resume_point_rules() -> None:
-    plan = {
+    plan: dict[str, list[dict[str, Any]]] = {
         "tasks": [
             {"id": "a", "title": "A", "status": "completed"},
             {"id": "b", "title": "B", "dependencies": ["c"]},

@@ -59,9 +59,9 @@ def test_next_actionable_respects_dependencies(tmp_path: Path) -> None:
                + '  - id: "task-3"\n    title: "After two"\n    dependencies: ["task-2"]\n'
                + '  - id: "task-4"\n    title: "Free"\n')
     code, doc = status_json(repo)
-    plan = doc["plan"]
-    assert isinstance(plan, dict)
-    assert plan["next_actionable"] == ["task-2", "task-4"] and plan["current_task"] == "task-2"
+    view = doc["plan"]
+    assert isinstance(view, dict)
+    assert view["next_actionable"] == ["task-2", "task-4"] and view["current_task"] == "task-2"
 
 
 def test_missing_files_are_tolerated(tmp_path: Path) -> None:

@@ -215,18 +215,12 @@ def insert_unicode(draw: st.DrawFn) -> tuple[str, bytes]:
     return name, mutated.encode(encoding, errors="surrogatepass")
 
 
-MUTATIONS: list[Callable[[], st.SearchStrategy[tuple[str, bytes]]]] = [
-    change_a_type, change_to_any_value, change_an_item, delete_a_key, duplicate_a_key, splice_fragments,
-    flip_bytes, truncate, insert_unicode,
-]
-ANY_MUTATION = st.one_of(*(make() for make in MUTATIONS))
-
-
-MUTATIONS = {
+MUTATIONS: dict[str, Callable[[], st.SearchStrategy[tuple[str, bytes]]]] = {
     "changed type": change_a_type, "any value": change_to_any_value, "changed list item": change_an_item,
-    "deleted key": delete_a_key, "spliced YAML fragment": splice_fragments, "flipped bytes": flip_bytes,
-    "truncated": truncate, "inserted unicode": insert_unicode,
+    "deleted key": delete_a_key, "duplicated key": duplicate_a_key, "spliced YAML fragment": splice_fragments,
+    "flipped bytes": flip_bytes, "truncated": truncate, "inserted unicode": insert_unicode,
 }
+ANY_MUTATION = st.one_of(*(make() for make in MUTATIONS.values()))
 
 
 @pytest.mark.parametrize("kind", sorted(MUTATIONS))

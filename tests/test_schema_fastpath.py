@@ -65,7 +65,7 @@ def test_keywords_outside_the_subset_refuse_to_compile() -> None:
         compile_schema({"type": "string", "maxLength": 3})
 
 
-INTERESTING = [None, "", " ", "x", "1.0.0", "human", "agent", "completed", "warn", "auto", "a" * 64, "abc1234",
+INTERESTING: list[Any] = [None, "", " ", "x", "1.0.0", "human", "agent", "completed", "warn", "auto", "a" * 64, "abc1234",
                "ABC1234", 0, 1, -1, 1.5, True, False, [], [""], ["x"], [{}], [1], {}, {"extra": 1}, {"id": "t"}]
 
 
