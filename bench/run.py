@@ -52,8 +52,7 @@ def load_baseline(path: Path) -> dict[tuple[int, str], tuple[float, float]]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--baseline", type=Path, default=Path(os.environ.get("SMALL_BENCH_BASELINE",
-                                                                             DEFAULT_BASELINE)))
+    parser.add_argument("--baseline", type=Path, default=Path(os.environ.get("SMALL_BENCH_BASELINE", DEFAULT_BASELINE)))
     parser.add_argument("--sizes", default="", help="comma-separated entry counts (default: the baseline's)")
     parser.add_argument("--repeat", type=int, default=0, help="runs per row (default: 7, 3 at 10k, 1 at 100k)")
     parser.add_argument("--small", default=shutil.which("small") or str(Path(sys.executable).parent / "small"))
@@ -63,8 +62,10 @@ def main() -> int:
         return 2
     baseline = load_baseline(args.baseline)
     sizes = sorted({n for n, _ in baseline}) if not args.sizes else [int(s) for s in args.sizes.split(",")]
-    print(f"{'entries':>8}  {'command':<16} {'small-git s':>11} {'ref s':>8} {'ratio':>6}  "
-          f"{'small-git MiB':>13} {'ref MiB':>8}")
+    print(
+        f"{'entries':>8}  {'command':<16} {'small-git s':>11} {'ref s':>8} {'ratio':>6}  "
+        f"{'small-git MiB':>13} {'ref MiB':>8}"
+    )
     with tempfile.TemporaryDirectory(prefix="small-bench-") as scratch:
         for size in sizes:
             root = write(Path(scratch) / f"ws{size}", size)
@@ -74,15 +75,24 @@ def main() -> int:
                 for _ in range(1 if command == "progress add" else repeat):
                     argv = [args.small, *command.split(), "--dir", str(root)]
                     if command == "progress add":
-                        argv += ["--task", "task-1", "--status", "in_progress", "--evidence", "benchmark step",
-                                 "--no-commit-evidence"]
+                        argv += [
+                            "--task",
+                            "task-1",
+                            "--status",
+                            "in_progress",
+                            "--evidence",
+                            "benchmark step",
+                            "--no-commit-evidence",
+                        ]
                     samples.append(run_once(argv, root))
                 wall = statistics.median(s[0] for s in samples)
                 rss = max(s[1] for s in samples)
                 codes = sorted({s[2] for s in samples})
                 ref_wall, ref_rss = baseline[(size, command)]
-                print(f"{size:>8}  {command:<16} {wall:>11.4f} {ref_wall:>8.4f} {ref_wall / wall:>6.2f}  "
-                      f"{rss:>13.1f} {ref_rss:>8.1f}" + ("" if codes == [0] else f"  exit {codes}"))
+                print(
+                    f"{size:>8}  {command:<16} {wall:>11.4f} {ref_wall:>8.4f} {ref_wall / wall:>6.2f}  "
+                    f"{rss:>13.1f} {ref_rss:>8.1f}" + ("" if codes == [0] else f"  exit {codes}")
+                )
     return 0
 
 

@@ -9,14 +9,14 @@ from pathlib import Path
 
 FILES = {
     "intent": 'small_version: "1.0.0"\nowner: "human"\nintent: "Benchmark workspace"\nscope:\n  include: []\n'
-              '  exclude: []\nsuccess_criteria: []\n',
+    "  exclude: []\nsuccess_criteria: []\n",
     "constraints": 'small_version: "1.0.0"\nowner: "human"\nconstraints:\n  - id: "no-secrets"\n'
-                   '    rule: "No secrets in .small artifacts"\n    severity: "error"\n',
+    '    rule: "No secrets in .small artifacts"\n    severity: "error"\n',
     "plan": 'small_version: "1.0.0"\nowner: "agent"\ntasks:\n  - id: "task-1"\n    title: "Benchmark"\n'
-            '    status: "in_progress"\n',
+    '    status: "in_progress"\n',
     "handoff": 'small_version: "1.0.0"\nowner: "agent"\nsummary: "Benchmark run."\nresume:\n'
-               '  current_task_id: "task-1"\n  next_steps: []\nlinks: []\nreplayId:\n'
-               '  value: "46311ca6450b7e168171e919f8a39de8f980ca0c98870f0e35f2bcc608fe32a0"\n  source: "auto"\n',
+    '  current_task_id: "task-1"\n  next_steps: []\nlinks: []\nreplayId:\n'
+    '  value: "46311ca6450b7e168171e919f8a39de8f980ca0c98870f0e35f2bcc608fe32a0"\n  source: "auto"\n',
     "workspace": 'small_version: "1.0.0"\nowner: "agent"\nkind: "repo-root"\n',
 }
 
@@ -25,10 +25,14 @@ def progress(entries: int) -> str:
     out = ['small_version: "1.0.0"\nowner: "agent"\nentries:\n']
     for i in range(entries):
         seconds = i
-        stamp = f"2025-01-{1 + seconds // 86400:02d}T{seconds // 3600 % 24:02d}:{seconds // 60 % 60:02d}:" \
-                f"{seconds % 60:02d}.{i % 1000:03d}000000Z"
-        out.append(f'  - task_id: "task-1"\n    timestamp: "{stamp}"\n    status: "in_progress"\n'
-                   f'    evidence: "Step {i}: ran the unit tests and they passed"\n')
+        stamp = (
+            f"2025-01-{1 + seconds // 86400:02d}T{seconds // 3600 % 24:02d}:{seconds // 60 % 60:02d}:"
+            f"{seconds % 60:02d}.{i % 1000:03d}000000Z"
+        )
+        out.append(
+            f'  - task_id: "task-1"\n    timestamp: "{stamp}"\n    status: "in_progress"\n'
+            f'    evidence: "Step {i}: ran the unit tests and they passed"\n'
+        )
         if i % 3 == 0:
             out.append(f'    command: "pytest -q tests/unit"\n    commit: "{i:012x}"\n')
     return "".join(out)

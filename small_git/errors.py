@@ -16,8 +16,16 @@ EXIT_INTERNAL = 3
 class SmallError(Exception):
     """An error the user can act on. `exit_code` 2 means usage/unreadable input, 1 means invalid state."""
 
-    def __init__(self, message: str, *, exit_code: int = EXIT_USAGE, hint: str | None = None,
-                 file: str | None = None, line: int | None = None, rule: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        exit_code: int = EXIT_USAGE,
+        hint: str | None = None,
+        file: str | None = None,
+        line: int | None = None,
+        rule: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.exit_code = exit_code

@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import Any
 
 VENV_BIN = Path(sys.executable).parent
-AGENT_MARKERS = ("SMALL_ACTOR", "CLAUDECODE", "GEMINI_CLI", "CURSOR_AGENT", "CLINE_ACTIVE", "OPENCODE",
-                 "AI_AGENT")
+AGENT_MARKERS = ("SMALL_ACTOR", "CLAUDECODE", "GEMINI_CLI", "CURSOR_AGENT", "CLINE_ACTIVE", "OPENCODE", "AI_AGENT")
 WORKSPACE_FILES = {
-    "intent": '''small_version: "1.0.0"
+    "intent": """small_version: "1.0.0"
 owner: "human"
 intent: "Ship the parser"
 scope:
@@ -27,15 +26,15 @@ scope:
   exclude: []
 success_criteria:
   - "The parser parses"
-''',
-    "constraints": '''small_version: "1.0.0"
+""",
+    "constraints": """small_version: "1.0.0"
 owner: "human"
 constraints:
   - id: "no-secrets"
     rule: "No secrets in .small artifacts"
     severity: "error"
-''',
-    "plan": '''small_version: "1.0.0"
+""",
+    "plan": """small_version: "1.0.0"
 owner: "agent"
 tasks:
   - id: "task-1"
@@ -44,8 +43,8 @@ tasks:
   - id: "task-2"
     title: "Implement the parser"
     status: "in_progress"
-''',
-    "handoff": '''small_version: "1.0.0"
+""",
+    "handoff": """small_version: "1.0.0"
 owner: "agent"
 summary: "Parser work under way."
 resume:
@@ -56,26 +55,40 @@ links: []
 replayId:
   value: 46311ca6450b7e168171e919f8a39de8f980ca0c98870f0e35f2bcc608fe32a0
   source: "auto"
-''',
-    "workspace": '''small_version: "1.0.0"
+""",
+    "workspace": """small_version: "1.0.0"
 owner: "agent"
 kind: "repo-root"
-''',
+""",
 }
-FIRST_ENTRY = {"task_id": "task-1", "timestamp": "2025-01-04T10:00:00.000000000Z", "status": "completed",
-               "evidence": "Created the .small directory"}
+FIRST_ENTRY = {
+    "task_id": "task-1",
+    "timestamp": "2025-01-04T10:00:00.000000000Z",
+    "status": "completed",
+    "evidence": "Created the .small directory",
+}
 
 
 def clean_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("GIT_", "PRE_COMMIT", "CODEX_")) and k not in AGENT_MARKERS}
-    env.update({
-        "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"), "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_AUTHOR_NAME": "Ada Human", "GIT_AUTHOR_EMAIL": "ada@example.com",
-        "GIT_COMMITTER_NAME": "Ada Human", "GIT_COMMITTER_EMAIL": "ada@example.com",
-        "PATH": f"{VENV_BIN}{os.pathsep}{env.get('PATH', '/usr/bin:/bin')}",
-        "PRE_COMMIT_HOME": str(home / "pre-commit-cache"), "LC_ALL": "C",
-    })
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("GIT_", "PRE_COMMIT", "CODEX_")) and k not in AGENT_MARKERS
+    }
+    env.update(
+        {
+            "HOME": str(home),
+            "XDG_CONFIG_HOME": str(home / ".config"),
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_AUTHOR_NAME": "Ada Human",
+            "GIT_AUTHOR_EMAIL": "ada@example.com",
+            "GIT_COMMITTER_NAME": "Ada Human",
+            "GIT_COMMITTER_EMAIL": "ada@example.com",
+            "PATH": f"{VENV_BIN}{os.pathsep}{env.get('PATH', '/usr/bin:/bin')}",
+            "PRE_COMMIT_HOME": str(home / "pre-commit-cache"),
+            "LC_ALL": "C",
+        }
+    )
     env.pop("VIRTUAL_ENV", None)
     env.update(extra or {})
     return env
@@ -98,8 +111,13 @@ def progress_yaml(entries: Sequence[Mapping[str, Any]]) -> str:
 
 def entry(task: str, second: int, **extra: str) -> dict[str, str]:
     """A progress entry stamped 2025-01-05 10:00:<second>, so tests control the order."""
-    return {"task_id": task, "timestamp": f"2025-01-05T10:{second // 60:02d}:{second % 60:02d}.000000000Z",
-            "status": "in_progress", "evidence": f"step {second}", **extra}
+    return {
+        "task_id": task,
+        "timestamp": f"2025-01-05T10:{second // 60:02d}:{second % 60:02d}.000000000Z",
+        "status": "in_progress",
+        "evidence": f"step {second}",
+        **extra,
+    }
 
 
 class Repo:
@@ -116,22 +134,31 @@ class Repo:
         repo.git("init", "-q", "-b", "main", *(["--bare"] if bare else []))
         return repo
 
-    def run(self, *args: str | Path, input: str | None = None, check: bool = True,
-            env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run([str(a) for a in args], cwd=self.path, env={**self.env, **(env or {})},
-                              input=input,
-                              capture_output=True, text=True, check=False, timeout=300)
+    def run(
+        self, *args: str | Path, input: str | None = None, check: bool = True, env: Mapping[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run(
+            [str(a) for a in args],
+            cwd=self.path,
+            env={**self.env, **(env or {})},
+            input=input,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+        )
         if check and proc.returncode != 0:
-            raise AssertionError(f"{' '.join(map(str, args))} exited {proc.returncode}\n"
-                                 f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
+            raise AssertionError(
+                f"{' '.join(map(str, args))} exited {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+            )
         return proc
 
-    def git(self, *args: str | Path, check: bool = True, input: str | None = None,
-            env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    def git(
+        self, *args: str | Path, check: bool = True, input: str | None = None, env: Mapping[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         return self.run("git", *args, check=check, input=input, env=env)
 
-    def small(self, *args: str, check: bool = False,
-              input: str | None = None) -> subprocess.CompletedProcess[str]:
+    def small(self, *args: str, check: bool = False, input: str | None = None) -> subprocess.CompletedProcess[str]:
         return self.run(str(VENV_BIN / "git-small"), *args, check=check, input=input)
 
     def write(self, relative: str, text: str) -> Path:
@@ -156,8 +183,9 @@ class Repo:
         with path.open("a", encoding="utf-8") as handle:
             handle.write(entry_yaml(new))
 
-    def commit(self, message: str, *args: str, check: bool = True, add_all: bool = True,
-               env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    def commit(
+        self, message: str, *args: str, check: bool = True, add_all: bool = True, env: Mapping[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         if add_all:
             self.git("add", "-A")
         return self.git("commit", "-q", "-m", message, *args, check=check, env=env)
@@ -194,10 +222,13 @@ def have_git() -> bool:
 
 # Plain helpers for tests that run in the environment conftest.py cleans (no Repo object needed).
 
-def run(cwd: Path, *args: str, env: Mapping[str, str] | None = None,
-        stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(list(args), cwd=cwd, env={**os.environ, **(env or {})}, input=stdin,
-                          capture_output=True, text=True)
+
+def run(
+    cwd: Path, *args: str, env: Mapping[str, str] | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        list(args), cwd=cwd, env={**os.environ, **(env or {})}, input=stdin, capture_output=True, text=True
+    )
 
 
 def git(cwd: Path, *args: str, env: Mapping[str, str] | None = None, stdin: str | None = None) -> str:

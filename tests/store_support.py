@@ -44,9 +44,7 @@ def small(
         timeout=120,
     )
     if check and result.returncode != 0:
-        raise AssertionError(
-            f"small {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
-        )
+        raise AssertionError(f"small {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
     return result
 
 

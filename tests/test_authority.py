@@ -86,9 +86,7 @@ def test_a_human_change_is_accepted(repo: Path) -> None:
         {"AI_AGENT": "yes"},
     ],
 )
-def test_an_agent_environment_marker_refuses_the_change_in_local_hooks(
-    repo: Path, env: dict[str, str]
-) -> None:
+def test_an_agent_environment_marker_refuses_the_change_in_local_hooks(repo: Path, env: dict[str, str]) -> None:
     findings = authority_findings(INTENT, pending(), env=env, repo=repo, stage="pre-commit")
     assert rules(findings) == [RULE_AGENT]
     assert next(iter(env)) in findings[0].message and findings[0].file == INTENT[0]
@@ -119,12 +117,8 @@ def test_an_agent_author_identity_is_refused_on_a_real_commit(repo: Path, name: 
 
 
 def test_an_agent_committer_is_refused(repo: Path) -> None:
-    sha = change_intent(
-        repo, "x", env={"GIT_COMMITTER_NAME": "Claude", "GIT_COMMITTER_EMAIL": "noreply@anthropic.com"}
-    )
-    assert rules(authority_findings(INTENT, meta_of(repo, sha), env=None, repo=repo, stage="audit")) == [
-        RULE_AGENT
-    ]
+    sha = change_intent(repo, "x", env={"GIT_COMMITTER_NAME": "Claude", "GIT_COMMITTER_EMAIL": "noreply@anthropic.com"})
+    assert rules(authority_findings(INTENT, meta_of(repo, sha), env=None, repo=repo, stage="audit")) == [RULE_AGENT]
 
 
 def test_an_agent_co_author_trailer_is_refused(repo: Path) -> None:
@@ -141,9 +135,7 @@ def test_configured_markers_and_identities_extend_the_built_in_ones(repo: Path) 
     git(repo, "config", "--add", "small.agentIdentity", r"<ci-agent@corp\.example>")
     policy = load_policy(repo)
     for env in ({"MY_AGENT_SESSION": "42"}, {"ROLE": "Robot"}):
-        assert rules(authority_findings(INTENT, pending(), env=env, repo=repo, stage="commit-msg")) == [
-            RULE_AGENT
-        ]
+        assert rules(authority_findings(INTENT, pending(), env=env, repo=repo, stage="commit-msg")) == [RULE_AGENT]
     assert authority_findings(INTENT, pending(), env={"ROLE": "human"}, repo=repo, stage="pre-commit") == []
     agent = pending("Build", "ci-agent@corp.example")
     assert rules(authority_findings(INTENT, agent, env={}, repo=repo, stage="pre-commit", policy=policy)) == [
@@ -186,9 +178,7 @@ def signed_repo(repo: Path, tmp_path: Path) -> tuple[Path, Path, Path]:
     keys = tmp_path / "keys"
     keys.mkdir()
     for name in ("human", "other"):
-        subprocess.run(
-            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(keys / name)], check=True
-        )
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(keys / name)], check=True)
     allowed = tmp_path / "allowed_signers"
     allowed.write_text(f"{HUMAN[1]} {(keys / 'human.pub').read_text()}")
     git(repo, "config", "gpg.format", "ssh")
@@ -234,9 +224,7 @@ def test_a_good_signature_does_not_excuse_an_agent_identity(signed_repo: tuple[P
     repo, human, _ = signed_repo
     git(repo, "config", "user.signingkey", str(human))
     sha = change_intent(repo, "x", "-S", "-m", "Co-authored-by: Claude <noreply@anthropic.com>")
-    assert rules(authority_findings(INTENT, meta_of(repo, sha), env=None, repo=repo, stage="audit")) == [
-        RULE_AGENT
-    ]
+    assert rules(authority_findings(INTENT, meta_of(repo, sha), env=None, repo=repo, stage="audit")) == [RULE_AGENT]
 
 
 # --- pusher level (server) ------------------------------------------------------------------------------
@@ -247,11 +235,7 @@ def test_pusher_level_checks_the_pushing_account_at_pre_receive(repo: Path) -> N
     git(repo, "config", "--add", "small.human", "alice")
     sha = change_intent(repo, "x")
     meta = meta_of(repo, sha)
-    assert (
-        authority_findings(INTENT, meta, env={"GL_USERNAME": "alice"}, repo=repo, stage="pre-receive") == []
-    )
-    refused = authority_findings(
-        INTENT, meta, env={"GITEA_PUSHER_NAME": "agent-bot"}, repo=repo, stage="pre-receive"
-    )
+    assert authority_findings(INTENT, meta, env={"GL_USERNAME": "alice"}, repo=repo, stage="pre-receive") == []
+    refused = authority_findings(INTENT, meta, env={"GITEA_PUSHER_NAME": "agent-bot"}, repo=repo, stage="pre-receive")
     assert rules(refused) == [RULE_PUSHER] and "agent-bot" in refused[0].message
     assert rules(authority_findings(INTENT, meta, env={}, repo=repo, stage="pre-receive")) == [RULE_PUSHER]

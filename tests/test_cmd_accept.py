@@ -10,7 +10,7 @@ from gitrepo import VENV_BIN, Repo, plain_workspace, seeded_repo
 
 from small_git.protocol.yamlsafe import load_yaml
 
-NEW_INTENT = '''small_version: "1.0.0"
+NEW_INTENT = """small_version: "1.0.0"
 owner: "human"
 intent: "Ship the parser and the formatter"  # comments survive: the bytes are copied
 scope:
@@ -19,7 +19,7 @@ scope:
   exclude: []
 success_criteria:
   - "Round trips are lossless"
-'''
+"""
 
 
 def last_entry(repo: Repo) -> dict[str, object]:
@@ -73,8 +73,7 @@ def test_missing_draft_and_agent_environment_are_refused(tmp_path: Path) -> None
     missing = repo.small("accept", "constraints")
     assert missing.returncode == 2 and "small draft constraints" in missing.stderr
     repo.small("draft", "intent", "--from", "-", input=NEW_INTENT)
-    as_agent = repo.run(VENV_BIN / "git-small", "accept", "intent", check=False,
-                        env={"SMALL_ACTOR": "agent"})
+    as_agent = repo.run(VENV_BIN / "git-small", "accept", "intent", check=False, env={"SMALL_ACTOR": "agent"})
     assert as_agent.returncode == 2 and "human" in as_agent.stderr
     assert (repo.path / ".small-drafts/intent.small.yml").exists()
 

@@ -18,8 +18,15 @@ BLOCK = canonical_block()
 def small(tmp_path: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     env.update(HOME=str(tmp_path), GIT_CONFIG_NOSYSTEM="1")
-    return subprocess.run([sys.executable, "-m", "small_git", *args], cwd=tmp_path, env=env, input=stdin,
-                          capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "small_git", *args],
+        cwd=tmp_path,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def test_missing_file_is_created_with_exactly_the_block(tmp_path: Path) -> None:
@@ -30,26 +37,40 @@ def test_missing_file_is_created_with_exactly_the_block(tmp_path: Path) -> None:
 
 
 def test_block_tells_agents_how_to_work_here() -> None:
-    for phrase in ("handoff.small.yml", "progress add", "checkpoint", "draft", "accept",
-                   "check --strict", "Ownership Rules", "Artifact Rules", "Strict Mode Rules"):
+    for phrase in (
+        "handoff.small.yml",
+        "progress add",
+        "checkpoint",
+        "draft",
+        "accept",
+        "check --strict",
+        "Ownership Rules",
+        "Artifact Rules",
+        "Strict Mode Rules",
+    ):
         assert phrase in BLOCK
 
 
 def test_existing_block_is_replaced_in_place_keeping_surroundings(tmp_path: Path) -> None:
-    old = f"# Project\n\nintro\n\n\n{BEGIN_MARKER.replace('1.0.0', '0.9.0')}\nold text\n" \
-          f"{END_MARKER.replace('1.0.0', '0.9.0')}\n\n\n## After\nmore\n"
+    old = (
+        f"# Project\n\nintro\n\n\n{BEGIN_MARKER.replace('1.0.0', '0.9.0')}\nold text\n"
+        f"{END_MARKER.replace('1.0.0', '0.9.0')}\n\n\n## After\nmore\n"
+    )
     (tmp_path / "AGENTS.md").write_text(old)
     done = small(tmp_path, "agents", "apply")
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "AGENTS.md").read_text() == "# Project\n\nintro\n\n" + BLOCK + "\n## After\nmore\n"
 
 
-@pytest.mark.parametrize(("before", "after", "expected"), [
-    ("", "", BLOCK),
-    ("", "tail\n", BLOCK + "\ntail\n"),
-    ("head\n", "", "head\n\n" + BLOCK),
-    ("head", "tail", "head\n\n" + BLOCK + "\ntail"),
-])
+@pytest.mark.parametrize(
+    ("before", "after", "expected"),
+    [
+        ("", "", BLOCK),
+        ("", "tail\n", BLOCK + "\ntail\n"),
+        ("head\n", "", "head\n\n" + BLOCK),
+        ("head", "tail", "head\n\n" + BLOCK + "\ntail"),
+    ],
+)
 def test_replacement_composition_rules(before: str, after: str, expected: str) -> None:
     existing = before + f"{BEGIN_MARKER}\nstale\n{END_MARKER}" + after
     assert compose(existing, None, False) == expected
@@ -93,13 +114,16 @@ def test_custom_file_and_dir(tmp_path: Path) -> None:
     assert not (tmp_path / "AGENTS.md").exists()
 
 
-@pytest.mark.parametrize("text", [
-    f"{BEGIN_MARKER}\nx\n",
-    f"x\n{END_MARKER}\n",
-    f"{END_MARKER}\n{BEGIN_MARKER}\n",
-    f"{BEGIN_MARKER}\n{BEGIN_MARKER}\n{END_MARKER}\n",
-    f"{BEGIN_MARKER}\n{END_MARKER}\n{END_MARKER}\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"{BEGIN_MARKER}\nx\n",
+        f"x\n{END_MARKER}\n",
+        f"{END_MARKER}\n{BEGIN_MARKER}\n",
+        f"{BEGIN_MARKER}\n{BEGIN_MARKER}\n{END_MARKER}\n",
+        f"{BEGIN_MARKER}\n{END_MARKER}\n{END_MARKER}\n",
+    ],
+)
 def test_malformed_markers_fail_apply_and_check_without_writing(tmp_path: Path, text: str) -> None:
     (tmp_path / "AGENTS.md").write_text(text)
     applied = small(tmp_path, "agents", "apply", "--force")

@@ -60,8 +60,7 @@ def test_cmd_uses_plain_sh_in_the_workspace_root(tmp_path: Path) -> None:
     repo = plain_workspace(tmp_path)
     elsewhere = Repo(tmp_path / "elsewhere", tmp_path / "home")
     elsewhere.path.mkdir()
-    done = elsewhere.small("apply", "--dir", str(repo.path), "--task", "task-2",
-                           "--cmd", 'echo "zero=$0"; pwd')
+    done = elsewhere.small("apply", "--dir", str(repo.path), "--task", "task-2", "--cmd", 'echo "zero=$0"; pwd')
     assert done.returncode == 0, done.stderr
     assert "zero=sh" in done.stdout  # a login shell would say -sh
     assert done.stdout.splitlines()[-1] in (str(repo.path), str(repo.path.resolve()))
@@ -69,8 +68,17 @@ def test_cmd_uses_plain_sh_in_the_workspace_root(tmp_path: Path) -> None:
 
 def test_timeout_stops_the_process_group_and_is_recorded(tmp_path: Path) -> None:
     repo = plain_workspace(tmp_path)
-    done = repo.small("apply", "--task", "task-2", "--timeout", "0.5", "--",
-                      "sh", "-c", "sleep 120 & echo $! > bg.pid; echo started; wait")
+    done = repo.small(
+        "apply",
+        "--task",
+        "task-2",
+        "--timeout",
+        "0.5",
+        "--",
+        "sh",
+        "-c",
+        "sleep 120 & echo $! > bg.pid; echo started; wait",
+    )
     assert done.returncode == 124
     outcome = entries(repo)[-1]
     assert "timed out" in str(outcome["evidence"]) and "started" in str(outcome["evidence"])
@@ -83,10 +91,12 @@ def test_timeout_stops_the_process_group_and_is_recorded(tmp_path: Path) -> None
 def test_secrets_never_reach_progress_but_stay_in_the_local_log(tmp_path: Path) -> None:
     repo = plain_workspace(tmp_path)
     secrets = ["AKIAIOSFODNN7EXAMPLE", "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8", "hunter2xyz"]
-    script = (f"echo key {secrets[0]}; echo token: {secrets[1]}; echo password=hunter2xyz; "
-              "echo '-----BEGIN RSA PRIVATE KEY-----'; echo MIIEowIBAAKCAQEA; "
-              "echo '-----END RSA PRIVATE KEY-----'; "
-              "echo see http://example.com/x and http://localhost:8000/ok")
+    script = (
+        f"echo key {secrets[0]}; echo token: {secrets[1]}; echo password=hunter2xyz; "
+        "echo '-----BEGIN RSA PRIVATE KEY-----'; echo MIIEowIBAAKCAQEA; "
+        "echo '-----END RSA PRIVATE KEY-----'; "
+        "echo see http://example.com/x and http://localhost:8000/ok"
+    )
     done = repo.small("apply", "--task", "task-2", "--cmd", script)
     assert done.returncode == 0
     progress = (repo.path / ".small/progress.small.yml").read_text()
@@ -147,13 +157,16 @@ def test_works_in_a_git_repository_and_leaves_no_tracked_noise(tmp_path: Path) -
     assert [line for line in changed if line.strip()] == [" M .small/progress.small.yml"]
 
 
-@pytest.mark.parametrize(("line", "hidden"), [
-    ("Authorization: Bearer abc.def.ghi", "abc.def.ghi"),
-    ("export API_KEY=s3cr3tvalue", "s3cr3tvalue"),
-    ("--password hunter2", "hunter2"),
-    ("token=xyz123", "xyz123"),
-    ("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "wJalrXUtnFEMI"),
-])
+@pytest.mark.parametrize(
+    ("line", "hidden"),
+    [
+        ("Authorization: Bearer abc.def.ghi", "abc.def.ghi"),
+        ("export API_KEY=s3cr3tvalue", "s3cr3tvalue"),
+        ("--password hunter2", "hunter2"),
+        ("token=xyz123", "xyz123"),
+        ("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "wJalrXUtnFEMI"),
+    ],
+)
 def test_redact_line(line: str, hidden: str) -> None:
     assert hidden not in redact_line(line)
     assert REDACTED in redact_line(line)
@@ -186,8 +199,23 @@ def test_log_names_never_read_as_secrets() -> None:
 
 def test_the_command_may_itself_record_progress(tmp_path: Path) -> None:
     repo = plain_workspace(tmp_path)
-    done = repo.small("apply", "--task", "task-2", "--timeout", "120", "--", "git-small", "progress", "add",
-                      "--task", "task-2", "--status", "in_progress", "--evidence", "inner step")
+    done = repo.small(
+        "apply",
+        "--task",
+        "task-2",
+        "--timeout",
+        "120",
+        "--",
+        "git-small",
+        "progress",
+        "add",
+        "--task",
+        "task-2",
+        "--status",
+        "in_progress",
+        "--evidence",
+        "inner step",
+    )
     assert done.returncode == 0, done.stderr  # no deadlock: the lock is not held while the command runs
     start, inner, outcome = entries(repo)[-3:]
     assert "started" in str(start["notes"]) and inner["evidence"] == "inner step"

@@ -37,19 +37,13 @@ def test_checkpoint_moves_the_task_and_records_it(tmp_path: Path, capsys: pytest
         *d,
     )
     shown = json.loads(out)
-    assert (
-        code == 0
-        and shown["progress_entry"] == last_entry(root)
-        and shown["previous_status"] == "in_progress"
-    )
+    assert code == 0 and shown["progress_entry"] == last_entry(root) and shown["previous_status"] == "in_progress"
     assert plan_status(root) == "completed"
     assert last_entry(root)["evidence"] == "pytest: 9 passed" and len(last_entry(root)["replayId"]) == 64
     assert check_exit(root, strict=True) == 0
 
 
-def test_final_status_needs_reopen_which_is_recorded(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_final_status_needs_reopen_which_is_recorded(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = init_workspace(capsys, tmp_path / "p")
     d = ["--dir", str(root), "--no-commit-evidence"]
     assert run_cli(capsys, "checkpoint", "--task", "task-1", "--status", "cancelled", *d)[0] == 0
@@ -77,9 +71,7 @@ def test_final_status_needs_reopen_which_is_recorded(
     assert code == 2 and "--reopen is for completed or cancelled" in err
 
 
-def test_interrupted_checkpoint_is_detected_and_repaired(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_interrupted_checkpoint_is_detected_and_repaired(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = init_workspace(capsys, tmp_path / "p")
     plan_before = (root / ".small/plan.small.yml").read_bytes()
     env = clean_env(tmp_path, SMALL_TEST_FAILPOINT="checkpoint-after-progress")
@@ -116,9 +108,7 @@ def test_checkpoint_commit_in_git(tmp_path: Path, capsys: pytest.CaptureFixture[
     git(root, "add", "-A")
     git(root, "commit", "-qm", "start")
     head = git(root, "rev-parse", "HEAD").strip()
-    result = small(
-        root, "checkpoint", "--task", "task-1", "--status", "completed", "--evidence", "ok", "--commit"
-    )
+    result = small(root, "checkpoint", "--task", "task-1", "--status", "completed", "--evidence", "ok", "--commit")
     assert result.returncode == 0, result.stderr
     assert last_entry(root)["commit"] == head[:12]
     message = git(root, "log", "-1", "--format=%B")

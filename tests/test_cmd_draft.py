@@ -6,7 +6,7 @@ from pathlib import Path
 
 from gitrepo import Repo, plain_workspace
 
-GOOD_INTENT = '''small_version: "1.0.0"
+GOOD_INTENT = """small_version: "1.0.0"
 owner: "human"
 intent: "Ship the parser and the formatter"
 scope:
@@ -15,7 +15,7 @@ scope:
   exclude: []
 success_criteria:
   - "Round trips are lossless"
-'''
+"""
 
 
 def snapshot(repo: Repo) -> dict[str, bytes]:
@@ -35,8 +35,9 @@ def test_draft_from_file_is_saved_verbatim_and_small_is_untouched(tmp_path: Path
 
 def test_draft_from_stdin(tmp_path: Path) -> None:
     repo = plain_workspace(tmp_path)
-    constraints = 'small_version: "1.0.0"\nowner: "human"\nconstraints:\n  - id: "x"\n    rule: "y"\n' \
-                  '    severity: "warn"\n'
+    constraints = (
+        'small_version: "1.0.0"\nowner: "human"\nconstraints:\n  - id: "x"\n    rule: "y"\n    severity: "warn"\n'
+    )
     done = repo.small("draft", "constraints", "--from", "-", input=constraints)
     assert done.returncode == 0, done.stderr
     assert (repo.path / ".small-drafts/constraints.small.yml").read_text() == constraints

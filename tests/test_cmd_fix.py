@@ -13,9 +13,7 @@ from small_git.protocol.yamlsafe import load_yaml
 def test_fix_sets_aside_a_torn_final_entry(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = init_workspace(capsys, tmp_path / "p")
     d = ["--dir", str(root)]
-    run_cli(
-        capsys, "progress", "add", "--task", "task-1", "--status", "in_progress", "--no-commit-evidence", *d
-    )
+    run_cli(capsys, "progress", "add", "--task", "task-1", "--status", "in_progress", "--no-commit-evidence", *d)
     intact = progress_bytes(root)
     run_cli(capsys, "progress", "add", "--task", "task-1", "--status", "blocked", "--no-commit-evidence", *d)
     full = progress_bytes(root)
@@ -47,9 +45,7 @@ def test_fix_versions_and_temp_files(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert check_exit(root, strict=True) == 0
 
 
-def test_fix_regenerates_a_handoff_of_an_earlier_run(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_fix_regenerates_a_handoff_of_an_earlier_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = init_workspace(capsys, tmp_path / "p")
     d = ["--dir", str(root)]
     run_cli(capsys, "plan", "--add", "Two", *d)
@@ -60,9 +56,7 @@ def test_fix_regenerates_a_handoff_of_an_earlier_run(
     code, out, _ = run_cli(capsys, "fix", *d)
     assert code == 0 and "regenerated for the current run" in out
     run_id = load_yaml((root / ".small/workspace.small.yml").read_bytes(), "w").data["run"]["replay_id"]
-    assert (
-        load_yaml((root / ".small/handoff.small.yml").read_bytes(), "h").data["replayId"]["value"] == run_id
-    )
+    assert load_yaml((root / ".small/handoff.small.yml").read_bytes(), "h").data["replayId"]["value"] == run_id
 
 
 def test_orphan_rewrite_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -16,9 +16,7 @@ def handoff_data(root: Path) -> dict:
     return load_yaml((root / ".small/handoff.small.yml").read_bytes(), "h").data
 
 
-def test_handoff_is_byte_identical_for_the_same_state(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_handoff_is_byte_identical_for_the_same_state(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = init_workspace(capsys, tmp_path / "p")
     d = ["--dir", str(root)]
     run_cli(capsys, "plan", "--add", "Parse", "--add", "Import", *d)
@@ -67,9 +65,9 @@ def test_in_progress_work_does_not_block_and_commit_is_recorded(
     small(root, "progress", "add", "--task", "task-1", "--status", "in_progress", check=True)
     assert small(root, "handoff").returncode == 0
     head = git(root, "rev-parse", "HEAD").strip()
-    assert {"url": f"git:{head[:12]}", "description": "commit this handoff was generated at"} in handoff_data(
-        root
-    )["links"]
+    assert {"url": f"git:{head[:12]}", "description": "commit this handoff was generated at"} in handoff_data(root)[
+        "links"
+    ]
     assert check_exit(root, strict=True) == 0
 
 
@@ -106,14 +104,19 @@ def _replayid_rows() -> list[dict[str, str]]:
         rows = list(csv.DictReader(handle, delimiter="\t"))
     # The reference refuses a handoff while a task is in progress; small-git does not (spec: an in-progress
     # task does not block a handoff), so that row is not an interop expectation.
-    return [r for r in rows if (CONFORMANCE / "cases" / r["case"] / ".small").is_dir()
-            and r["label"] != "progress-task-dangling-in-progress"]
+    return [
+        r
+        for r in rows
+        if (CONFORMANCE / "cases" / r["case"] / ".small").is_dir()
+        and r["label"] != "progress-task-dangling-in-progress"
+    ]
 
 
 @pytest.mark.skipif(not _replayid_rows(), reason="conformance corpus not present")
 @pytest.mark.parametrize("row", _replayid_rows(), ids=lambda r: r["label"])
-def test_handoff_writes_the_replay_id_the_reference_wrote(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                         row: dict[str, str]) -> None:
+def test_handoff_writes_the_replay_id_the_reference_wrote(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], row: dict[str, str]
+) -> None:
     import shlex
     import shutil
 

@@ -56,15 +56,11 @@ def test_init_refuses_an_existing_workspace_and_force_only_fills_gaps(tmp_path: 
     (root / ".small/handoff.small.yml").unlink()
     (root / ".small/constraints.small.yml").unlink()
     forced = small(root, "init", "--force", check=True)
-    assert (
-        "created .small/handoff.small.yml" in forced.stdout and "created .small/constraints" in forced.stdout
-    )
+    assert "created .small/handoff.small.yml" in forced.stdout and "created .small/constraints" in forced.stdout
     assert "progress" not in forced.stdout
     assert (root / ".small/progress.small.yml").read_bytes() == log
     assert (root / ".small/plan.small.yml").read_bytes() == plan
-    assert (
-        load_yaml((root / ".small/intent.small.yml").read_bytes(), "i").data["intent"] == "Ship the importer"
-    )
+    assert load_yaml((root / ".small/intent.small.yml").read_bytes(), "i").data["intent"] == "Ship the importer"
     assert (root / ".gitignore").read_text() == "node_modules/\n.small-cache/"
 
 

@@ -55,9 +55,7 @@ def test_plan_edits_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixtur
         ["--depends", "task-2:task-3", "--depends", "task-3:task-2"],
     ],
 )
-def test_refused_edits_change_nothing(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str]
-) -> None:
+def test_refused_edits_change_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str]) -> None:
     root = init_workspace(capsys, tmp_path / "p")
     d = ["--dir", str(root)]
     run_cli(capsys, "plan", "--add", "Two", "--add", "Three", *d)

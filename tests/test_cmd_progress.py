@@ -76,9 +76,7 @@ def test_at_after_and_bad_input(tmp_path: Path) -> None:
         "--json",
         check=True,
     )
-    assert parse_ns(json.loads(after.stdout)["entry"]["timestamp"]) == parse_ns(
-        "2998-12-31T23:00:00.500000001Z"
-    )
+    assert parse_ns(json.loads(after.stdout)["entry"]["timestamp"]) == parse_ns("2998-12-31T23:00:00.500000001Z")
     before = progress_bytes(root)
     for args in (
         ["--at", "2001-01-01T00:00:00.1Z"],
@@ -120,9 +118,7 @@ def test_commit_evidence_in_a_git_repository(tmp_path: Path) -> None:
     git(root, "commit", "-qm", "start")
     head = git(root, "rev-parse", "HEAD").strip()
     (root / "code.py").write_text("print(1)\n")
-    result = small(
-        root, "progress", "add", "--task", "task-1", "--status", "in_progress", "--json", check=True
-    )
+    result = small(root, "progress", "add", "--task", "task-1", "--status", "in_progress", "--json", check=True)
     entry = json.loads(result.stdout)["entry"]
     assert entry["commit"] == head[:12] and entry["evidence"]
     assert "uncommitted changes" in result.stderr
@@ -142,14 +138,18 @@ def test_commit_evidence_in_a_git_repository(tmp_path: Path) -> None:
     assert check_exit(root, strict=True) == 0
 
 
-@pytest.mark.parametrize("evidence", [
-    "deployed with password=hunter2",
-    "see http://example.com/ci/42",
-    "AKIA" + "IOSFODNN7EXAMPLE",
-    "aGVsbG8gd29ybGQgdGhpcyBpcyBhIHRlc3Qgb2YgYmFzZTY0",  # a whole value the reference's strict mode calls a secret
-])
+@pytest.mark.parametrize(
+    "evidence",
+    [
+        "deployed with password=hunter2",
+        "see http://example.com/ci/42",
+        "AKIA" + "IOSFODNN7EXAMPLE",
+        "aGVsbG8gd29ybGQgdGhpcyBpcyBhIHRlc3Qgb2YgYmFzZTY0",  # a whole value the reference's strict mode calls a secret
+    ],
+)
 def test_progress_add_refuses_what_strict_check_would_flag_and_leaves_the_log_alone(
-        tmp_path: Path, evidence: str) -> None:
+    tmp_path: Path, evidence: str
+) -> None:
     root = _init(tmp_path)
     before = progress_bytes(root)
     result = small(root, "progress", "add", "--task", "task-1", "--status", "in_progress", "--evidence", evidence)

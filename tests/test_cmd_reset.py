@@ -32,10 +32,7 @@ def test_reset_starts_a_new_run_every_time(tmp_path: Path, capsys: pytest.Captur
         assert progress_bytes(root).startswith(log)
         handoff = load(root, "handoff")
         assert handoff["replayId"] == {"value": new, "source": "auto"}
-        assert (
-            handoff["run"]["transition_reason"] == "reset"
-            and handoff["run"]["previous_replay_id"] == previous
-        )
+        assert handoff["run"]["transition_reason"] == "reset" and handoff["run"]["previous_replay_id"] == previous
         last = load(root, "progress")["entries"][-1]
         assert (last["task_id"], last["replayId"], last["timestamp"]) == (
             "meta/reset",
@@ -48,9 +45,7 @@ def test_reset_starts_a_new_run_every_time(tmp_path: Path, capsys: pytest.Captur
     assert load(root, "handoff")["run"]["transition_reason"] == "reset"
 
 
-def test_reset_needs_confirmation_when_not_interactive(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_reset_needs_confirmation_when_not_interactive(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = init_workspace(capsys, tmp_path / "p")
     plan = (root / ".small/plan.small.yml").read_bytes()
     code, _, err = run_cli(capsys, "reset", "--dir", str(root))

@@ -11,8 +11,7 @@ from gitrepo import WORKSPACE_FILES, Repo, entry, progress_yaml, seeded_repo
 def workspace(tmp_path: Path) -> Repo:
     repo = Repo(tmp_path / "ws", tmp_path / "home")
     repo.path.mkdir()
-    repo.write_workspace(entries=[entry("task-1", 1, status="completed"), entry("task-2", 2),
-                                  entry("meta/apply", 3)])
+    repo.write_workspace(entries=[entry("task-1", 1, status="completed"), entry("task-2", 2), entry("meta/apply", 3)])
     return repo
 
 
@@ -41,23 +40,24 @@ def test_json_document(tmp_path: Path) -> None:
     plan = doc["plan"]
     assert isinstance(plan, dict)
     assert plan["total_tasks"] == 2 and plan["current_task"] == "task-2"
-    assert plan["tasks_by_status"] == {"pending": 0, "in_progress": 1, "blocked": 0, "completed": 1,
-                                       "cancelled": 0}
+    assert plan["tasks_by_status"] == {"pending": 0, "in_progress": 1, "blocked": 0, "completed": 1, "cancelled": 0}
     progress = doc["progress"]
     assert isinstance(progress, dict)
     assert progress["entries"] == 3 and [e["task_id"] for e in progress["recent"]] == ["task-2"]
     assert doc["intent"] == "Ship the parser"
-    assert doc["files"] == {k: "present" for k in ("intent", "constraints", "plan", "progress", "handoff",
-                                                   "workspace")}
+    assert doc["files"] == {k: "present" for k in ("intent", "constraints", "plan", "progress", "handoff", "workspace")}
     assert doc["drafts"] == []
 
 
 def test_next_actionable_respects_dependencies(tmp_path: Path) -> None:
     repo = workspace(tmp_path)
     plan = WORKSPACE_FILES["plan"].replace('status: "in_progress"', 'status: "pending"')
-    repo.write(".small/plan.small.yml", plan
-               + '  - id: "task-3"\n    title: "After two"\n    dependencies: ["task-2"]\n'
-               + '  - id: "task-4"\n    title: "Free"\n')
+    repo.write(
+        ".small/plan.small.yml",
+        plan
+        + '  - id: "task-3"\n    title: "After two"\n    dependencies: ["task-2"]\n'
+        + '  - id: "task-4"\n    title: "Free"\n',
+    )
     code, doc = status_json(repo)
     view = doc["plan"]
     assert isinstance(view, dict)
@@ -133,7 +133,8 @@ def test_handoff_freshness_follows_git(tmp_path: Path) -> None:
 def test_handoff_naming_an_unknown_commit(tmp_path: Path) -> None:
     repo = seeded_repo(tmp_path, install=False)
     handoff = WORKSPACE_FILES["handoff"].replace(
-        "links: []", 'links:\n  - url: "git:0123456789ab"\n    description: "generated at"')
+        "links: []", 'links:\n  - url: "git:0123456789ab"\n    description: "generated at"'
+    )
     repo.write(".small/handoff.small.yml", handoff)
     fresh = _freshness(repo)
     assert fresh["state"] == "unknown" and "0123456789ab" in str(fresh["reason"])

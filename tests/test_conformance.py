@@ -79,12 +79,20 @@ def _digest(folder: Path) -> str:
 
 
 def _small(args: list[str], where: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(VENV_BIN / "small"), *args], cwd=where, env=clean_env(where), capture_output=True,
-                          text=True, stdin=subprocess.DEVNULL, timeout=120)
+    return subprocess.run(
+        [str(VENV_BIN / "small"), *args],
+        cwd=where,
+        env=clean_env(where),
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
 
 
-pytestmark = pytest.mark.skipif(not (CORPUS / "cases").is_dir(),
-                                reason=f"conformance corpus not found at {CORPUS} (set SMALL_CONFORMANCE_DIR)")
+pytestmark = pytest.mark.skipif(
+    not (CORPUS / "cases").is_dir(), reason=f"conformance corpus not found at {CORPUS} (set SMALL_CONFORMANCE_DIR)"
+)
 
 
 def test_listed_flips_name_real_cases_and_commands() -> None:
@@ -122,8 +130,12 @@ def test_case_agrees_with_reference(case: str, tmp_path: Path) -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(lambda run: _small(run[2], tmp_path), runs))
         flipped = [(run, flips[(case, run[0])]) for run in runs if (case, run[0]) in flips]
-        as_json = list(pool.map(lambda item: _small(item[0][2] if "--json" in item[0][2] else
-                                                    [*item[0][2], "--json"], tmp_path), flipped))
+        as_json = list(
+            pool.map(
+                lambda item: _small(item[0][2] if "--json" in item[0][2] else [*item[0][2], "--json"], tmp_path),
+                flipped,
+            )
+        )
     json_of = {run[0]: out for (run, _), out in zip(flipped, as_json, strict=True)}
     problems = []
     for (name, expected_zero, _), proc in zip(runs, results, strict=True):
@@ -132,8 +144,10 @@ def test_case_agrees_with_reference(case: str, tmp_path: Path) -> None:
         flip = flips.get((case, name))
         want_zero = expected_zero if flip is None else not expected_zero
         if (proc.returncode == 0) != want_zero:
-            problems.append(f"{name}: reference {'0' if expected_zero else 'non-zero'}, got {proc.returncode}"
-                            f"{' (listed as flipped by ' + flip[0] + ')' if flip else ''}\n{proc.stderr[-800:]}")
+            problems.append(
+                f"{name}: reference {'0' if expected_zero else 'non-zero'}, got {proc.returncode}"
+                f"{' (listed as flipped by ' + flip[0] + ')' if flip else ''}\n{proc.stderr[-800:]}"
+            )
             continue
         if flip is not None:
             document = json.loads(json_of[name].stdout)
@@ -141,7 +155,8 @@ def test_case_agrees_with_reference(case: str, tmp_path: Path) -> None:
             if isinstance(document.get("error"), dict):
                 rules.add(document["error"].get("rule"))
             if flip[1] not in rules:
-                problems.append(f"{name}: flipped by {flip[0]} but --json names rules {sorted(map(str, rules))}, "
-                                f"not {flip[1]!r}")
+                problems.append(
+                    f"{name}: flipped by {flip[0]} but --json names rules {sorted(map(str, rules))}, not {flip[1]!r}"
+                )
     assert _digest(workspace) == before, "a check command changed the workspace"
     assert not problems, f"{case}:\n" + "\n".join(problems)

@@ -201,10 +201,7 @@ def test_a_shallow_clone_that_cannot_see_the_cited_commit_is_exit_2(repo: Path, 
 
 def test_no_progress_or_no_citations_is_nothing_to_check(repo: Path) -> None:
     assert tip_findings(repo, "HEAD", State.from_bytes({})) == []
-    assert (
-        tip_findings(repo, "HEAD", State.from_bytes({"progress": (HEADER + "  - task_id: t\n").encode()}))
-        == []
-    )
+    assert tip_findings(repo, "HEAD", State.from_bytes({"progress": (HEADER + "  - task_id: t\n").encode()})) == []
 
 
 def test_commit_small_in_a_nested_workspace_commits_only_that_workspace(repo: Path) -> None:

@@ -41,9 +41,7 @@ def task_id(repo: Path) -> str:
 
 
 def test_checkpoint_records_head_and_check_git_passes(repo: Path) -> None:
-    result = small(
-        repo, "checkpoint", "--task", task_id(repo), "--status", "completed", "--evidence", "parses"
-    )
+    result = small(repo, "checkpoint", "--task", task_id(repo), "--status", "completed", "--evidence", "parses")
     assert result.returncode == 0, result.stderr
     assert last_entry(repo)["commit"] == git(repo, "rev-parse", "HEAD")[:12]
     assert "uncommitted" not in result.stderr
@@ -53,9 +51,7 @@ def test_checkpoint_records_head_and_check_git_passes(repo: Path) -> None:
 
 def test_checkpoint_warns_when_the_code_is_not_committed(repo: Path) -> None:
     (repo / "parser.py").write_text("def parse(): return 1\n")
-    result = small(
-        repo, "checkpoint", "--task", task_id(repo), "--status", "completed", "--evidence", "parses"
-    )
+    result = small(repo, "checkpoint", "--task", task_id(repo), "--status", "completed", "--evidence", "parses")
     assert result.returncode == 0 and "parser.py" in result.stderr and "uncommitted" in result.stderr
 
 
@@ -88,9 +84,7 @@ def test_check_git_refuses_a_commit_outside_heads_history(repo: Path) -> None:
     git(repo, "add", "side.py")
     git(repo, "commit", "-q", "-m", "side work")
     git(repo, "checkout", "-q", "main")
-    append_entries(
-        repo, [{"task_id": "meta/demo", "evidence": "cited", "commit": git(repo, "rev-parse", "side")[:12]}]
-    )
+    append_entries(repo, [{"task_id": "meta/demo", "evidence": "cited", "commit": git(repo, "rev-parse", "side")[:12]}])
     result = small(repo, "check", "--git")
     assert result.returncode == 1 and "evidence-commit-not-ancestor" in result.stdout + result.stderr
     git(repo, "merge", "-q", "--no-edit", "side")

@@ -37,21 +37,28 @@ def test_append_is_accepted() -> None:
 
 
 def test_reformatting_is_allowed() -> None:
-    flow = 'small_version: "1.0.0"\nowner: "agent"\nentries: [' + ", ".join(
-        "{" + ", ".join(f'{k}: "{v}"' for k, v in e.items()) + "}" for e in (E1, E2)) + "]\n"
+    flow = (
+        'small_version: "1.0.0"\nowner: "agent"\nentries: ['
+        + ", ".join("{" + ", ".join(f'{k}: "{v}"' for k, v in e.items()) + "}" for e in (E1, E2))
+        + "]\n"
+    )
     assert judge_transition(state([E1]), state(None, flow), None, context=CTX) == []
 
 
-@pytest.mark.parametrize(("new", "rule", "words"), [
-    ([dict(E1, evidence="rewritten"), E2], "progress-rewrite", "changes entry 1"),
-    ([dict(E1, timestamp="2025-01-04T09:00:00.000000000Z"), E2], "progress-rewrite", "re-timestamps entry 1"),
-    ([E2], "progress-entry-removed", "removes entry 1"),
-    ([E2, E1], "progress-reorder", "moves entry 1"),
-    ([], "progress-entry-removed", "removes entry 1"),
-])
+@pytest.mark.parametrize(
+    ("new", "rule", "words"),
+    [
+        ([dict(E1, evidence="rewritten"), E2], "progress-rewrite", "changes entry 1"),
+        ([dict(E1, timestamp="2025-01-04T09:00:00.000000000Z"), E2], "progress-rewrite", "re-timestamps entry 1"),
+        ([E2], "progress-entry-removed", "removes entry 1"),
+        ([E2, E1], "progress-reorder", "moves entry 1"),
+        ([], "progress-entry-removed", "removes entry 1"),
+    ],
+)
 def test_changing_old_entries_is_refused(new: list[dict[str, str]], rule: str, words: str) -> None:
-    found = judge_transition(state([E1, E2]) if rule == "progress-reorder" else state([E1]), state(new), None,
-                             context=CTX)
+    found = judge_transition(
+        state([E1, E2]) if rule == "progress-reorder" else state([E1]), state(new), None, context=CTX
+    )
     assert rules(found) == [rule]
     assert words in found[0].message and "task-1" in found[0].message
     assert found[0].file == ".small/progress.small.yml"
@@ -99,8 +106,7 @@ def test_merge_inserting_a_new_entry_between_old_ones_is_refused() -> None:
 
 def test_merge_out_of_timestamp_order_is_refused() -> None:
     ours, theirs = state([E1, E3]), state([E1, E2])
-    assert rules(judge_transition(ours, state([E1, E3, E2]), None, [ours, theirs], CTX)) == \
-        ["progress-timestamp-order"]
+    assert rules(judge_transition(ours, state([E1, E3, E2]), None, [ours, theirs], CTX)) == ["progress-timestamp-order"]
 
 
 def test_force_push_keeps_old_entries_as_a_subsequence() -> None:
@@ -123,8 +129,9 @@ def test_workspace_prefixes_come_from_paths() -> None:
 def test_any_order_preserving_interleaving_merges_and_any_loss_is_refused(data: st.DataObject) -> None:
     ours_new = data.draw(st.integers(0, 4))
     theirs_new = data.draw(st.integers(0, 4))
-    seconds = data.draw(st.lists(st.integers(1, 500), min_size=ours_new + theirs_new,
-                                 max_size=ours_new + theirs_new, unique=True))
+    seconds = data.draw(
+        st.lists(st.integers(1, 500), min_size=ours_new + theirs_new, max_size=ours_new + theirs_new, unique=True)
+    )
     mine = sorted(seconds[:ours_new])
     other = sorted(seconds[ours_new:])
     ours = state([E1] + [entry("task-2", s) for s in mine])
@@ -133,6 +140,5 @@ def test_any_order_preserving_interleaving_merges_and_any_loss_is_refused(data: 
     assert judge_transition(ours, state(merged), None, [ours, theirs], CTX) == []
     if len(merged) > 1:
         drop = data.draw(st.integers(1, len(merged) - 1))
-        lossy = merged[:drop] + merged[drop + 1:]
-        assert rules(judge_transition(ours, state(lossy), None, [ours, theirs], CTX)) == \
-            ["progress-merge-lost-entry"]
+        lossy = merged[:drop] + merged[drop + 1 :]
+        assert rules(judge_transition(ours, state(lossy), None, [ours, theirs], CTX)) == ["progress-merge-lost-entry"]

@@ -152,8 +152,7 @@ def test_moving_the_workspace_is_refused(repo: Repo) -> None:
 
 def test_nested_workspaces_are_judged_independently(repo: Repo) -> None:
     repo.write_workspace("examples/demo/")
-    repo.write("examples/demo/.small/workspace.small.yml",
-               'small_version: "1.0.0"\nowner: "agent"\nkind: "examples"\n')
+    repo.write("examples/demo/.small/workspace.small.yml", 'small_version: "1.0.0"\nowner: "agent"\nkind: "examples"\n')
     repo.commit("add the example workspace")
     repo.write_progress([], "examples/demo/")
     proc = repo.commit("empty the example log", check=False)
@@ -197,8 +196,10 @@ def test_pre_merge_commit_refuses_a_clean_merge_that_changes_an_entry(repo: Repo
     repo.write_progress([dict(FIRST_ENTRY, evidence="rewritten on a branch"), E2])
     repo.git("commit", "-q", "--no-verify", "-a", "-m", "rewrite (bypassed)")
     repo.git("checkout", "-q", "main")
-    repo.write(".small/plan.small.yml", repo.read(".small/plan.small.yml") + "  - id: \"task-3\"\n"
-               "    title: \"More\"\n    status: \"pending\"\n")
+    repo.write(
+        ".small/plan.small.yml",
+        repo.read(".small/plan.small.yml") + '  - id: "task-3"\n    title: "More"\n    status: "pending"\n',
+    )
     repo.commit("main edits the plan")
     head = repo.head()
     proc = repo.git("merge", "--no-edit", "feature", check=False)
@@ -299,9 +300,11 @@ def test_redaction_needs_its_trailer(repo: Repo) -> None:
     record = {"task_id": "meta/redact", "timestamp": "2025-01-05T11:00:00.000000000Z", "status": "completed"}
     body = repo.read(PROGRESS).replace(f'evidence: "{secret}"', f'evidence: "{redaction_marker(secret)}"')
     evidence = redaction_record(0, "evidence", secret)
-    body += (f'  - task_id: "{record["task_id"]}"\n    timestamp: "{record["timestamp"]}"\n'
-             f'    status: "completed"\n    evidence:\n' + "".join(f"      {k}: {v!r}\n".replace("'", '"')
-                                                               for k, v in evidence.items()))
+    body += (
+        f'  - task_id: "{record["task_id"]}"\n    timestamp: "{record["timestamp"]}"\n'
+        f'    status: "completed"\n    evidence:\n'
+        + "".join(f"      {k}: {v!r}\n".replace("'", '"') for k, v in evidence.items())
+    )
     repo.write(PROGRESS, body)
     refused = repo.git("commit", "-a", "-m", "redact", check=False)
     assert refused.returncode != 0 and "commit-msg" in refused.stderr

@@ -10,7 +10,7 @@ from gitrepo import FIRST_ENTRY, Repo, entry, seeded_repo
 from small_git.gitio.install import HOOKS, PREVIOUS_SUFFIX
 
 PROGRESS = ".small/progress.small.yml"
-OLD_HOOK = "#!/bin/sh\necho \"$0 ran\" >> \"$(git rev-parse --git-dir)/../old-hook.log\"\n"
+OLD_HOOK = '#!/bin/sh\necho "$0 ran" >> "$(git rev-parse --git-dir)/../old-hook.log"\n'
 
 
 def write_hook(path: Path, text: str) -> None:
@@ -72,8 +72,7 @@ def test_a_failing_previous_hook_still_blocks_the_commit(tmp_path: Path) -> None
 
 def test_pre_push_input_reaches_both_hooks(tmp_path: Path) -> None:
     repo = seeded_repo(tmp_path, install=False)
-    write_hook(repo.path / ".git/hooks/pre-push",
-               "#!/bin/sh\ncat > \"$(git rev-parse --git-dir)/../push.log\"\n")
+    write_hook(repo.path / ".git/hooks/pre-push", '#!/bin/sh\ncat > "$(git rev-parse --git-dir)/../push.log"\n')
     repo.install()
     remote = Repo.create(tmp_path, "remote.git", bare=True)
     repo.git("remote", "add", "origin", remote.path)

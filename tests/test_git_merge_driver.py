@@ -78,8 +78,7 @@ def test_replay_puts_replayed_entries_after_upstream_and_restamps_them() -> None
     assert result.conflict is None
     merged = entries_of(result.data)
     assert merged[:2] == [FIRST_ENTRY, late]
-    assert [m["timestamp"] for m in merged[2:]] == ["2025-01-05T10:00:09.000000001Z",
-                                                    "2025-01-05T10:00:09.000000002Z"]
+    assert [m["timestamp"] for m in merged[2:]] == ["2025-01-05T10:00:09.000000001Z", "2025-01-05T10:00:09.000000002Z"]
     assert "original timestamp 2025-01-05T10:00:01.000000000Z" in merged[2]["notes"]
     assert merged[2]["evidence"] == E1["evidence"]
 
@@ -157,8 +156,7 @@ def test_rebase_replays_entries_after_upstream_and_push_passes(tmp_path: Path, r
     merged = entries_of(repo.read(PROGRESS))
     assert merged[:3] == [FIRST_ENTRY, E3, E4]
     assert [m["evidence"] for m in merged[3:]] == ["step 1", "step 2"]
-    assert [m["timestamp"] for m in merged[3:]] == ["2025-01-05T10:00:04.000000001Z",
-                                                    "2025-01-05T10:00:04.000000002Z"]
+    assert [m["timestamp"] for m in merged[3:]] == ["2025-01-05T10:00:04.000000001Z", "2025-01-05T10:00:04.000000002Z"]
     assert "original timestamp 2025-01-05T10:00:01.000000000Z" in merged[3]["notes"]
     assert repo.small("check").returncode == 0
     pushed = repo.git("push", "origin", "feature", check=False)  # the pre-push gate judges each commit
@@ -202,8 +200,12 @@ def test_plan_tasks_added_on_both_sides_are_merged_by_id() -> None:
     theirs = with_task(BASE_PLAN.replace('"in_progress"', '"blocked"'), "task-4", "Theirs")
     result = merge_plan(BASE_PLAN.encode(), ours.encode(), theirs.encode())
     assert result.conflict is None
-    assert task_ids(result.data) == [("task-1", "completed"), ("task-2", "blocked"), ("task-3", "pending"),
-                                     ("task-4", "pending")]
+    assert task_ids(result.data) == [
+        ("task-1", "completed"),
+        ("task-2", "blocked"),
+        ("task-3", "pending"),
+        ("task-4", "pending"),
+    ]
 
 
 def test_plan_line_merge_that_is_clean_keeps_comments() -> None:

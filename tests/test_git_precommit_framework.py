@@ -26,8 +26,13 @@ pytestmark = pytest.mark.skipif(not (VENV_BIN / "pre-commit").exists(), reason="
 def test_manifest_declares_every_gate_as_always_run_without_file_names() -> None:
     hooks = yaml.safe_load(MANIFEST.read_text())
     by_id = {hook["id"]: hook for hook in hooks}
-    assert set(by_id) == {"small-git-pre-commit", "small-git-pre-merge-commit", "small-git-commit-msg",
-                          "small-git-pre-push", "small-git-post-rewrite"}
+    assert set(by_id) == {
+        "small-git-pre-commit",
+        "small-git-pre-merge-commit",
+        "small-git-commit-msg",
+        "small-git-pre-push",
+        "small-git-post-rewrite",
+    }
     for hook_id, hook in by_id.items():
         stage = hook_id.removeprefix("small-git-")
         assert hook["stages"] == [stage]
@@ -51,8 +56,9 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Repo:
 def framework_repo(tmp_path: Path, hook_repo: Repo) -> Repo:
     repo = seeded_repo(tmp_path, install=False)
     ids = "".join(f"      - id: small-git-{hook}\n" for hook in HOOK_TYPES)
-    repo.write(".pre-commit-config.yaml",
-               f"repos:\n  - repo: {hook_repo.path}\n    rev: {hook_repo.head()}\n    hooks:\n{ids}")
+    repo.write(
+        ".pre-commit-config.yaml", f"repos:\n  - repo: {hook_repo.path}\n    rev: {hook_repo.head()}\n    hooks:\n{ids}"
+    )
     repo.commit("use the pre-commit framework")
     repo.run(VENV_BIN / "pre-commit", "install", *[arg for h in HOOK_TYPES for arg in ("-t", h)])
     repo.append_progress(entry("task-2", 1))

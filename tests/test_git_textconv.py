@@ -22,26 +22,30 @@ def test_progress_renders_one_line_per_entry_under_a_count() -> None:
     lines = rendered(progress_yaml([FIRST_ENTRY, E2]), "/tmp/XyZ12_progress.small.yml")
     assert lines[0] == "# progress.small.yml (small_version 1.0.0, owner agent)"
     assert lines[1] == "progress: 2 entries"
-    assert lines[2] == ('#1 2025-01-04T10:00:00.000000000Z task-1 completed '
-                        'evidence="Created the .small directory"')
+    assert lines[2] == ('#1 2025-01-04T10:00:00.000000000Z task-1 completed evidence="Created the .small directory"')
     assert lines[3] == '#2 2025-01-05T10:00:01.000000000Z task-2 in_progress commit=abc123def456 evidence="step 1"'
     assert len(lines) == 4
 
 
 def test_every_field_shows_on_the_entry_line_escaped() -> None:
-    log = ('small_version: "1.0.0"\nowner: "agent"\nentries:\n'
-           '  - task_id: t\n'
-           '    notes: "two\\nlines"\n'
-           '    evidence: [{type: test, ref: "ci#1"}]\n'
-           f'    replayId: {"a" * 64}\n')
+    log = (
+        'small_version: "1.0.0"\nowner: "agent"\nentries:\n'
+        "  - task_id: t\n"
+        '    notes: "two\\nlines"\n'
+        '    evidence: [{type: test, ref: "ci#1"}]\n'
+        f"    replayId: {'a' * 64}\n"
+    )
     assert rendered(log, "progress.small.yml")[2] == (
         '#1 (no timestamp) t (no status) evidence=[{"type": "test", "ref": "ci#1"}] '
-        f'notes="two\\nlines" replayId={"a" * 64}')
+        f'notes="two\\nlines" replayId={"a" * 64}'
+    )
 
 
 def test_plan_renders_tasks_with_status_and_dependencies() -> None:
-    plan = WORKSPACE_FILES["plan"] + ('  - id: "task-3"\n    title: "Ship it"\n    status: "pending"\n'
-                                      '    depends_on: ["task-1", "task-2"]\n    steps: ["tag", "upload"]\n')
+    plan = WORKSPACE_FILES["plan"] + (
+        '  - id: "task-3"\n    title: "Ship it"\n    status: "pending"\n'
+        '    depends_on: ["task-1", "task-2"]\n    steps: ["tag", "upload"]\n'
+    )
     assert rendered(plan, "plan.small.yml")[1:] == [
         "plan: 3 tasks",
         "task-1 [completed] Set up project structure",
@@ -54,9 +58,13 @@ def test_plan_renders_tasks_with_status_and_dependencies() -> None:
 
 def test_human_owned_files_render_their_fields() -> None:
     assert rendered(WORKSPACE_FILES["intent"], "intent.small.yml")[1:] == [
-        "intent: Ship the parser", "scope include: src/", "success criterion: The parser parses"]
+        "intent: Ship the parser",
+        "scope include: src/",
+        "success criterion: The parser parses",
+    ]
     assert rendered(WORKSPACE_FILES["constraints"], "constraints.small.yml")[1:] == [
-        "constraint no-secrets (error): No secrets in .small artifacts"]
+        "constraint no-secrets (error): No secrets in .small artifacts"
+    ]
 
 
 def test_handoff_renders_resume_links_and_replay_id() -> None:
@@ -82,8 +90,7 @@ def test_git_diff_and_log_show_an_appended_entry(repo: Repo) -> None:
     repo.append_progress(E2)
     diff = repo.git("diff").stdout
     assert "-progress: 1 entry\n+progress: 2 entries\n" in diff
-    assert ('+#2 2025-01-05T10:00:01.000000000Z task-2 in_progress commit=abc123def456 evidence="step 1"'
-            in diff)
+    assert '+#2 2025-01-05T10:00:01.000000000Z task-2 in_progress commit=abc123def456 evidence="step 1"' in diff
     assert "+  - task_id:" not in diff  # the meaning, not the YAML
     repo.commit("append")
     log = repo.git("log", "-p", "-1").stdout

@@ -21,7 +21,7 @@ MEMORY_LIMIT = 1 << 30  # address space of the child: an expanding alias bomb wo
 TIMEOUT = 60  # a hang (FIFO, quadratic parse) surfaces as TimeoutExpired: a test failure
 
 BASE_FILES = {
-    "intent.small.yml": '''small_version: "1.0.0"
+    "intent.small.yml": """small_version: "1.0.0"
 owner: "human"
 intent: "Implement SMALL protocol for agent-legible project continuity"
 scope:
@@ -35,8 +35,8 @@ success_criteria:
   - "All five canonical artifacts are validated"
   - "Invariants are enforced programmatically"
   - "Agent can resume work from handoff"
-''',
-    "constraints.small.yml": '''small_version: "1.0.0"
+""",
+    "constraints.small.yml": """small_version: "1.0.0"
 owner: "human"
 constraints:
   - id: "no-secrets"
@@ -48,8 +48,8 @@ constraints:
   - id: "https-only"
     rule: "All links must use HTTPS"
     severity: "warn"
-''',
-    "plan.small.yml": '''small_version: "1.0.0"
+""",
+    "plan.small.yml": """small_version: "1.0.0"
 owner: "agent"
 tasks:
   - id: "task-1"
@@ -71,8 +71,8 @@ tasks:
     acceptance:
       - "Unit tests pass"
       - "Integration tests pass"
-''',
-    "progress.small.yml": '''small_version: "1.0.0"
+""",
+    "progress.small.yml": """small_version: "1.0.0"
 owner: "agent"
 entries:
   - task_id: "task-1"
@@ -80,8 +80,8 @@ entries:
     status: "completed"
     evidence: "Created .small directory with all canonical files"
     commit: "abc1234"
-''',
-    "handoff.small.yml": '''small_version: "1.0.0"
+""",
+    "handoff.small.yml": """small_version: "1.0.0"
 owner: "agent"
 summary: "Project initialized. Ready to implement core functionality."
 resume:
@@ -96,17 +96,16 @@ links:
 replayId:
   value: 46311ca6450b7e168171e919f8a39de8f980ca0c98870f0e35f2bcc608fe32a0
   source: "auto"
-''',
-    "workspace.small.yml": '''small_version: "1.0.0"
+""",
+    "workspace.small.yml": """small_version: "1.0.0"
 owner: "agent"
 kind: "repo-root"
 created_at: "2025-01-04T10:00:00.000000000Z"
 updated_at: "2025-01-04T10:00:00.000000000Z"
-''',
+""",
 }
 
-COMMANDS = [["check"], ["check", "--strict"], ["validate"], ["lint", "--strict"], ["verify"],
-            ["check", "--json"]]
+COMMANDS = [["check"], ["check", "--strict"], ["validate"], ["lint", "--strict"], ["verify"], ["check", "--json"]]
 
 
 def write_workspace(root: Path) -> Path:
@@ -119,9 +118,15 @@ def write_workspace(root: Path) -> Path:
 
 def clean_env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "SMALL_"))}
-    env.update(HOME=str(home), GIT_CONFIG_NOSYSTEM="1", LC_ALL="C.UTF-8",
-               GIT_AUTHOR_NAME="Test", GIT_AUTHOR_EMAIL="t@example.com",
-               GIT_COMMITTER_NAME="Test", GIT_COMMITTER_EMAIL="t@example.com")
+    env.update(
+        HOME=str(home),
+        GIT_CONFIG_NOSYSTEM="1",
+        LC_ALL="C.UTF-8",
+        GIT_AUTHOR_NAME="Test",
+        GIT_AUTHOR_EMAIL="t@example.com",
+        GIT_COMMITTER_NAME="Test",
+        GIT_COMMITTER_EMAIL="t@example.com",
+    )
     return env
 
 
@@ -129,12 +134,21 @@ def limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
 
 
-def run_small(args: list[str], root: Path, home: Path,
-              env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_small(
+    args: list[str], root: Path, home: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     merged = {**clean_env(home), **(env or {})}
-    return subprocess.run([str(SMALL), *args, "--dir", str(root)], cwd=root, env=merged,
-                          capture_output=True, text=True, errors="replace", timeout=TIMEOUT,
-                          preexec_fn=limit_memory, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [str(SMALL), *args, "--dir", str(root)],
+        cwd=root,
+        env=merged,
+        capture_output=True,
+        text=True,
+        errors="replace",
+        timeout=TIMEOUT,
+        preexec_fn=limit_memory,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def snapshot(top: Path) -> dict[str, str]:
@@ -160,6 +174,7 @@ def snapshot(top: Path) -> dict[str, str]:
 
 # --- the attacks: each changes one thing in a valid workspace -------------------------------------------
 
+
 def billion_laughs() -> str:
     lines = ['small_version: "1.0.0"', "l0: &l0 [" + ", ".join(['"lol"'] * 9) + "]"]
     for level in range(1, 10):
@@ -171,14 +186,15 @@ def billion_laughs() -> str:
 class Attack:
     name: str
     apply: Callable[[Path], None]  # given the .small folder
-    names: str                     # what the error output must name
+    names: str  # what the error output must name
     exit_codes: frozenset[int] = frozenset({1, 2})
-    with_position: bool = False    # the message must carry file:line:column
+    with_position: bool = False  # the message must carry file:line:column
 
 
 def replace(name: str, content: bytes) -> Callable[[Path], None]:
     def apply(small: Path) -> None:
         (small / name).write_bytes(content)
+
     return apply
 
 
@@ -255,14 +271,23 @@ NEARLY_TOO_DEEP = "summary: " + "[" * 998 + '"sk-abcdefghijklmnopqrstuvwxyz01234
 ATTACKS = [
     Attack("alias-bomb", replace("intent.small.yml", billion_laughs().encode()), INTENT, UNREADABLE, True),
     Attack("over-size-limit", oversize, PROGRESS, UNREADABLE),
-    Attack("deep-nesting", replace("plan.small.yml", b"tasks: " + b"[" * 10_000 + b"\n"), PLAN,
-           UNREADABLE, True),
+    Attack("deep-nesting", replace("plan.small.yml", b"tasks: " + b"[" * 10_000 + b"\n"), PLAN, UNREADABLE, True),
     Attack("deep-block-nesting", replace("plan.small.yml", DEEP_BLOCK), PLAN, UNREADABLE, True),
-    Attack("nul-bytes", replace("intent.small.yml", b'small_version: "1.0.0"\nowner: "hu\x00man"\n'),
-           INTENT, UNREADABLE, True),
+    Attack(
+        "nul-bytes",
+        replace("intent.small.yml", b'small_version: "1.0.0"\nowner: "hu\x00man"\n'),
+        INTENT,
+        UNREADABLE,
+        True,
+    ),
     Attack("invalid-utf8", replace("progress.small.yml", BAD_UTF8), PROGRESS, UNREADABLE, True),
-    Attack("control-character", replace("handoff.small.yml", handoff_with('summary: "bell \x07 here"')),
-           HANDOFF, UNREADABLE, True),
+    Attack(
+        "control-character",
+        replace("handoff.small.yml", handoff_with('summary: "bell \x07 here"')),
+        HANDOFF,
+        UNREADABLE,
+        True,
+    ),
     Attack("small-is-a-file", small_as_file, ".small"),
     Attack("small-is-a-symlink", small_as_symlink, ".small"),
     Attack("canonical-file-is-a-directory", canonical_dir, PLAN),
@@ -274,16 +299,34 @@ ATTACKS = [
     Attack("empty-file", replace("plan.small.yml", b""), PLAN),
     Attack("only-document-marker", replace("intent.small.yml", b"---\n"), INTENT),
     Attack("five-mb-single-line", replace("plan.small.yml", b"x" * FIVE_MB), PLAN),
-    Attack("five-mb-unterminated-string",
-           replace("handoff.small.yml", handoff_with('summary: "' + "a" * FIVE_MB)), HANDOFF, UNREADABLE,
-           True),
+    Attack(
+        "five-mb-unterminated-string",
+        replace("handoff.small.yml", handoff_with('summary: "' + "a" * FIVE_MB)),
+        HANDOFF,
+        UNREADABLE,
+        True,
+    ),
     Attack("huge-integer", replace("intent.small.yml", HUGE_INTEGER), INTENT, UNREADABLE, True),
-    Attack("nesting-just-under-the-limit", replace("handoff.small.yml", handoff_with(NEARLY_TOO_DEEP)),
-           HANDOFF, frozenset({1})),
-    Attack("second-document", replace("intent.small.yml", appended("intent.small.yml", "---\nx: 1\n")),
-           INTENT, UNREADABLE, True),
-    Attack("duplicate-key", replace("plan.small.yml", appended("plan.small.yml", 'owner: "human"\n')), PLAN,
-           UNREADABLE, True),
+    Attack(
+        "nesting-just-under-the-limit",
+        replace("handoff.small.yml", handoff_with(NEARLY_TOO_DEEP)),
+        HANDOFF,
+        frozenset({1}),
+    ),
+    Attack(
+        "second-document",
+        replace("intent.small.yml", appended("intent.small.yml", "---\nx: 1\n")),
+        INTENT,
+        UNREADABLE,
+        True,
+    ),
+    Attack(
+        "duplicate-key",
+        replace("plan.small.yml", appended("plan.small.yml", 'owner: "human"\n')),
+        PLAN,
+        UNREADABLE,
+        True,
+    ),
 ]
 
 
@@ -331,11 +374,21 @@ def test_attack(attack: Attack, args: list[str], tmp_path: Path) -> None:
 
 # --- the limits' environment variables are input too ----------------------------------------------------
 
-@pytest.mark.parametrize(("variable", "value"), [
-    ("SMALL_MAX_FILE_BYTES", "abc"), ("SMALL_MAX_FILE_BYTES", "-1"), ("SMALL_MAX_FILE_BYTES", "0"),
-    ("SMALL_MAX_FILE_BYTES", "9" * 30), ("SMALL_MAX_FILE_BYTES", "9" * 5000), ("SMALL_MAX_FILE_BYTES", "1e3"),
-    ("SMALL_MAX_DEPTH", "100000"), ("SMALL_MAX_DEPTH", "x"), ("SMALL_MAX_ALIAS_NODES", "-5"),
-])
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("SMALL_MAX_FILE_BYTES", "abc"),
+        ("SMALL_MAX_FILE_BYTES", "-1"),
+        ("SMALL_MAX_FILE_BYTES", "0"),
+        ("SMALL_MAX_FILE_BYTES", "9" * 30),
+        ("SMALL_MAX_FILE_BYTES", "9" * 5000),
+        ("SMALL_MAX_FILE_BYTES", "1e3"),
+        ("SMALL_MAX_DEPTH", "100000"),
+        ("SMALL_MAX_DEPTH", "x"),
+        ("SMALL_MAX_ALIAS_NODES", "-5"),
+    ],
+)
 def test_bad_limit_variable_is_a_usage_error(variable: str, value: str, tmp_path: Path) -> None:
     root = tmp_path / "ws"
     write_workspace(root)

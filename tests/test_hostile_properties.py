@@ -30,22 +30,86 @@ sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
 NAMES = sorted(BASE_FILES)
 # SMALL_HOSTILE_EXAMPLES scales the search up for a long local run; the default keeps CI near 30 s.
 EXAMPLES = int(os.environ.get("SMALL_HOSTILE_EXAMPLES", "200"))
-IN_PROCESS = settings(max_examples=EXAMPLES, deadline=None,
-                      suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-THROUGH_CLI = settings(max_examples=max(4, EXAMPLES // 10), deadline=None,
-                       suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-COMMANDS = [["check"], ["check", "--strict"], ["validate"], ["lint", "--strict"], ["lint", "--format-strict"],
-            ["verify"], ["check", "--json"], ["verify", "--ci"], ["validate", "--json"]]
+IN_PROCESS = settings(
+    max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+THROUGH_CLI = settings(
+    max_examples=max(4, EXAMPLES // 10),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+COMMANDS = [
+    ["check"],
+    ["check", "--strict"],
+    ["validate"],
+    ["lint", "--strict"],
+    ["lint", "--format-strict"],
+    ["verify"],
+    ["check", "--json"],
+    ["verify", "--ci"],
+    ["validate", "--json"],
+]
 NAMES_A_FILE = re.compile(r"\.small/[a-z]+\.small\.yml")
 
 KEY_LINE = re.compile(r"^(\s*(?:- )?)([A-Za-z_]+):(.*)$")
-TYPED_VALUES = ["123", "-1", "1.5", "true", "false", "null", "~", "[]", "{}", "[1, 2]", "{a: b}", '""', "''",
-                "yes", "2025-13-45T99:99:99Z", '"2025-01-04T10:00:00Z"', "0x1F", ".nan", "!!str 5", "'  '",
-                "[[[]]]", "{id: task-1}", '"task-1"', '"completed"', '"https://x"', "http://insecure.example"]
-FRAGMENTS = ["- x", "a: b", "? [x]\n: 1", "&a x", "*a", "!custom 1", "---", "...", "{", "]", "'unterminated",
-             '"\\u0000"', "\t- tab", "key: &k [*k]", "<<: *nope", "<<: {owner: human}", "%YAML 1.2",
-             "tasks: []", "entries:\n  - task_id: task-9\n    timestamp: 2025-01-01T00:00:00Z", "# comment",
-             "small_version: 1.0", "owner: robot", "status: done", "- id: task-1", "|", ">-", "  ", ""]
+TYPED_VALUES = [
+    "123",
+    "-1",
+    "1.5",
+    "true",
+    "false",
+    "null",
+    "~",
+    "[]",
+    "{}",
+    "[1, 2]",
+    "{a: b}",
+    '""',
+    "''",
+    "yes",
+    "2025-13-45T99:99:99Z",
+    '"2025-01-04T10:00:00Z"',
+    "0x1F",
+    ".nan",
+    "!!str 5",
+    "'  '",
+    "[[[]]]",
+    "{id: task-1}",
+    '"task-1"',
+    '"completed"',
+    '"https://x"',
+    "http://insecure.example",
+]
+FRAGMENTS = [
+    "- x",
+    "a: b",
+    "? [x]\n: 1",
+    "&a x",
+    "*a",
+    "!custom 1",
+    "---",
+    "...",
+    "{",
+    "]",
+    "'unterminated",
+    '"\\u0000"',
+    "\t- tab",
+    "key: &k [*k]",
+    "<<: *nope",
+    "<<: {owner: human}",
+    "%YAML 1.2",
+    "tasks: []",
+    "entries:\n  - task_id: task-9\n    timestamp: 2025-01-01T00:00:00Z",
+    "# comment",
+    "small_version: 1.0",
+    "owner: robot",
+    "status: done",
+    "- id: task-1",
+    "|",
+    ">-",
+    "  ",
+    "",
+]
 
 
 def run_in_process(args: list[str], root: Path) -> tuple[int, str, str]:
@@ -89,6 +153,7 @@ def check_mutation(name: str, mutated: bytes, args: list[str], *more: tuple[str,
 
 # --- mutations: each returns (file name, new bytes) ------------------------------------------------------
 
+
 def base(name: str) -> str:
     return BASE_FILES[name]
 
@@ -109,18 +174,20 @@ def change_a_type(draw: st.DrawFn) -> tuple[str, bytes]:
     assert match is not None
     # the new value replaces the key's whole block, so that the file stays valid YAML with a new shape
     value = draw(st.sampled_from(TYPED_VALUES))
-    lines[index:block_end(lines, index)] = [f"{match.group(1)}{match.group(2)}: {value}"]
+    lines[index : block_end(lines, index)] = [f"{match.group(1)}{match.group(2)}: {value}"]
     return name, ("\n".join(lines) + "\n").encode()
 
 
 PLAUSIBLE_WORDS = ["task-1", "task-2", "completed", "pending", "2025-01-04T10:00:00.000000000Z", "1.0.0"]
 PLAUSIBLE_KEYS = ["id", "task_id", "status", "evidence", "timestamp", "url", "value", "x"]
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30)
-    | st.sampled_from(PLAUSIBLE_WORDS),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.sampled_from(PLAUSIBLE_KEYS) | st.text(), children, max_size=4),
-    max_leaves=12)
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30) | st.sampled_from(PLAUSIBLE_WORDS),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.sampled_from(PLAUSIBLE_KEYS) | st.text(), children, max_size=4)
+    ),
+    max_leaves=12,
+)
 
 
 @st.composite
@@ -130,7 +197,7 @@ def change_to_any_value(draw: st.DrawFn) -> tuple[str, bytes]:
     match = KEY_LINE.match(lines[index])
     assert match is not None
     value = json.dumps(draw(JSON_VALUES))
-    lines[index:block_end(lines, index)] = [f"{match.group(1)}{match.group(2)}: {value}"]
+    lines[index : block_end(lines, index)] = [f"{match.group(1)}{match.group(2)}: {value}"]
     return name, ("\n".join(lines) + "\n").encode()
 
 
@@ -143,8 +210,8 @@ def change_an_item(draw: st.DrawFn) -> tuple[str, bytes]:
     if not items:
         return name, base(name).encode()
     index = draw(st.sampled_from(items))
-    dash = lines[index][:lines[index].index("- ") + 2]
-    lines[index:block_end(lines, index)] = [dash + draw(st.sampled_from(TYPED_VALUES))]
+    dash = lines[index][: lines[index].index("- ") + 2]
+    lines[index : block_end(lines, index)] = [dash + draw(st.sampled_from(TYPED_VALUES))]
     return name, ("\n".join(lines) + "\n").encode()
 
 
@@ -160,14 +227,14 @@ def block_end(lines: list[str], index: int) -> int:
 @st.composite
 def delete_a_key(draw: st.DrawFn) -> tuple[str, bytes]:
     name, lines, index = draw(a_key_line())
-    del lines[index:block_end(lines, index)]
+    del lines[index : block_end(lines, index)]
     return name, ("\n".join(lines) + "\n").encode()
 
 
 @st.composite
 def duplicate_a_key(draw: st.DrawFn) -> tuple[str, bytes]:
     name, lines, index = draw(a_key_line())
-    block = lines[index:block_end(lines, index)]
+    block = lines[index : block_end(lines, index)]
     if block[0].lstrip().startswith("- "):  # repeat the key inside the same item, not a new item
         block = [block[0].replace("- ", "  ", 1), *block[1:]]
     at = block_end(lines, index)
@@ -180,8 +247,9 @@ def splice_fragments(draw: st.DrawFn) -> tuple[str, bytes]:
     name = draw(st.sampled_from(NAMES))
     lines = base(name).splitlines()
     for _ in range(draw(st.integers(1, 3))):
-        fragment = draw(st.one_of(st.sampled_from(FRAGMENTS),
-                                  st.text(alphabet=":-[]{}&*!|>'\"#%@ \tabc0\n", max_size=20)))
+        fragment = draw(
+            st.one_of(st.sampled_from(FRAGMENTS), st.text(alphabet=":-[]{}&*!|>'\"#%@ \tabc0\n", max_size=20))
+        )
         indent = " " * draw(st.sampled_from([0, 2, 4, 6]))
         lines.insert(draw(st.integers(0, len(lines))), indent + fragment)
     return name, ("\n".join(lines) + "\n").encode()
@@ -201,7 +269,7 @@ def flip_bytes(draw: st.DrawFn) -> tuple[str, bytes]:
 def truncate(draw: st.DrawFn) -> tuple[str, bytes]:
     name = draw(st.sampled_from(NAMES))
     data = base(name).encode()
-    return name, data[:draw(st.integers(0, len(data) - 1))]
+    return name, data[: draw(st.integers(0, len(data) - 1))]
 
 
 @st.composite
@@ -216,9 +284,15 @@ def insert_unicode(draw: st.DrawFn) -> tuple[str, bytes]:
 
 
 MUTATIONS: dict[str, Callable[[], st.SearchStrategy[tuple[str, bytes]]]] = {
-    "changed type": change_a_type, "any value": change_to_any_value, "changed list item": change_an_item,
-    "deleted key": delete_a_key, "duplicated key": duplicate_a_key, "spliced YAML fragment": splice_fragments,
-    "flipped bytes": flip_bytes, "truncated": truncate, "inserted unicode": insert_unicode,
+    "changed type": change_a_type,
+    "any value": change_to_any_value,
+    "changed list item": change_an_item,
+    "deleted key": delete_a_key,
+    "duplicated key": duplicate_a_key,
+    "spliced YAML fragment": splice_fragments,
+    "flipped bytes": flip_bytes,
+    "truncated": truncate,
+    "inserted unicode": insert_unicode,
 }
 ANY_MUTATION = st.one_of(*(make() for make in MUTATIONS.values()))
 

@@ -41,8 +41,11 @@ def test_file_over_configured_size_is_refused_before_parsing(tmp_path: Path) -> 
 def test_configured_depth_is_enforced(tmp_path: Path) -> None:
     repo = Repo.create(tmp_path, "ws")
     repo.write_workspace()
-    repo.write(".small/intent.small.yml", 'small_version: "1.0.0"\nowner: "human"\nintent: "x"\n'
-               "scope: {include: [[[[[[[[x]]]]]]]], exclude: []}\nsuccess_criteria: []\n")
+    repo.write(
+        ".small/intent.small.yml",
+        'small_version: "1.0.0"\nowner: "human"\nintent: "x"\n'
+        "scope: {include: [[[[[[[[x]]]]]]]], exclude: []}\nsuccess_criteria: []\n",
+    )
     proc = repo.run(SMALL, "check", check=False, env={"SMALL_MAX_DEPTH": "5"})
     assert proc.returncode == 2
     assert "nesting deeper than 5 levels" in proc.stderr and "intent.small.yml:4:" in proc.stderr

@@ -53,9 +53,7 @@ def repo(tmp_path: Path) -> Path:
     hook.chmod(0o755)
     git(path, "checkout", "-q", "-b", "work")
     code = commit_file(path, "app.py", "print('v1')\n")
-    append_entries(
-        path, [{"task_id": "t1", "status": "completed", "evidence": "app prints", "commit": code[:12]}]
-    )
+    append_entries(path, [{"task_id": "t1", "status": "completed", "evidence": "app prints", "commit": code[:12]}])
     git(path, "commit", "-q", "-am", "progress: t1 done")
     git(path, "checkout", "-q", "main")
     commit_file(path, "README", "upstream moved on\n")
@@ -101,9 +99,7 @@ def test_reconciled_lineage_survives_a_second_rewrite_and_a_fresh_clone(repo: Pa
     assert tip_findings(clone, "HEAD", state) == []
     raw = state.files["progress"].raw
     assert raw is not None and raw.count(b"meta/reconcile-commits") == 2
-    unmapped = State.from_bytes(
-        {"progress": raw[: raw.rindex(b"- task_id", 0, raw.index(b"meta/reconcile-commits"))]}
-    )
+    unmapped = State.from_bytes({"progress": raw[: raw.rindex(b"- task_id", 0, raw.index(b"meta/reconcile-commits"))]})
     assert [f.rule for f in tip_findings(clone, "HEAD", unmapped)] == [RULE_UNKNOWN]
 
 

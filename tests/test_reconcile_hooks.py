@@ -37,9 +37,7 @@ def repo(tmp_path: Path) -> Path:
     plan = read_state(path).data("plan")
     assert isinstance(plan, dict)
     task = str(plan["tasks"][-1]["id"])
-    done = small(
-        path, "checkpoint", "--task", task, "--status", "completed", "--evidence", "parses", "--commit"
-    )
+    done = small(path, "checkpoint", "--task", task, "--status", "completed", "--evidence", "parses", "--commit")
     assert done.returncode == 0, done.stderr
     git(path, "checkout", "-q", "main")
     (path / "README").write_text("upstream moved on\n")

@@ -55,9 +55,7 @@ def repo(tmp_path: Path) -> Path:
     return path
 
 
-def test_redact_replaces_only_that_value_and_appends_a_record(
-    repo: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_redact_replaces_only_that_value_and_appends_a_record(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     old = entries(repo)
     assert run(repo, 1, "evidence.output") == 0
     text = (repo / PROGRESS).read_text()
@@ -105,9 +103,7 @@ def test_an_aliased_value_is_redacted_without_touching_its_other_uses(repo: Path
         (0, "evidence..x", "field path"),
     ],
 )
-def test_bad_requests_are_usage_errors_that_change_nothing(
-    repo: Path, entry: int, field: str, needle: str
-) -> None:
+def test_bad_requests_are_usage_errors_that_change_nothing(repo: Path, entry: int, field: str, needle: str) -> None:
     before = (repo / PROGRESS).read_bytes()
     with pytest.raises(SmallError) as info:
         run(repo, entry, field)

@@ -89,9 +89,7 @@ def test_without_the_record_it_is_refused() -> None:
         pytest.param(lambda e: e[0].__setitem__("evidence", "ran all tests"), id="another entry edited too"),
         pytest.param(lambda e: e[0].__setitem__("status", "completed"), id="a field added to an old entry"),
         pytest.param(lambda e: e.pop(0), id="an old entry dropped"),
-        pytest.param(
-            lambda e: e[1].__setitem__("timestamp", redaction_marker(OLD[1]["timestamp"])), id="timestamp"
-        ),
+        pytest.param(lambda e: e[1].__setitem__("timestamp", redaction_marker(OLD[1]["timestamp"])), id="timestamp"),
     ],
 )
 def test_any_other_edit_of_old_entries_is_refused(mutate: Any) -> None:

@@ -16,20 +16,51 @@ from small_git.protocol.yamlsafe import load_yaml
 
 KINDS = ("intent", "constraints", "plan", "progress", "handoff", "workspace")
 VALID: dict[str, Any] = {kind: load_yaml(text.encode(), kind).data for kind, text in WORKSPACE_FILES.items()}
-VALID["progress"] = load_yaml(progress_yaml([FIRST_ENTRY, {**FIRST_ENTRY, "timestamp": "2025-01-05T00:00:00.1Z",
-                                                           "evidence": [{"type": "commit", "ref": "abc"}]}]).encode(),
-                              "progress").data
+VALID["progress"] = load_yaml(
+    progress_yaml(
+        [
+            FIRST_ENTRY,
+            {**FIRST_ENTRY, "timestamp": "2025-01-05T00:00:00.1Z", "evidence": [{"type": "commit", "ref": "abc"}]},
+        ]
+    ).encode(),
+    "progress",
+).data
 VALID["constraints"] = load_yaml(WORKSPACE_FILES["constraints"].encode(), "c").data
 VALID["intent"] = load_yaml(WORKSPACE_FILES["intent"].encode(), "i").data
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-5, 5) | st.floats(allow_nan=False, width=16)
-    | st.sampled_from(["", " ", "1.0.0", "human", "agent", "task-1", "completed", "warn", "auto", "a" * 64,
-                       "2025-01-04T10:00:00.0Z", "abc1234", "ABC1234", "x"]),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
-        st.sampled_from(["id", "title", "task_id", "evidence", "status", "value", "source", "url", "extra"]),
-        inner, max_size=3),
-    max_leaves=8)
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 5)
+    | st.floats(allow_nan=False, width=16)
+    | st.sampled_from(
+        [
+            "",
+            " ",
+            "1.0.0",
+            "human",
+            "agent",
+            "task-1",
+            "completed",
+            "warn",
+            "auto",
+            "a" * 64,
+            "2025-01-04T10:00:00.0Z",
+            "abc1234",
+            "ABC1234",
+            "x",
+        ]
+    ),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["id", "title", "task_id", "evidence", "status", "value", "source", "url", "extra"]),
+            inner,
+            max_size=3,
+        )
+    ),
+    max_leaves=8,
+)
 
 
 def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -65,8 +96,35 @@ def test_keywords_outside_the_subset_refuse_to_compile() -> None:
         compile_schema({"type": "string", "maxLength": 3})
 
 
-INTERESTING: list[Any] = [None, "", " ", "x", "1.0.0", "human", "agent", "completed", "warn", "auto", "a" * 64, "abc1234",
-               "ABC1234", 0, 1, -1, 1.5, True, False, [], [""], ["x"], [{}], [1], {}, {"extra": 1}, {"id": "t"}]
+INTERESTING: list[Any] = [
+    None,
+    "",
+    " ",
+    "x",
+    "1.0.0",
+    "human",
+    "agent",
+    "completed",
+    "warn",
+    "auto",
+    "a" * 64,
+    "abc1234",
+    "ABC1234",
+    0,
+    1,
+    -1,
+    1.5,
+    True,
+    False,
+    [],
+    [""],
+    ["x"],
+    [{}],
+    [1],
+    {},
+    {"extra": 1},
+    {"id": "t"},
+]
 
 
 def _deleted(document: Any, path: tuple[Any, ...]) -> Any:

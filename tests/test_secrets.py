@@ -50,8 +50,7 @@ def paths(hits: list[tuple[tuple[str | int, ...], str]]) -> list[tuple[str | int
         (f"AWS_ACCESS_KEY_ID={AWS_SESSION_KEY_ID}", "AWS access key id"),
         (AWS_SECRET, "AWS secret access key"),
         (f"the key is {AWS_SECRET}.", "AWS secret access key"),
-        ("-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----",
-         "PEM private key"),
+        ("-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----", "PEM private key"),
         ("-----BEGIN PRIVATE KEY-----", "PEM private key"),
         ("key: -----BEGIN OPENSSH PRIVATE KEY----- b3BlbnNzaC1rZXk", "PEM private key"),
         ("-----BEGIN EC PRIVATE KEY-----", "PEM private key"),
@@ -114,7 +113,7 @@ def test_random_tokens_are_found(alphabet: str, length: int, minimum: int) -> No
 
 
 def test_base64_text_is_judged_by_what_it_decodes_to() -> None:
-    source = b"package main\n\nfunc main() {\n\tprintln(\"hello from a plain Go file\")\n}\n" * 3
+    source = b'package main\n\nfunc main() {\n\tprintln("hello from a plain Go file")\n}\n' * 3
     key_body = bytes(range(48)).hex().encode()
     key_file = b"-----BEGIN RSA PRIVATE KEY-----\n" + key_body + b"\n-----END RSA PRIVATE KEY-----\n"
     config = b"export DB_PASSWORD=correct-horse-battery  # the staging database, rotated monthly"
@@ -141,15 +140,12 @@ def test_secrets_are_found_in_list_items_at_any_depth_and_in_keys() -> None:
     assert find_secrets(data) == [
         (("resume", "next_steps", 1), "potential secret (high-entropy token) at resume.next_steps[1]"),
         (("deep", 0, 0, 1), "potential secret (AWS access key id) at deep[0][0][1]"),
-        (("tasks", 0, AWS_KEY_ID),
-         f"potential secret (AWS access key id in a key name) at tasks[0].{AWS_KEY_ID}"),
+        (("tasks", 0, AWS_KEY_ID), f"potential secret (AWS access key id in a key name) at tasks[0].{AWS_KEY_ID}"),
     ]
 
 
 def test_a_secret_as_the_whole_document_is_reported_at_the_root() -> None:
-    assert find_secrets("password=hunter2") == [
-        ((), "potential secret ('password' assignment) at the document root")
-    ]
+    assert find_secrets("password=hunter2") == [((), "potential secret ('password' assignment) at the document root")]
 
 
 def test_one_finding_per_string() -> None:
@@ -163,9 +159,28 @@ def test_one_finding_per_string() -> None:
 @pytest.mark.parametrize(
     "key",
     [
-        "password", "db_password", "DB_PASSWORD", "passwd", "passphrase", "secret", "client_secret",
-        "clientSecret", "token", "accessToken", "access_token", "auth.token", "x-auth-token", "apikey",
-        "api_key", "apiKey", "API_KEY", "APIKey", "x-api-key", "private_key", "privateKey", "secret_santa",
+        "password",
+        "db_password",
+        "DB_PASSWORD",
+        "passwd",
+        "passphrase",
+        "secret",
+        "client_secret",
+        "clientSecret",
+        "token",
+        "accessToken",
+        "access_token",
+        "auth.token",
+        "x-auth-token",
+        "apikey",
+        "api_key",
+        "apiKey",
+        "API_KEY",
+        "APIKey",
+        "x-api-key",
+        "private_key",
+        "privateKey",
+        "secret_santa",
     ],
 )
 def test_sensitive_key_names_with_a_value_are_found(key: str) -> None:
@@ -177,8 +192,22 @@ def test_sensitive_key_names_with_a_value_are_found(key: str) -> None:
 
 @pytest.mark.parametrize(
     "key",
-    ["tokenizer", "max_tokens", "tokens", "secrets", "passwords", "keys", "monkey", "key", "turkey_id",
-     "passage", "secretary", "detokenize", "api", "private"],
+    [
+        "tokenizer",
+        "max_tokens",
+        "tokens",
+        "secrets",
+        "passwords",
+        "keys",
+        "monkey",
+        "key",
+        "turkey_id",
+        "passage",
+        "secretary",
+        "detokenize",
+        "api",
+        "private",
+    ],
 )
 def test_key_names_match_whole_words_only(key: str) -> None:
     assert not is_sensitive_name(key)
@@ -187,8 +216,23 @@ def test_key_names_match_whole_words_only(key: str) -> None:
 
 @pytest.mark.parametrize(
     "value",
-    [True, False, None, 8000, 0.5, "", "   ", "${DB_PASSWORD}", "$DB_PASSWORD", "<set me>", "%PASSWORD%",
-     "***", REDACTED, [], {}],
+    [
+        True,
+        False,
+        None,
+        8000,
+        0.5,
+        "",
+        "   ",
+        "${DB_PASSWORD}",
+        "$DB_PASSWORD",
+        "<set me>",
+        "%PASSWORD%",
+        "***",
+        REDACTED,
+        [],
+        {},
+    ],
 )
 def test_sensitive_keys_without_a_real_value_are_fine(value: object) -> None:
     assert find_secrets({"password": value, "token_limit": value}) == []
@@ -270,8 +314,15 @@ def test_aws_secret_key_as_evidence_value_is_found() -> None:
     progress = {
         "small_version": "1.0.0",
         "owner": "agent",
-        "entries": [{"task_id": "task-1", "timestamp": "2025-01-04T10:00:00.000000000Z",
-                     "status": "completed", "evidence": AWS_SECRET, "commit": "abc1234"}],
+        "entries": [
+            {
+                "task_id": "task-1",
+                "timestamp": "2025-01-04T10:00:00.000000000Z",
+                "status": "completed",
+                "evidence": AWS_SECRET,
+                "commit": "abc1234",
+            }
+        ],
     }
     assert find_secrets(progress) == [
         (("entries", 0, "evidence"), "potential secret (AWS secret access key) at entries[0].evidence")
@@ -279,19 +330,26 @@ def test_aws_secret_key_as_evidence_value_is_found() -> None:
 
 
 def test_password_assignment_in_notes_is_found() -> None:
-    entry = {"task_id": "task-1", "evidence": "Created .small directory", "commit": "abc1234",
-             "notes": "db password=hunter2"}
+    entry = {
+        "task_id": "task-1",
+        "evidence": "Created .small directory",
+        "commit": "abc1234",
+        "notes": "db password=hunter2",
+    }
     assert paths(find_secrets({"entries": [entry]})) == [("entries", 0, "notes")]
 
 
 def test_token_inside_a_handoff_next_steps_item_is_found() -> None:
     handoff = {
         "summary": "Project initialized. Ready to implement core functionality.",
-        "resume": {"current_task_id": "task-2", "next_steps": [
-            "Implement loader module",
-            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef0123456789",
-            "Implement validator module",
-        ]},
+        "resume": {
+            "current_task_id": "task-2",
+            "next_steps": [
+                "Implement loader module",
+                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef0123456789",
+                "Implement validator module",
+            ],
+        },
         "links": [{"url": "https://github.com/example/small-protocol", "description": "Project repository"}],
         "replayId": {"value": SHA256, "source": "auto"},
     }
@@ -299,19 +357,32 @@ def test_token_inside_a_handoff_next_steps_item_is_found() -> None:
 
 
 def test_a_tokenizer_key_in_a_plan_task_is_fine() -> None:
-    plan = {"small_version": "1.0.0", "owner": "agent", "tasks": [
-        {"id": "task-2", "title": "Implement core functionality", "status": "pending", "tokenizer": "bpe",
-         "steps": ["Implement loader"], "acceptance": ["Unit tests pass"]}]}
+    plan = {
+        "small_version": "1.0.0",
+        "owner": "agent",
+        "tasks": [
+            {
+                "id": "task-2",
+                "title": "Implement core functionality",
+                "status": "pending",
+                "tokenizer": "bpe",
+                "steps": ["Implement loader"],
+                "acceptance": ["Unit tests pass"],
+            }
+        ],
+    }
     assert find_secrets(plan) == []
 
 
 def test_localhost_lookalike_in_progress_is_insecure() -> None:
     progress = {"entries": [{"task_id": "task-1", "evidence": "see http://localhost.evil.com/x"}]}
-    assert find_insecure_links(progress, allow_loopback=True) == [(
-        ("entries", 0, "evidence"),
-        "insecure link http://localhost.evil.com/x at entries[0].evidence: use https:// "
-        "(http:// is accepted only for localhost, 127.0.0.1, 0.0.0.0 and [::1])",
-    )]
+    assert find_insecure_links(progress, allow_loopback=True) == [
+        (
+            ("entries", 0, "evidence"),
+            "insecure link http://localhost.evil.com/x at entries[0].evidence: use https:// "
+            "(http:// is accepted only for localhost, 127.0.0.1, 0.0.0.0 and [::1])",
+        )
+    ]
 
 
 def test_localhost_link_in_progress_is_allowed() -> None:
@@ -321,11 +392,13 @@ def test_localhost_link_in_progress_is_allowed() -> None:
 
 def test_localhost_link_in_handoff_is_insecure() -> None:
     handoff = {"links": [{"url": "http://localhost:3000", "description": "dev server"}]}
-    assert find_insecure_links(handoff, allow_loopback=False) == [(
-        ("links", 0, "url"),
-        "insecure link http://localhost:3000 at links[0].url: use https:// "
-        "(http:// to a loopback host is accepted only in progress)",
-    )]
+    assert find_insecure_links(handoff, allow_loopback=False) == [
+        (
+            ("links", 0, "url"),
+            "insecure link http://localhost:3000 at links[0].url: use https:// "
+            "(http:// to a loopback host is accepted only in progress)",
+        )
+    ]
 
 
 def test_bare_scheme_without_a_host_is_fine() -> None:
@@ -338,10 +411,21 @@ def test_bare_scheme_without_a_host_is_fine() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["see http://example.com", "HTTP://EXAMPLE.COM/x", "Http://example.com", "docs at http://docs.example.com:80/a",
-     "http://localhost.evil.com", "http://127.0.0.1.nip.io/", "http://localhost:8080@evil.com/",
-     "http://user@localhost/", "http://localhostx:80", "http://[::1].evil.com", "http://0.0.0.0.evil.com",
-     "http://127.0.0.2/", "git+http://example.com/pkg"],
+    [
+        "see http://example.com",
+        "HTTP://EXAMPLE.COM/x",
+        "Http://example.com",
+        "docs at http://docs.example.com:80/a",
+        "http://localhost.evil.com",
+        "http://127.0.0.1.nip.io/",
+        "http://localhost:8080@evil.com/",
+        "http://user@localhost/",
+        "http://localhostx:80",
+        "http://[::1].evil.com",
+        "http://0.0.0.0.evil.com",
+        "http://127.0.0.2/",
+        "git+http://example.com/pkg",
+    ],
 )
 def test_http_links_are_insecure_even_in_progress(text: str) -> None:
     assert paths(find_insecure_links({"evidence": text}, allow_loopback=True)) == [("evidence",)]
@@ -350,9 +434,18 @@ def test_http_links_are_insecure_even_in_progress(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["http://localhost", "http://localhost/", "http://localhost:8080/report?x=1", "http://LOCALHOST:3000",
-     "http://127.0.0.1:8000/health", "http://0.0.0.0:5000", "http://[::1]:8080/path", "http://[::1]",
-     "(see http://localhost:8080).", "served at http://127.0.0.1:8000, then http://[::1]."],
+    [
+        "http://localhost",
+        "http://localhost/",
+        "http://localhost:8080/report?x=1",
+        "http://LOCALHOST:3000",
+        "http://127.0.0.1:8000/health",
+        "http://0.0.0.0:5000",
+        "http://[::1]:8080/path",
+        "http://[::1]",
+        "(see http://localhost:8080).",
+        "served at http://127.0.0.1:8000, then http://[::1].",
+    ],
 )
 def test_loopback_links_are_allowed_only_in_progress(text: str) -> None:
     assert find_insecure_links({"evidence": text}, allow_loopback=True) == []
@@ -360,8 +453,16 @@ def test_loopback_links_are_allowed_only_in_progress(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["https://example.com", "http://", "see http:// for nothing", "http:///path", "ftp://example.com",
-             "no links here", "https://example.com/?next=http%3A%2F%2Fx"],
+    "text",
+    [
+        "https://example.com",
+        "http://",
+        "see http:// for nothing",
+        "http:///path",
+        "ftp://example.com",
+        "no links here",
+        "https://example.com/?next=http%3A%2F%2Fx",
+    ],
 )
 def test_strings_without_an_http_host_are_fine(text: str) -> None:
     assert find_insecure_links({"a": [text]}, allow_loopback=False) == []
@@ -390,8 +491,17 @@ def test_format_path() -> None:
     assert format_path(()) == "the document root"
 
 
-@pytest.mark.parametrize("text", ["x" * 200_000, "a" * 100_000 + "=", "password" * 20_000 + "=x",
-                                  "http://" * 30_000, "https://a:" * 20_000, "Ab1" * 50_000])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x" * 200_000,
+        "a" * 100_000 + "=",
+        "password" * 20_000 + "=x",
+        "http://" * 30_000,
+        "https://a:" * 20_000,
+        "Ab1" * 50_000,
+    ],
+)
 def test_very_long_strings_are_handled(text: str) -> None:
     # These once took quadratic time; the assertions pin the verdicts.
     found = find_secrets({"intent": text})
@@ -399,10 +509,22 @@ def test_very_long_strings_are_handled(text: str) -> None:
     assert paths(find_insecure_links({"intent": text}, allow_loopback=True)) in ([], [("intent",)])
 
 
-FRAGMENTS = st.sampled_from([
-    AWS_KEY_ID, AWS_SECRET, "password=hunter2", "http://", "http://localhost:1", "http://evil.example",
-    "-----BEGIN PRIVATE KEY-----", "gh" + "p_" + GITHUB_BODY, SHA40, REDACTED, "token: Ab1", "://u:p@h",
-])
+FRAGMENTS = st.sampled_from(
+    [
+        AWS_KEY_ID,
+        AWS_SECRET,
+        "password=hunter2",
+        "http://",
+        "http://localhost:1",
+        "http://evil.example",
+        "-----BEGIN PRIVATE KEY-----",
+        "gh" + "p_" + GITHUB_BODY,
+        SHA40,
+        REDACTED,
+        "token: Ab1",
+        "://u:p@h",
+    ]
+)
 TEXT = st.one_of(
     st.text(max_size=60),
     st.lists(st.one_of(st.text(max_size=20), FRAGMENTS), max_size=4).map(" ".join),
@@ -434,10 +556,13 @@ def test_detectors_never_raise_and_report_existing_paths(data: object, allow_loo
             assert message.endswith(format_path(path)) or f" at {format_path(path)}: " in message
 
 
-@pytest.mark.parametrize("text", [
-    "git checkout refs/heads/feature/add-the-new-importer-for-csv-2024",
-    "release_2024_11_21_build_42_candidate_for_production",
-    "docs/Getting-Started-With-The-Importer-2025-01-04.md",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "git checkout refs/heads/feature/add-the-new-importer-for-csv-2024",
+        "release_2024_11_21_build_42_candidate_for_production",
+        "docs/Getting-Started-With-The-Importer-2025-01-04.md",
+    ],
+)
 def test_branch_names_and_slugs_are_not_secrets(text: str) -> None:
     assert find_secrets({"evidence": text}) == []

@@ -52,9 +52,7 @@ def test_concurrent_appends_lose_nothing(tmp_path: Path, delay: str) -> None:
     data = load_yaml((root / ".small/progress.small.yml").read_bytes(), "progress").data
     added = [e for e in data["entries"] if e["task_id"] == "task-1"]
     assert len(added) == PROCESSES * APPENDS
-    assert sorted(e["evidence"] for e in added) == sorted(
-        f"p{n}-{i}" for n in range(PROCESSES) for i in range(APPENDS)
-    )
+    assert sorted(e["evidence"] for e in added) == sorted(f"p{n}-{i}" for n in range(PROCESSES) for i in range(APPENDS))
     for n in range(PROCESSES):  # each process's own entries are in the order it wrote them
         mine = [int(e["evidence"].split("-")[1]) for e in added if e["evidence"].startswith(f"p{n}-")]
         assert mine == list(range(APPENDS))

@@ -22,11 +22,14 @@ from small_git.store.lock import workspace_lock
 from small_git.store.progress_log import append_entries
 from small_git.store.workspace_file import set_run_replay_id
 
-SCALARS = st.one_of(st.text(), st.integers(), st.booleans(), st.none(),
-                    st.floats(allow_nan=False, allow_infinity=False))
-VALUES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                       st.dictionaries(st.text(), inner, max_size=4)),
-                      max_leaves=12)
+SCALARS = st.one_of(
+    st.text(), st.integers(), st.booleans(), st.none(), st.floats(allow_nan=False, allow_infinity=False)
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(), inner, max_size=4)),
+    max_leaves=12,
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -46,8 +49,9 @@ def test_documents_round_trip(data: dict) -> None:
 
 @settings(max_examples=40, deadline=None)
 @given(st.text(min_size=1), st.text())
-def test_appended_entries_read_back_identically(tmp_path_factory: pytest.TempPathFactory, task: str,
-                                                notes: str) -> None:
+def test_appended_entries_read_back_identically(
+    tmp_path_factory: pytest.TempPathFactory, task: str, notes: str
+) -> None:
     root = tmp_path_factory.mktemp("log")
     (root / ".small").mkdir()
     if not task.strip():
@@ -71,10 +75,18 @@ def test_atomic_write_replaces_keeps_mode_and_leaves_no_temp(tmp_path: Path) -> 
 
 def test_lock_excludes_another_process_and_times_out(tmp_path: Path) -> None:
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\n"
-         "from small_git.store.lock import workspace_lock\n"
-         "with workspace_lock(Path(sys.argv[1])):\n    print('held', flush=True)\n    time.sleep(30)\n",
-         str(tmp_path)], stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\nfrom pathlib import Path\n"
+            "from small_git.store.lock import workspace_lock\n"
+            "with workspace_lock(Path(sys.argv[1])):\n    print('held', flush=True)\n    time.sleep(30)\n",
+            str(tmp_path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         started = time.monotonic()
@@ -88,23 +100,22 @@ def test_lock_excludes_another_process_and_times_out(tmp_path: Path) -> None:
         assert (tmp_path / ".small-cache" / "lock").exists()
 
 
-def test_workspace_file_changes_only_when_its_content_does(tmp_path: Path,
-                                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_workspace_file_changes_only_when_its_content_does(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = init_workspace(capsys, tmp_path / "p")
     d = ["--dir", str(root)]
     run_cli(capsys, "plan", "--add", "Two", *d)
     path = root / ".small/workspace.small.yml"
     before = (path.read_bytes(), os.stat(path).st_mtime_ns, os.stat(path).st_ino)
-    run_cli(capsys, "progress", "add", "--task", "task-2", "--status", "in_progress", "--no-commit-evidence",
-            *d)
+    run_cli(capsys, "progress", "add", "--task", "task-2", "--status", "in_progress", "--no-commit-evidence", *d)
     run_cli(capsys, "checkpoint", "--task", "task-2", "--status", "completed", "--no-commit-evidence", *d)
     run_cli(capsys, "handoff", *d)
     assert set_run_replay_id(root, load_yaml(before[0], "w").data["run"]["replay_id"].upper()) is False
     assert (path.read_bytes(), os.stat(path).st_mtime_ns, os.stat(path).st_ino) == before
 
 
-@pytest.mark.parametrize("command", [["init"], ["plan"], ["progress", "add"], ["checkpoint"], ["handoff"],
-                                     ["reset"], ["fix"], ["progress"]])
+@pytest.mark.parametrize(
+    "command", [["init"], ["plan"], ["progress", "add"], ["checkpoint"], ["handoff"], ["reset"], ["fix"], ["progress"]]
+)
 def test_help_has_one_line_and_an_example(capsys: pytest.CaptureFixture[str], command: list[str]) -> None:
     code, out, _ = run_cli(capsys, *command, "--help")
     assert code == 0 and "Example:" in out and "\n    small " in out

@@ -101,8 +101,7 @@ def test_remove_and_move_keep_the_other_tasks_bytes() -> None:
 
 
 def test_unusual_layouts_fall_back_to_a_correct_rewrite() -> None:
-    flow = (b'small_version: "1.0.0"\nowner: agent\n'
-            b"tasks: [{id: a, title: A}, {id: b, title: B, status: pending}]\n")
+    flow = b'small_version: "1.0.0"\nowner: agent\ntasks: [{id: a, title: A}, {id: b, title: B, status: pending}]\n'
     editor = PlanEditor(flow)
     editor.set_status("b", "completed")
     editor.add_task("C")
@@ -133,7 +132,7 @@ def _plan_text(tasks: list[tuple[bool, bool, int]], indent: int, id_first: bool)
         if has_status:
             keys.append("status: pending  # status comment")
         if n > 1:
-            keys += ([f"depends_on:\n{pad}    - task-{n - 1}"] if block_deps else [f"dependencies: [task-{n - 1}]"])
+            keys += [f"depends_on:\n{pad}    - task-{n - 1}"] if block_deps else [f"dependencies: [task-{n - 1}]"]
         out.append(f"{pad}- {keys[0]}")
         out += [f"{pad}  {k}" for k in keys[1:]]
         out.append(f"{pad}# between {n}")
@@ -142,10 +141,16 @@ def _plan_text(tasks: list[tuple[bool, bool, int]], indent: int, id_first: bool)
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.tuples(st.booleans(), st.booleans(), st.integers(0, 3)), min_size=2, max_size=5),
-       st.sampled_from([0, 2, 4]), st.booleans(), st.lists(st.integers(0, 3), max_size=6), st.data())
-def test_edits_keep_every_comment(tasks: list[tuple[bool, bool, int]], indent: int, id_first: bool,
-                                  operations: list[int], draw: st.DataObject) -> None:
+@given(
+    st.lists(st.tuples(st.booleans(), st.booleans(), st.integers(0, 3)), min_size=2, max_size=5),
+    st.sampled_from([0, 2, 4]),
+    st.booleans(),
+    st.lists(st.integers(0, 3), max_size=6),
+    st.data(),
+)
+def test_edits_keep_every_comment(
+    tasks: list[tuple[bool, bool, int]], indent: int, id_first: bool, operations: list[int], draw: st.DataObject
+) -> None:
     raw = _plan_text(tasks, indent, id_first)
     comments = sorted(line.split("#", 1)[1] for line in raw.decode().splitlines() if "#" in line)
     editor = PlanEditor(raw)
@@ -168,6 +173,9 @@ def test_edits_keep_every_comment(tasks: list[tuple[bool, bool, int]], indent: i
                 editor.move_task(pick, before=other)
         result = editor.result()
         assert load_yaml(result, "plan").data == editor.data
-        kept = sorted(line.split("#", 1)[1] for line in result.decode().splitlines()
-                      if "#" in line and not line.lstrip().startswith(("- id: \"task", "title: \"")))
+        kept = sorted(
+            line.split("#", 1)[1]
+            for line in result.decode().splitlines()
+            if "#" in line and not line.lstrip().startswith(('- id: "task', 'title: "'))
+        )
         assert [c for c in comments if c not in kept] == [], result.decode()

@@ -41,9 +41,7 @@ def block_log(count: int, notes: str = "n") -> bytes:
 def test_append_keeps_old_bytes_as_prefix_and_parses(tmp_path: Path) -> None:
     root = workspace(tmp_path, block_log(3))
     before = (root / ".small/progress.small.yml").read_bytes()
-    written = append_entries(
-        root, [{"task_id": "task-2", "status": "completed", "evidence": 'a "quoted"\nline'}]
-    )
+    written = append_entries(root, [{"task_id": "task-2", "status": "completed", "evidence": 'a "quoted"\nline'}])
     after = (root / ".small/progress.small.yml").read_bytes()
     assert after.startswith(before) and len(after) > len(before)
     assert entries(root)[-1] == written[0]
@@ -117,9 +115,7 @@ def test_reference_style_four_space_log_is_appended_with_its_indentation(tmp_pat
 
 def test_timestamps_strictly_increase_even_when_the_clock_is_behind(tmp_path: Path) -> None:
     future = "2999-01-01T00:00:00.000000000Z"
-    root = workspace(
-        tmp_path, HEADER + f'  - task_id: "a"\n    evidence: "e"\n    timestamp: "{future}"\n'.encode()
-    )
+    root = workspace(tmp_path, HEADER + f'  - task_id: "a"\n    evidence: "e"\n    timestamp: "{future}"\n'.encode())
     written = append_entries(root, [{"task_id": "a", "evidence": "1"}, {"task_id": "a", "evidence": "2"}])
     assert [parse_ns(w["timestamp"]) for w in written] == [parse_ns(future) + 1, parse_ns(future) + 2]
     assert all(len(w["timestamp"]) == len("2026-01-01T00:00:00.000000000Z") for w in written)
@@ -127,9 +123,7 @@ def test_timestamps_strictly_increase_even_when_the_clock_is_behind(tmp_path: Pa
         append_entries(root, [{"task_id": "a", "evidence": "x", "timestamp": "2998-01-01T00:00:00.1Z"}])
 
 
-def test_entry_size_limit_and_unknown_fields_are_refused(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_entry_size_limit_and_unknown_fields_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = workspace(tmp_path, block_log(1))
     before = (root / ".small/progress.small.yml").read_bytes()
     with pytest.raises(SmallError, match="over the 65536-byte limit"):
@@ -144,9 +138,7 @@ def test_entry_size_limit_and_unknown_fields_are_refused(
 
 def test_replay_id_of_the_run_is_attached(tmp_path: Path) -> None:
     root = workspace(tmp_path, block_log(1))
-    (root / ".small/workspace.small.yml").write_text(
-        'kind: repo-root\nrun:\n  replay_id: "' + "Ab" * 32 + '"\n'
-    )
+    (root / ".small/workspace.small.yml").write_text('kind: repo-root\nrun:\n  replay_id: "' + "Ab" * 32 + '"\n')
     written = append_entries(
         root, [{"task_id": "a", "evidence": "x"}, {"task_id": "b", "evidence": "y", "replayId": "c" * 64}]
     )

@@ -52,9 +52,7 @@ def test_reference_init_template_vectors() -> None:
         == "176d5853ef5abce3a557cc6d2859eeaa1ec98779e616ecf52ae6104e4d661b1a"
     )
     assert (
-        compute_replay_id(
-            INTENT_TEMPLATE.replace(b"\n", b"\r\n"), TEMPLATE.replace(b"\n", b"\r"), CONSTRAINTS_TEMPLATE
-        )
+        compute_replay_id(INTENT_TEMPLATE.replace(b"\n", b"\r\n"), TEMPLATE.replace(b"\n", b"\r"), CONSTRAINTS_TEMPLATE)
         == "840085fc39934e12924d1cfa912a7b1dd3fcd255658447526d651d06347146db"
     )
 

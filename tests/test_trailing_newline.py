@@ -21,8 +21,9 @@ def progress(**fields: str) -> dict[str, object]:
     return {"small_version": "1.0.0", "owner": "agent", "entries": [{"task_id": "t", "evidence": "e", **fields}]}
 
 
-@pytest.mark.parametrize("fields", [{"commit": "abc1234\n"}, {"replayId": HEX64 + "\n"},
-                                    {"command_sha256": HEX64 + "\n"}])
+@pytest.mark.parametrize(
+    "fields", [{"commit": "abc1234\n"}, {"replayId": HEX64 + "\n"}, {"command_sha256": HEX64 + "\n"}]
+)
 def test_patterns_refuse_a_trailing_newline_in_both_validators(fields: dict[str, str]) -> None:
     document = progress(**fields)
     assert not fast_check("progress")(document)

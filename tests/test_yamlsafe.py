@@ -40,6 +40,7 @@ def assert_points_at(error: YamlError, line: int, column: int, shown: str) -> No
 
 # --- YAML 1.2 core scalars -------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("spelling", ["true", "True", "TRUE"])
 def test_true_spellings_are_booleans(spelling: str) -> None:
     assert load(f"a: {spelling}\n") == {"a": True}
@@ -55,18 +56,40 @@ def test_yaml_1_1_booleans_stay_strings(word: str) -> None:
     assert load(f"a: {word}\n") == {"a": word}
 
 
-@pytest.mark.parametrize("stamp", ["2025-01-04", "2025-01-04T10:00:00Z", "2025-01-04 10:00:00.5 +01:00",
-                                   "2025-01-04T10:00:00.000000000Z"])
+@pytest.mark.parametrize(
+    "stamp", ["2025-01-04", "2025-01-04T10:00:00Z", "2025-01-04 10:00:00.5 +01:00", "2025-01-04T10:00:00.000000000Z"]
+)
 def test_timestamp_looking_plain_scalars_stay_strings(stamp: str) -> None:
     assert load(f"a: {stamp}\n") == {"a": stamp}
 
 
-@pytest.mark.parametrize(("text", "value"), [
-    ("~", None), ("null", None), ("Null", None), ("NULL", None), ("", None),
-    ("0", 0), ("-12", -12), ("+7", 7), ("012", 12), ("0o17", 15), ("0x1F", 31),
-    ("1.5", 1.5), ("-0.5", -0.5), ("1e3", 1000.0), (".5", 0.5), (".inf", math.inf), ("-.Inf", -math.inf),
-    ("0b101", "0b101"), ("1_000", "1_000"), ("0x", "0x"), ("nULL", "nULL"), ("abc", "abc"),
-])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("~", None),
+        ("null", None),
+        ("Null", None),
+        ("NULL", None),
+        ("", None),
+        ("0", 0),
+        ("-12", -12),
+        ("+7", 7),
+        ("012", 12),
+        ("0o17", 15),
+        ("0x1F", 31),
+        ("1.5", 1.5),
+        ("-0.5", -0.5),
+        ("1e3", 1000.0),
+        (".5", 0.5),
+        (".inf", math.inf),
+        ("-.Inf", -math.inf),
+        ("0b101", "0b101"),
+        ("1_000", "1_000"),
+        ("0x", "0x"),
+        ("nULL", "nULL"),
+        ("abc", "abc"),
+    ],
+)
 def test_core_schema_resolution(text: str, value: Any) -> None:
     assert load(f"a: {text}\n") == {"a": value}
 
@@ -76,16 +99,33 @@ def test_nan_is_a_float() -> None:
 
 
 def test_quoted_scalars_are_always_strings() -> None:
-    assert load("a: 'true'\nb: \"1\"\nc: '~'\nd: \"2025-01-04\"\n") == {"a": "true", "b": "1", "c": "~",
-                                                                         "d": "2025-01-04"}
+    assert load("a: 'true'\nb: \"1\"\nc: '~'\nd: \"2025-01-04\"\n") == {
+        "a": "true",
+        "b": "1",
+        "c": "~",
+        "d": "2025-01-04",
+    }
 
 
-@pytest.mark.parametrize(("text", "value"), [
-    ("!!str 1", "1"), ("!!str true", "true"), ("!!str ~", "~"), ("!!int '7'", 7), ("!!int 0x10", 16),
-    ("!!float 1", 1.0), ("!!float '2.5'", 2.5), ("!!bool 'false'", False), ("!!null ''", None),
-    ("!!binary aGk=", "aGk="), ("!!timestamp 2025-01-01", "2025-01-01"), ("! 12", "12"),
-    ("!!seq [1]", [1]), ("!!map {b: 1}", {"b": 1}),
-])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("!!str 1", "1"),
+        ("!!str true", "true"),
+        ("!!str ~", "~"),
+        ("!!int '7'", 7),
+        ("!!int 0x10", 16),
+        ("!!float 1", 1.0),
+        ("!!float '2.5'", 2.5),
+        ("!!bool 'false'", False),
+        ("!!null ''", None),
+        ("!!binary aGk=", "aGk="),
+        ("!!timestamp 2025-01-01", "2025-01-01"),
+        ("! 12", "12"),
+        ("!!seq [1]", [1]),
+        ("!!map {b: 1}", {"b": 1}),
+    ],
+)
 def test_standard_tags(text: str, value: Any) -> None:
     assert load(f"a: {text}\n") == {"a": value}
 
@@ -123,6 +163,7 @@ def test_integers_that_python_can_print_still_load() -> None:
 
 # --- structure errors ------------------------------------------------------------------------------------
 
+
 def test_duplicate_key_names_the_second_occurrence() -> None:
     error = error_of("a: 1\nb: 2\na: 3\n")
     assert "duplicate key 'a'" in error.message
@@ -139,8 +180,9 @@ def test_the_same_key_in_different_mappings_is_fine() -> None:
     assert load("a: {x: 1}\nb: {x: 2}\n") == {"a": {"x": 1}, "b": {"x": 2}}
 
 
-@pytest.mark.parametrize(("key", "kind"), [("1", "an integer"), ("1.5", "a number"), ("true", "a boolean"),
-                                           ("~", "null")])
+@pytest.mark.parametrize(
+    ("key", "kind"), [("1", "an integer"), ("1.5", "a number"), ("true", "a boolean"), ("~", "null")]
+)
 def test_non_string_scalar_keys_are_errors(key: str, kind: str) -> None:
     error = error_of(f"a: 1\n{key}: x\n")
     assert f"a mapping key must be a string, not {kind}" in error.message
@@ -184,6 +226,7 @@ def test_syntax_error_names_line_column_and_shows_the_line() -> None:
 
 
 # --- anchors, aliases, merge keys ------------------------------------------------------------------------
+
 
 def test_anchors_and_aliases() -> None:
     assert load("a: &x [1, 2]\nb: *x\nc: &s hi\nd: *s\n") == {"a": [1, 2], "b": [1, 2], "c": "hi", "d": "hi"}
@@ -244,10 +287,16 @@ def test_merge_keys_count_against_the_alias_budget() -> None:
 
 # --- encodings and odd bytes -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("bom", "codec"), [
-    (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
-    (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
-])
+
+@pytest.mark.parametrize(
+    ("bom", "codec"),
+    [
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+        (codecs.BOM_UTF32_LE, "utf-32-le"),
+        (codecs.BOM_UTF32_BE, "utf-32-be"),
+    ],
+)
 def test_utf16_and_utf32_with_a_bom(bom: bytes, codec: str) -> None:
     assert load(bom + "a: ünï\nb: [1, ✓]\n".encode(codec)) == {"a": "ünï", "b": [1, "✓"]}
 
@@ -279,7 +328,7 @@ def test_invalid_utf16_is_an_error() -> None:
 
 
 def test_nul_byte_names_its_position() -> None:
-    error = error_of(b"a: 1\nowner: \"hu\x00man\"\n")
+    error = error_of(b'a: 1\nowner: "hu\x00man"\n')
     assert "NUL byte" in error.message
     assert (error.line, error.column) == (2, 11)
     assert '    owner: "hu\ufffdman"' in error.message
@@ -325,6 +374,7 @@ def test_long_offending_lines_are_cut_around_the_column() -> None:
 
 
 # --- limits ----------------------------------------------------------------------------------------------
+
 
 class ExplodingLoader:
     def __init__(self, *args: object) -> None:
@@ -411,12 +461,24 @@ def test_block_nesting_over_a_small_limit() -> None:
 LINES = "a: 1\nb:\n  c: [1,\n    2]\n  d:\n    - x\n    - y: 1\n      z: 2\n"
 
 
-@pytest.mark.parametrize(("path", "line"), [
-    ((), 1), (("a",), 1), (("b",), 2), (("b", "c"), 3), (("b", "c", 1), 4), (("b", "d"), 5),
-    (("b", "d", 0), 6), (("b", "d", 1, "z"), 8),
-    # absent paths fall back to the nearest known ancestor
-    (("nope",), 1), (("b", "d", 5), 5), (("b", "d", 1, "missing"), 7), (("a", "deeper"), 1),
-])
+@pytest.mark.parametrize(
+    ("path", "line"),
+    [
+        ((), 1),
+        (("a",), 1),
+        (("b",), 2),
+        (("b", "c"), 3),
+        (("b", "c", 1), 4),
+        (("b", "d"), 5),
+        (("b", "d", 0), 6),
+        (("b", "d", 1, "z"), 8),
+        # absent paths fall back to the nearest known ancestor
+        (("nope",), 1),
+        (("b", "d", 5), 5),
+        (("b", "d", 1, "missing"), 7),
+        (("a", "deeper"), 1),
+    ],
+)
 def test_line_of(path: tuple[str | int, ...], line: int) -> None:
     assert load_yaml(LINES.encode(), SOURCE).line_of(path) == line
 
@@ -448,13 +510,13 @@ def test_pure_python_parser_matches_libyaml(text: str, monkeypatch: pytest.Monke
     monkeypatch.setattr(yamlsafe, "_EventLoader", yaml.SafeLoader)
     slow = load_yaml(text.encode(), SOURCE)
     assert slow.data == fast.data
-    assert [slow.line_of(p) for p in (("a",), ("b",), ("d",), ("list", 2))] == \
-        [fast.line_of(p) for p in (("a",), ("b",), ("d",), ("list", 2))]
+    assert [slow.line_of(p) for p in (("a",), ("b",), ("d",), ("list", 2))] == [
+        fast.line_of(p) for p in (("a",), ("b",), ("d",), ("list", 2))
+    ]
 
 
 @pytest.mark.skipif(not hasattr(yaml, "CSafeLoader"), reason="PyYAML built without libyaml")
-@pytest.mark.parametrize("text", ["a: 1\na: 2\n", "a: [1,\n", "a: !x 1\n", "a: 1\n---\nb: 2\n",
-                                  "a: 1\nb: \"é€\x1b\"\n"])
+@pytest.mark.parametrize("text", ["a: 1\na: 2\n", "a: [1,\n", "a: !x 1\n", "a: 1\n---\nb: 2\n", 'a: 1\nb: "é€\x1b"\n'])
 def test_pure_python_parser_reports_the_same_line(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
     fast = error_of(text)
     monkeypatch.setattr(yamlsafe, "_EventLoader", yaml.SafeLoader)

@@ -19,8 +19,13 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
 
 
 @click.group(context_settings=CONTEXT)
-@click.version_option(__version__, "-v", "--version", prog_name="small-git",
-                      message=f"%(prog)s %(version)s\nSupported spec versions: [\"{PROTOCOL_VERSION}\"]")
+@click.version_option(
+    __version__,
+    "-v",
+    "--version",
+    prog_name="small-git",
+    message=f'%(prog)s %(version)s\nSupported spec versions: ["{PROTOCOL_VERSION}"]',
+)
 def cli() -> None:
     """small-git: SMALL Protocol v1.0.0 state under .small/, with git as the ledger.
 

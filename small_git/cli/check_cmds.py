@@ -38,8 +38,9 @@ def register(cli: click.Group) -> None:
         """
         from small_git.commands import check as check_command
 
-        return check_command.run(check_command.CheckRequest("lint", directory, strict, json=as_json,
-                                                            format_strict=format_strict))
+        return check_command.run(
+            check_command.CheckRequest("lint", directory, strict, json=as_json, format_strict=format_strict)
+        )
 
     @cli.command()
     @dir_option
@@ -48,10 +49,12 @@ def register(cli: click.Group) -> None:
     @click.option("--ci", is_flag=True, help="Terse output for CI logs: findings only, no hints.")
     @click.option("--format-strict", is_flag=True, help="Fail when small_version is not a quoted string.")
     @scope_option
-    @click.option("--git", "with_git", is_flag=True,
-                  help="Also require every cited commit to be in HEAD's history (spec §6.4).")
-    def check(directory: str, strict: bool, as_json: bool, ci: bool, format_strict: bool, scope: str,
-              with_git: bool) -> int:
+    @click.option(
+        "--git", "with_git", is_flag=True, help="Also require every cited commit to be in HEAD's history (spec §6.4)."
+    )
+    def check(
+        directory: str, strict: bool, as_json: bool, ci: bool, format_strict: bool, scope: str, with_git: bool
+    ) -> int:
         """Validate, lint and verify a workspace in one go; prints every finding with file and line.
 
         \b
@@ -61,8 +64,9 @@ def register(cli: click.Group) -> None:
         """
         from small_git.commands import check as check_command
 
-        return check_command.run(check_command.CheckRequest("check", directory, strict, scope, as_json, ci,
-                                                            format_strict, git=with_git))
+        return check_command.run(
+            check_command.CheckRequest("check", directory, strict, scope, as_json, ci, format_strict, git=with_git)
+        )
 
     @cli.command()
     @dir_option

@@ -44,8 +44,9 @@ def register(cli: click.Group) -> None:
         return uninstall_command.run(directory)
 
     @cli.command(context_settings={"ignore_unknown_options": True})
-    @click.argument("name", type=click.Choice(["pre-commit", "pre-merge-commit", "commit-msg", "post-rewrite",
-                                               "pre-push"]))
+    @click.argument(
+        "name", type=click.Choice(["pre-commit", "pre-merge-commit", "commit-msg", "post-rewrite", "pre-push"])
+    )
     @click.argument("args", nargs=-1, type=click.UNPROCESSED)
     def hook(name: str, args: tuple[str, ...]) -> int:
         """Run one gate as git hook NAME would (what installed hooks and pre-commit call).
@@ -75,11 +76,20 @@ def register(cli: click.Group) -> None:
         return audit_command.run(rev_range, as_json, directory)
 
     @cli.command()
-    @click.option("--entry", type=click.IntRange(min=0), required=True,
-                  help="The entry's number, from 0, as findings name it (entries[N]).")
+    @click.option(
+        "--entry",
+        type=click.IntRange(min=0),
+        required=True,
+        help="The entry's number, from 0, as findings name it (entries[N]).",
+    )
     @click.option("--field", required=True, help="The field holding the value: notes, evidence.output, ...")
-    @click.option("--dir", "directory", default=".", show_default=True,
-                  help="The folder holding .small/ (or the .small folder itself).")
+    @click.option(
+        "--dir",
+        "directory",
+        default=".",
+        show_default=True,
+        help="The folder holding .small/ (or the .small folder itself).",
+    )
     def redact(entry: int, field: str, directory: str) -> int:
         """Replace a secret in an old progress entry by its SHA-256 marker and record the redaction.
 

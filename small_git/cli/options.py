@@ -19,11 +19,13 @@ scope_option = click.option("--workspace", "scope", type=SCOPE, default="root", 
 
 def entry_options(func: F) -> F:
     """--notes, --at, --after and --no-commit-evidence: how a command appends its progress entry."""
-    for option in reversed((
-        click.option("--notes", help="Free text."),
-        click.option("--at", help="The entry's timestamp (RFC 3339); must be after the last entry."),
-        click.option("--after", help="Stamp the entry just after this time (RFC 3339)."),
-        click.option("--no-commit-evidence", is_flag=True, help="Do not record HEAD in the entry's commit field."),
-    )):
+    for option in reversed(
+        (
+            click.option("--notes", help="Free text."),
+            click.option("--at", help="The entry's timestamp (RFC 3339); must be after the last entry."),
+            click.option("--after", help="Stamp the entry just after this time (RFC 3339)."),
+            click.option("--no-commit-evidence", is_flag=True, help="Do not record HEAD in the entry's commit field."),
+        )
+    ):
         func = option(func)
     return func

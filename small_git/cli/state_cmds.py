@@ -156,12 +156,8 @@ def _register_checkpoint_handoff(cli: click.Group) -> None:
     @click.option("--status", required=True, help=STATUS_HELP)
     @click.option("--evidence", help="What proves it (test run, output, link, ...).")
     @entry_options
-    @click.option(
-        "--reopen", is_flag=True, help="Move a completed or cancelled task (recorded in the entry)."
-    )
-    @click.option(
-        "--commit", "commit", is_flag=True, help="Also git-commit .small/ with Small-Task/Status trailers."
-    )
+    @click.option("--reopen", is_flag=True, help="Move a completed or cancelled task (recorded in the entry).")
+    @click.option("--commit", "commit", is_flag=True, help="Also git-commit .small/ with Small-Task/Status trailers.")
     @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
     @dir_option
     @scope_option

@@ -39,19 +39,24 @@ def _digest(data: bytes | None) -> str:
 def _refuse_agents() -> None:
     markers = agent_markers_present(os.environ, BUILTIN_AGENT_MARKERS)
     if markers:
-        raise SmallError(f"accept is a human's step, and this environment says an agent runs it "
-                         f"({', '.join(markers)})", exit_code=EXIT_USAGE, rule="human-file-agent-change",
-                         hint="a human runs accept from their own shell; agents propose with: small draft")
+        raise SmallError(
+            f"accept is a human's step, and this environment says an agent runs it ({', '.join(markers)})",
+            exit_code=EXIT_USAGE,
+            rule="human-file-agent-change",
+            hint="a human runs accept from their own shell; agents propose with: small draft",
+        )
 
 
 def _read_draft(root: Path, kind: str) -> bytes:
     raw, problem = read_file(root, draft_display_path(kind), configured_limits().max_bytes)
     if problem is not None:
-        raise SmallError(f"{draft_display_path(kind)} {problem}", exit_code=EXIT_USAGE,
-                         file=draft_display_path(kind))
+        raise SmallError(f"{draft_display_path(kind)} {problem}", exit_code=EXIT_USAGE, file=draft_display_path(kind))
     if raw is None:
-        raise SmallError(f"no draft to accept: {draft_display_path(kind)} does not exist",
-                         exit_code=EXIT_USAGE, hint=f"write one first: small draft {kind} --from <file>")
+        raise SmallError(
+            f"no draft to accept: {draft_display_path(kind)} does not exist",
+            exit_code=EXIT_USAGE,
+            hint=f"write one first: small draft {kind} --from <file>",
+        )
     return raw
 
 
@@ -64,10 +69,13 @@ def accept(root: Path, kind: str) -> tuple[list[Finding], dict[str, Any] | None]
             return findings, None
         current, _ = read_file(root, display_path(kind), configured_limits().max_bytes)
         atomic_write(root / SMALL_DIR / filename(kind), raw)
-        entry = {"task_id": f"meta/accept-{kind}", "status": "completed",
-                 "evidence": f"Accepted draft {draft_display_path(kind)} as {display_path(kind)} "
-                             f"(sha256 {_digest(raw)}, replacing {_digest(current)})",
-                 "notes": f"small accept {kind}"}
+        entry = {
+            "task_id": f"meta/accept-{kind}",
+            "status": "completed",
+            "evidence": f"Accepted draft {draft_display_path(kind)} as {display_path(kind)} "
+            f"(sha256 {_digest(raw)}, replacing {_digest(current)})",
+            "notes": f"small accept {kind}",
+        }
         written = append_entries(root, [entry], locked=True)
         with contextlib.suppress(FileNotFoundError):
             draft_path(root, kind).unlink()
@@ -84,17 +92,29 @@ def run(kind: str, directory: str | None = None, scope: str = "root", as_json: b
     findings, entry = accept(root, kind)
     code = EXIT_INVALID if findings else EXIT_OK
     if as_json:
-        json_report.emit({"command": "accept", "workspace": str(root), "kind": kind,
-                          "accepted": entry is not None, "entry": entry,
-                          "findings": [f.to_dict() for f in findings], "exit_code": code})
+        json_report.emit(
+            {
+                "command": "accept",
+                "workspace": str(root),
+                "kind": kind,
+                "accepted": entry is not None,
+                "entry": entry,
+                "findings": [f.to_dict() for f in findings],
+                "exit_code": code,
+            }
+        )
         return code
     if findings:
         print_findings(findings)
-        print(f"Refused: {draft_display_path(kind)} has {len(findings)} problem(s); {display_path(kind)} is "
-              "unchanged. Fix the draft (or ask for a new one) and accept again.", file=sys.stderr)
+        print(
+            f"Refused: {draft_display_path(kind)} has {len(findings)} problem(s); {display_path(kind)} is "
+            "unchanged. Fix the draft (or ask for a new one) and accept again.",
+            file=sys.stderr,
+        )
         return code
     print(f"Accepted {draft_display_path(kind)} as {display_path(kind)} (recorded as meta/accept-{kind}).")
-    print(f"Next: commit it as yourself: git add -A {SMALL_DIR} && git commit -m \"Accept {kind}\" "
-          "(include the removed draft if it was committed)")
+    print(
+        f'Next: commit it as yourself: git add -A {SMALL_DIR} && git commit -m "Accept {kind}" '
+        "(include the removed draft if it was committed)"
+    )
     return code
-

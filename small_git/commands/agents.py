@@ -86,7 +86,7 @@ def canonical_block() -> str:
 @dataclass
 class BlockSpan:
     start: int  # offset of BEGIN
-    end: int    # offset just after END
+    end: int  # offset just after END
     version: str
 
 
@@ -95,26 +95,43 @@ def find_block(text: str) -> BlockSpan | None:
     begins = list(_BEGIN_RE.finditer(text))
     ends = list(_END_RE.finditer(text))
     if len(begins) > 1:
-        raise SmallError("AGENTS.md has more than one BEGIN SMALL HARNESS marker", exit_code=EXIT_INVALID,
-                         hint="keep one block: delete the extra BEGIN/END pair", rule="agents-markers")
+        raise SmallError(
+            "AGENTS.md has more than one BEGIN SMALL HARNESS marker",
+            exit_code=EXIT_INVALID,
+            hint="keep one block: delete the extra BEGIN/END pair",
+            rule="agents-markers",
+        )
     if len(ends) > 1:
-        raise SmallError("AGENTS.md has more than one END SMALL HARNESS marker", exit_code=EXIT_INVALID,
-                         hint="keep one block: delete the extra END marker", rule="agents-markers")
+        raise SmallError(
+            "AGENTS.md has more than one END SMALL HARNESS marker",
+            exit_code=EXIT_INVALID,
+            hint="keep one block: delete the extra END marker",
+            rule="agents-markers",
+        )
     if begins and not ends:
-        raise SmallError("AGENTS.md has a BEGIN SMALL HARNESS marker without an END marker",
-                         exit_code=EXIT_INVALID, hint=f"add the line {END_MARKER} after the block",
-                         rule="agents-markers")
+        raise SmallError(
+            "AGENTS.md has a BEGIN SMALL HARNESS marker without an END marker",
+            exit_code=EXIT_INVALID,
+            hint=f"add the line {END_MARKER} after the block",
+            rule="agents-markers",
+        )
     if ends and not begins:
-        raise SmallError("AGENTS.md has an END SMALL HARNESS marker without a BEGIN marker",
-                         exit_code=EXIT_INVALID, hint=f"add the line {BEGIN_MARKER} before the block",
-                         rule="agents-markers")
+        raise SmallError(
+            "AGENTS.md has an END SMALL HARNESS marker without a BEGIN marker",
+            exit_code=EXIT_INVALID,
+            hint=f"add the line {BEGIN_MARKER} before the block",
+            rule="agents-markers",
+        )
     if not begins:
         return None
     begin, end = begins[0], ends[0]
     if end.start() < begin.start():
-        raise SmallError("AGENTS.md has the END SMALL HARNESS marker before the BEGIN marker",
-                         exit_code=EXIT_INVALID, hint="put BEGIN first and END after the block",
-                         rule="agents-markers")
+        raise SmallError(
+            "AGENTS.md has the END SMALL HARNESS marker before the BEGIN marker",
+            exit_code=EXIT_INVALID,
+            hint="put BEGIN first and END after the block",
+            rule="agents-markers",
+        )
     version = begin.group(0).split(" v", 1)[1].split(" ", 1)[0]
     return BlockSpan(begin.start(), end.end(), version)
 
@@ -126,14 +143,18 @@ def compose(existing: str | None, mode: str | None, overwrite: bool) -> str:
         return block
     span = find_block(existing)
     if span is not None:
-        before = existing[:span.start].rstrip("\n")
-        after = existing[span.end:].lstrip("\n")
+        before = existing[: span.start].rstrip("\n")
+        after = existing[span.end :].lstrip("\n")
         text = block if not before else before + "\n\n" + block
         return text + "\n" + after if after else text
     if mode is None:
-        raise SmallError("AGENTS.md exists and has no SMALL harness block", exit_code=EXIT_USAGE,
-                         hint="choose where to put it: --agents-mode append|prepend, or --overwrite-agents "
-                              "to replace the whole file", rule="agents-no-block")
+        raise SmallError(
+            "AGENTS.md exists and has no SMALL harness block",
+            exit_code=EXIT_USAGE,
+            hint="choose where to put it: --agents-mode append|prepend, or --overwrite-agents "
+            "to replace the whole file",
+            rule="agents-no-block",
+        )
     body = existing.strip()
     return body + "\n\n" + block if mode == "append" else block + "\n" + body + "\n"
 
@@ -148,24 +169,33 @@ def _read_text(path: Path) -> str | None:
     except FileNotFoundError:
         return None
     except IsADirectoryError:
-        raise SmallError(f"{path} is a directory", exit_code=EXIT_USAGE,
-                         hint="pass --file with the name of a markdown file") from None
+        raise SmallError(
+            f"{path} is a directory", exit_code=EXIT_USAGE, hint="pass --file with the name of a markdown file"
+        ) from None
     except OSError as exc:
         raise SmallError(f"cannot read {path}: {exc.strerror}", exit_code=EXIT_USAGE) from None
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise SmallError(f"{path} is not UTF-8 text (byte {exc.start})", exit_code=EXIT_USAGE,
-                         hint="convert the file to UTF-8 and run the command again") from None
+        raise SmallError(
+            f"{path} is not UTF-8 text (byte {exc.start})",
+            exit_code=EXIT_USAGE,
+            hint="convert the file to UTF-8 and run the command again",
+        ) from None
 
 
-def run_apply(directory: str | None = None, file_name: str | None = None, mode: str | None = None,
-              overwrite: bool = False, dry_run: bool = False, print_result: bool = False) -> int:
+def run_apply(
+    directory: str | None = None,
+    file_name: str | None = None,
+    mode: str | None = None,
+    overwrite: bool = False,
+    dry_run: bool = False,
+    print_result: bool = False,
+) -> int:
     if mode is not None and mode not in MODES:
         raise SmallError(f"invalid --agents-mode {mode!r} (use append or prepend)", exit_code=EXIT_USAGE)
     if mode is not None and overwrite:
-        raise SmallError("--agents-mode and --overwrite-agents/--force are mutually exclusive",
-                         exit_code=EXIT_USAGE)
+        raise SmallError("--agents-mode and --overwrite-agents/--force are mutually exclusive", exit_code=EXIT_USAGE)
     path = _target(directory, file_name)
     existing = _read_text(path)
     new_text = compose(existing, mode, overwrite)
@@ -174,8 +204,9 @@ def run_apply(directory: str | None = None, file_name: str | None = None, mode: 
         return EXIT_OK
     if dry_run:
         old_lines = (existing or "").splitlines(keepends=True)
-        diff = difflib.unified_diff(old_lines, new_text.splitlines(keepends=True),
-                                    fromfile=f"a/{path.name}", tofile=f"b/{path.name}")
+        diff = difflib.unified_diff(
+            old_lines, new_text.splitlines(keepends=True), fromfile=f"a/{path.name}", tofile=f"b/{path.name}"
+        )
         sys.stdout.writelines(diff)
         print("(dry run: nothing written)" if existing != new_text else f"{path.name} is up to date")
         return EXIT_OK
@@ -200,8 +231,14 @@ def _apply_message(existing: str | None, name: str, mode: str | None, overwrite:
 
 def inspect(path: Path, *, allow_missing: bool, strict: bool) -> dict[str, object]:
     """The check report (reference JSON shape). `error` is set when the check fails."""
-    report: dict[str, object] = {"hasFile": False, "hasBlock": False, "blockValid": False,
-                                 "blockSpan": [0, 0], "hasDrift": False, "filePath": str(path)}
+    report: dict[str, object] = {
+        "hasFile": False,
+        "hasBlock": False,
+        "blockValid": False,
+        "blockSpan": [0, 0],
+        "hasDrift": False,
+        "filePath": str(path),
+    }
     text = _read_text(path)
     if text is None:
         if not allow_missing:
@@ -220,7 +257,7 @@ def inspect(path: Path, *, allow_missing: bool, strict: bool) -> dict[str, objec
             report["error"] = f"{path.name} has no SMALL harness block"
             report["recommendation"] = "run: git small agents apply --agents-mode append"
         return report
-    block = text[span.start:span.end]
+    block = text[span.start : span.end]
     report.update(hasBlock=True, blockVersion=span.version, blockSpan=[span.start, span.end])
     missing = [name for name in REQUIRED_SECTIONS if name not in block]
     report["blockValid"] = not missing
@@ -234,8 +271,13 @@ def inspect(path: Path, *, allow_missing: bool, strict: bool) -> dict[str, objec
     return report
 
 
-def run_check(directory: str | None = None, file_name: str | None = None, allow_missing: bool = False,
-              strict: bool = False, as_json: bool = False) -> int:
+def run_check(
+    directory: str | None = None,
+    file_name: str | None = None,
+    allow_missing: bool = False,
+    strict: bool = False,
+    as_json: bool = False,
+) -> int:
     path = _target(directory, file_name)
     report = inspect(path, allow_missing=allow_missing, strict=strict)
     code = EXIT_INVALID if "error" in report else EXIT_OK
@@ -248,8 +290,11 @@ def run_check(directory: str | None = None, file_name: str | None = None, allow_
         elif not report["hasBlock"]:
             print(f"{path.name} has no SMALL harness block (use --strict to require one)")
         else:
-            drift = " (differs from the canonical block; refresh with: git small agents apply)" \
-                if report["hasDrift"] else ""
+            drift = (
+                " (differs from the canonical block; refresh with: git small agents apply)"
+                if report["hasDrift"]
+                else ""
+            )
             print(f"{path.name}: SMALL harness block OK{drift}")
         return code
     print(f"error: {report['error']}", file=sys.stderr)

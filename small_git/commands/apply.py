@@ -44,13 +44,13 @@ from small_git.store.reader import read_file, resolve_root, small_dir
 from small_git.store.workspace_file import enforce_scope
 
 DEFAULT_TASK = "meta/apply"  # meta/: exempt from S2, and views hide it from "recent"
-TIMEOUT_EXIT = 124           # what coreutils `timeout` returns
+TIMEOUT_EXIT = 124  # what coreutils `timeout` returns
 INTERRUPT_EXIT = 130
 KILL_GRACE_SECONDS = 5.0
 SUMMARY_LINES = 20
 SUMMARY_BYTES = 2048
 COMMAND_CHARS = 1000
-_TAIL_KEEP = 64 * 1024        # bytes of output kept in memory for the summary
+_TAIL_KEEP = 64 * 1024  # bytes of output kept in memory for the summary
 _PLAN_LIMIT = 64 * 1024 * 1024
 
 
@@ -105,6 +105,7 @@ class _Capture:
 
 # ------------------------------------------------------------------------------------------ preparation
 
+
 def command_text(request: ApplyRequest) -> tuple[list[str], str]:
     """(argv to execute, the exact command text that is hashed and recorded)."""
     if request.shell_command is not None and request.argv:
@@ -114,8 +115,9 @@ def command_text(request: ApplyRequest) -> tuple[list[str], str]:
             raise SmallError("--cmd is empty", exit_code=EXIT_USAGE, hint='example: --cmd "make test"')
         return ["sh", "-c", request.shell_command], request.shell_command
     if not request.argv:
-        raise SmallError("no command to run", exit_code=EXIT_USAGE,
-                         hint="example: small apply --task task-1 -- pytest -q")
+        raise SmallError(
+            "no command to run", exit_code=EXIT_USAGE, hint="example: small apply --task task-1 -- pytest -q"
+        )
     return list(request.argv), shlex.join(request.argv)
 
 
@@ -127,8 +129,11 @@ def _plan_task_status(root: Path, task_id: str, need_task: bool) -> str | None:
         raise SmallError(f"{display_path('plan')} {problem}", exit_code=EXIT_USAGE)
     if raw is None:
         if need_task:
-            raise SmallError(f"--checkpoint needs {display_path('plan')}", exit_code=EXIT_USAGE,
-                             hint="run: small init --force   (it creates only missing files)")
+            raise SmallError(
+                f"--checkpoint needs {display_path('plan')}",
+                exit_code=EXIT_USAGE,
+                hint="run: small init --force   (it creates only missing files)",
+            )
         return None
     editor = PlanEditor(raw)
     if task_id.startswith("meta/") and not need_task:
@@ -161,6 +166,7 @@ def _log_file(root: Path) -> tuple[Path, IO[bytes]]:
 
 
 # ------------------------------------------------------------------------------------------ running
+
 
 def _pump(stream: IO[bytes], echo: IO[bytes], capture: _Capture) -> None:
     fd = stream.fileno()
@@ -197,8 +203,9 @@ def execute(argv: list[str], cwd: Path, timeout: float, log: IO[bytes]) -> Outco
     capture = _Capture(log)
     started = time.monotonic()
     try:
-        process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+        )
     except FileNotFoundError:
         message = f"small apply: command not found: {argv[0]}\n".encode()
         capture.feed(message)
@@ -210,8 +217,10 @@ def execute(argv: list[str], cwd: Path, timeout: float, log: IO[bytes]) -> Outco
         sys.stderr.buffer.write(message)
         return Outcome(126, 0.0, output_lines=1, tail=message)
     assert process.stdout is not None and process.stderr is not None
-    pumps = [threading.Thread(target=_pump, args=(process.stdout, sys.stdout.buffer, capture), daemon=True),
-             threading.Thread(target=_pump, args=(process.stderr, sys.stderr.buffer, capture), daemon=True)]
+    pumps = [
+        threading.Thread(target=_pump, args=(process.stdout, sys.stdout.buffer, capture), daemon=True),
+        threading.Thread(target=_pump, args=(process.stderr, sys.stderr.buffer, capture), daemon=True),
+    ]
     for pump in pumps:
         pump.start()
     timed_out = interrupted = False
@@ -243,11 +252,14 @@ def execute(argv: list[str], cwd: Path, timeout: float, log: IO[bytes]) -> Outco
 # Generous on purpose: over-redacting a line of output costs little, a secret in the append-only log a lot.
 
 REDACTED = "[REDACTED]"
-_SENSITIVE = r"(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|" \
-             r"auth|authorization|bearer|credentials?|cookie|session)"
+_SENSITIVE = (
+    r"(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|"
+    r"auth|authorization|bearer|credentials?|cookie|session)"
+)
 _SENSITIVE_WORD = re.compile(rf"(?i)^[\"'(\[-]*{_SENSITIVE}[\"')\]]*[:=]?$")
 _SENSITIVE_ASSIGNMENT = re.compile(
-    rf"(?i)^(?P<name>[^=:\s]*{_SENSITIVE}[^=:\s]*?)(?P<sep>[=:])(?P<value>[^;&|)'\"`]+)(?P<rest>.*)$")
+    rf"(?i)^(?P<name>[^=:\s]*{_SENSITIVE}[^=:\s]*?)(?P<sep>[=:])(?P<value>[^;&|)'\"`]+)(?P<rest>.*)$"
+)
 _PEM_BEGIN = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY")
 _PEM_END = re.compile(r"-----END [A-Z0-9 ]*PRIVATE KEY")
 _INSECURE_HTTP = re.compile(r"(?i)http://(?!(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(?:[:/?#\s\"'<>]|$))")
@@ -309,7 +321,7 @@ def summarise_output(raw: bytes, max_lines: int, max_bytes: int) -> tuple[str, i
     size = 0
     for line in reversed(lines[-max_lines:]):
         if len(line) > MAX_LINE_CHARS:
-            line = line[:MAX_LINE_CHARS - 3] + "..."
+            line = line[: MAX_LINE_CHARS - 3] + "..."
         line = redact_line(line)
         size += len(line.encode()) + 1
         if size > max_bytes:
@@ -336,10 +348,11 @@ def guard_entry(entry: dict[str, Any]) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------------------------ recording
 
+
 def _command_fields(text: str, log_ref: str) -> dict[str, Any]:
-    shown = clean_text(text[:2 * COMMAND_CHARS])  # bounded work on a huge --cmd; the tail is cut anyway
+    shown = clean_text(text[: 2 * COMMAND_CHARS])  # bounded work on a huge --cmd; the tail is cut anyway
     if len(shown) > COMMAND_CHARS:
-        shown = shown[:COMMAND_CHARS - 3] + "..."
+        shown = shown[: COMMAND_CHARS - 3] + "..."
     digest = hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
     return {"command": shown, "command_sha256": digest, "command_ref": log_ref}
 
@@ -354,8 +367,7 @@ def outcome_evidence(outcome: Outcome, log_ref: str) -> str:
     summary, shown = summarise_output(outcome.tail, SUMMARY_LINES, SUMMARY_BYTES)
     if not shown:
         return f"{head}; no output"
-    return (f"{head}; last {shown} of {outcome.output_lines} output line(s) below (full log: {log_ref})\n"
-            f"{summary}")
+    return f"{head}; last {shown} of {outcome.output_lines} output line(s) below (full log: {log_ref})\n{summary}"
 
 
 def _checkpoint(root: Path, task_id: str, entry: dict[str, Any]) -> dict[str, Any]:
@@ -386,16 +398,18 @@ def run(request: ApplyRequest) -> int:
     enforce_scope(root, request.scope, "apply", allow_examples=False)
     argv, text = command_text(request)
     if not request.timeout > 0:  # also refuses NaN
-        raise SmallError(f"--timeout must be a positive number of seconds, not {request.timeout}",
-                         exit_code=EXIT_USAGE)
+        raise SmallError(f"--timeout must be a positive number of seconds, not {request.timeout}", exit_code=EXIT_USAGE)
     task_id = (request.task_id or DEFAULT_TASK).strip()
     if not task_id:
         raise SmallError("--task is empty", exit_code=EXIT_USAGE)
     current = _plan_task_status(root, task_id, need_task=request.checkpoint)
     if request.checkpoint and lifecycle.is_final(current):
-        raise SmallError(f"{task_id} is {current}; a checkpoint cannot move a final task",
-                         exit_code=EXIT_USAGE, hint=f"reopen it first: small checkpoint --task {task_id} "
-                         "--status in_progress --reopen (or drop --checkpoint)")
+        raise SmallError(
+            f"{task_id} is {current}; a checkpoint cannot move a final task",
+            exit_code=EXIT_USAGE,
+            hint=f"reopen it first: small checkpoint --task {task_id} "
+            "--status in_progress --reopen (or drop --checkpoint)",
+        )
     if request.dry_run:
         print(f"Would run in {root}: {clean_text(text)}")
         also = " and checkpoint the task" if request.checkpoint else ""
@@ -406,17 +420,25 @@ def run(request: ApplyRequest) -> int:
     log_ref = log_path.relative_to(root).as_posix()
     fields = _command_fields(text, log_ref)
     with log:
-        log.write(f"# small apply: task {task_id}\n# command: {text}\n# cwd: {root}\n".encode(
-            "utf-8", "surrogateescape"))
+        log.write(
+            f"# small apply: task {task_id}\n# command: {text}\n# cwd: {root}\n".encode("utf-8", "surrogateescape")
+        )
         log.flush()
-        append_entries(root, [{"task_id": task_id, **fields,
-                               "notes": f"apply: started (time limit {request.timeout:g}s)"}])
+        append_entries(
+            root, [{"task_id": task_id, **fields, "notes": f"apply: started (time limit {request.timeout:g}s)"}]
+        )
         print(f"small apply: running {fields['command']}", file=sys.stderr)
         outcome = execute(argv, root, request.timeout, log)
-        log.write(f"\n# exit {outcome.exit_code} after {outcome.seconds:.3f}s"
-                  f"{' (timed out)' if outcome.timed_out else ''}\n".encode())
-    entry: dict[str, Any] = {"task_id": task_id, **fields, "evidence": outcome_evidence(outcome, log_ref),
-                             "notes": f"apply: exit code {outcome.exit_code}"}
+        log.write(
+            f"\n# exit {outcome.exit_code} after {outcome.seconds:.3f}s"
+            f"{' (timed out)' if outcome.timed_out else ''}\n".encode()
+        )
+    entry: dict[str, Any] = {
+        "task_id": task_id,
+        **fields,
+        "evidence": outcome_evidence(outcome, log_ref),
+        "notes": f"apply: exit code {outcome.exit_code}",
+    }
     entry = guard_entry(entry)
     if request.checkpoint:
         entry["status"] = "completed" if outcome.succeeded else "blocked"

@@ -17,8 +17,13 @@ def run(rev_range: str | None = None, as_json: bool = False, directory: str | No
     args, tips = range_args(repo, rev_range)
     result = audit_revisions(repo, args, stage="audit", tips=tips)
     if as_json:
-        document = {"command": "audit", "range": rev_range or "HEAD", "commits": len(result.commits),
-                    "exit_code": result.exit_code, "findings": [f.to_dict() for f in result.findings]}
+        document = {
+            "command": "audit",
+            "range": rev_range or "HEAD",
+            "commits": len(result.commits),
+            "exit_code": result.exit_code,
+            "findings": [f.to_dict() for f in result.findings],
+        }
         sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
         return result.exit_code
     for finding in result.findings:

@@ -20,22 +20,27 @@ STAGES_OF = {
 
 @dataclass(frozen=True)
 class CheckRequest:
-    command: str                # validate | lint | check | verify
+    command: str  # validate | lint | check | verify
     directory: str | None = None
     strict: bool = False
     scope: str = "root"
     json: bool = False
-    ci: bool = False            # terse: no hints, no success line
+    ci: bool = False  # terse: no hints, no success line
     format_strict: bool = False
-    git: bool = False           # also the tip-level evidence check against HEAD (spec §6.4)
+    git: bool = False  # also the tip-level evidence check against HEAD (spec §6.4)
 
 
 def run(request: CheckRequest) -> int:
     scope = check_scope(request.scope)
     root = resolve_root(request.directory)
     state = read_state(root)
-    options = CheckOptions(strict=request.strict, scope=scope, stages=STAGES_OF[request.command],
-                           format_strict=request.format_strict, notices=request.json)
+    options = CheckOptions(
+        strict=request.strict,
+        scope=scope,
+        stages=STAGES_OF[request.command],
+        format_strict=request.format_strict,
+        notices=request.json,
+    )
     result = check_state(state, options=options)
     if request.git:
         from small_git.gitio.tipcheck import head_findings
@@ -53,6 +58,8 @@ def run(request: CheckRequest) -> int:
         return result.exit_code
     print_findings(result.findings, with_hint=not request.ci)
     files = len({f.file for f in result.findings})
-    print(f"{request.command}{mode} failed: {plural(len(result.findings), 'finding')} in "
-          f"{plural(files, 'file')}", file=sys.stderr)
+    print(
+        f"{request.command}{mode} failed: {plural(len(result.findings), 'finding')} in {plural(files, 'file')}",
+        file=sys.stderr,
+    )
     return result.exit_code

@@ -41,11 +41,20 @@ def _files(view: View, init_cmd: str) -> list[Diagnosis]:
     out = []
     missing = [display_path(k) for k in ALL_FILES if not view.present(k)]
     if missing:
-        out.append(Diagnosis("files", ERROR, f"missing: {', '.join(missing)}",
-                             f"{init_cmd} --force  (creates only the missing files; existing ones are kept)"))
+        out.append(
+            Diagnosis(
+                "files",
+                ERROR,
+                f"missing: {', '.join(missing)}",
+                f"{init_cmd} --force  (creates only the missing files; existing ones are kept)",
+            )
+        )
     for kind, problem in view.problems.items():
-        fix = (f"edit {display_path(kind)} at the place named, then run: small check" if kind != "progress"
-               else "run: small fix  (it restores a log whose last entry was torn by a crash)")
+        fix = (
+            f"edit {display_path(kind)} at the place named, then run: small check"
+            if kind != "progress"
+            else "run: small fix  (it restores a log whose last entry was torn by a crash)"
+        )
         out.append(Diagnosis("files", ERROR, problem, fix, display_path(kind)))
     if not out:
         out.append(Diagnosis("files", OK, "all six files are present and parse"))
@@ -66,14 +75,20 @@ def _rules(view: View) -> list[Diagnosis]:
     seen = set()
     for finding in sorted(default.findings, key=sort_key):
         seen.add((finding.rule, finding.file, finding.line, finding.message))
-        out.append(Diagnosis(f"rules/{finding.rule}", ERROR, finding.message, finding.hint, finding.file,
-                             finding.line))
+        out.append(Diagnosis(f"rules/{finding.rule}", ERROR, finding.message, finding.hint, finding.file, finding.line))
     for finding in sorted(strict.findings + default.warnings, key=sort_key):
         if (finding.rule, finding.file, finding.line, finding.message) not in seen:
             seen.add((finding.rule, finding.file, finding.line, finding.message))
-            out.append(Diagnosis(f"rules/{finding.rule}", WARN, f"(strict) {finding.message}"
-                                 if finding in strict.findings else finding.message,
-                                 finding.hint, finding.file, finding.line))
+            out.append(
+                Diagnosis(
+                    f"rules/{finding.rule}",
+                    WARN,
+                    f"(strict) {finding.message}" if finding in strict.findings else finding.message,
+                    finding.hint,
+                    finding.file,
+                    finding.line,
+                )
+            )
     if not default.findings:
         note = "" if strict.ok else "; check --strict does not"
         out.insert(0, Diagnosis("rules", OK, "check passes" + note))
@@ -87,31 +102,55 @@ def _workflow(view: View, root: Path) -> list[Diagnosis]:
         counts = status_counts(plan)
         summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "no tasks"
         level = OK if tasks_of(plan) else WARN
-        out.append(Diagnosis("plan", level, f"{len(tasks_of(plan))} task(s): {summary}",
-                             None if level == OK else 'add one: small plan --add "Title"'))
+        out.append(
+            Diagnosis(
+                "plan",
+                level,
+                f"{len(tasks_of(plan))} task(s): {summary}",
+                None if level == OK else 'add one: small plan --add "Title"',
+            )
+        )
         if counts.get("blocked"):
-            out.append(Diagnosis("plan", WARN, f"{counts['blocked']} task(s) blocked",
-                                 "read the blocker in progress, then: small checkpoint --task ID --status "
-                                 "completed|blocked --evidence \"...\" (or --reopen)"))
+            out.append(
+                Diagnosis(
+                    "plan",
+                    WARN,
+                    f"{counts['blocked']} task(s) blocked",
+                    "read the blocker in progress, then: small checkpoint --task ID --status "
+                    'completed|blocked --evidence "..." (or --reopen)',
+                )
+            )
     if view.present("handoff") and "handoff" not in view.problems:
         fresh = handoff_freshness(root, view.data.get("handoff"))
         if fresh["state"] == "stale":
             shown = ", ".join(fresh["changed"][:3]) + (" ..." if fresh["changed_count"] > 3 else "")
-            out.append(Diagnosis("handoff", WARN, f"stale: {fresh['changed_count']} path(s) changed since it "
-                                 f"was generated at {fresh['commit']} ({shown})",
-                                 "regenerate it: small handoff"))
+            out.append(
+                Diagnosis(
+                    "handoff",
+                    WARN,
+                    f"stale: {fresh['changed_count']} path(s) changed since it "
+                    f"was generated at {fresh['commit']} ({shown})",
+                    "regenerate it: small handoff",
+                )
+            )
         elif fresh["state"] == "fresh":
             out.append(Diagnosis("handoff", OK, f"fresh (generated at {fresh['commit']})"))
         else:
             # Outside git there is nothing to compare with; that is not the handoff's fault.
             unrecorded = fresh["commit"] is None and fresh["reason"] != "not a git work tree"
-            out.append(Diagnosis("handoff", WARN if unrecorded else OK,
-                                 f"freshness unknown: {fresh['reason']}",
-                                 "regenerate it: small handoff" if unrecorded else None))
+            out.append(
+                Diagnosis(
+                    "handoff",
+                    WARN if unrecorded else OK,
+                    f"freshness unknown: {fresh['reason']}",
+                    "regenerate it: small handoff" if unrecorded else None,
+                )
+            )
     for draft in pending_drafts(root):
         kind = Path(draft).name.split(".")[0]
-        out.append(Diagnosis("drafts", WARN, f"{draft} awaits review",
-                             f"a human reviews it, then runs: small accept {kind}"))
+        out.append(
+            Diagnosis("drafts", WARN, f"{draft} awaits review", f"a human reviews it, then runs: small accept {kind}")
+        )
     return out
 
 
@@ -119,17 +158,35 @@ def _environment(root: Path) -> list[Diagnosis]:
     out = []
     top = git.top_level(root) if root.is_dir() else None
     if top is None:
-        out.append(Diagnosis("git", WARN, f"{root} is not in a git work tree: no history, no gates",
-                             "run: git init, then: small install"))
+        out.append(
+            Diagnosis(
+                "git",
+                WARN,
+                f"{root} is not in a git work tree: no history, no gates",
+                "run: git init, then: small install",
+            )
+        )
     else:
         # check-ignore judges a path name, so the probe file need not exist.
         if not git.git_succeeds(["check-ignore", "-q", "--no-index", f"{CACHE_DIR}/probe.log"], root):
-            out.append(Diagnosis("git", WARN, f"{CACHE_DIR}/ is not ignored by git (it holds local logs)",
-                                 f"add the line {CACHE_DIR}/ to {root / '.gitignore'}"))
+            out.append(
+                Diagnosis(
+                    "git",
+                    WARN,
+                    f"{CACHE_DIR}/ is not ignored by git (it holds local logs)",
+                    f"add the line {CACHE_DIR}/ to {root / '.gitignore'}",
+                )
+            )
     report = agents.inspect(root / agents.DEFAULT_FILE, allow_missing=False, strict=True)
     if "error" in report:
-        out.append(Diagnosis("agents", WARN, f"{agents.DEFAULT_FILE}: {report['error']}",
-                             str(report.get("recommendation") or "run: small agents apply")))
+        out.append(
+            Diagnosis(
+                "agents",
+                WARN,
+                f"{agents.DEFAULT_FILE}: {report['error']}",
+                str(report.get("recommendation") or "run: small agents apply"),
+            )
+        )
     else:
         out.append(Diagnosis("agents", OK, f"{agents.DEFAULT_FILE} has the current SMALL block"))
     return out
@@ -161,8 +218,7 @@ def render_text(root: Path, found: list[Diagnosis]) -> str:
             lines.append(f"     -> {d.fix}")
     errors = sum(d.level == ERROR for d in found)
     warnings = sum(d.level == WARN for d in found)
-    lines.append(f"{errors} problem(s), {warnings} warning(s)" if errors or warnings
-                 else "Everything looks right.")
+    lines.append(f"{errors} problem(s), {warnings} warning(s)" if errors or warnings else "Everything looks right.")
     return "\n".join(lines)
 
 
@@ -170,8 +226,18 @@ def run(directory: str | None = None, as_json: bool = False) -> int:
     root, found = diagnose(directory)
     code = exit_code_of(found)
     if as_json:
-        print(json.dumps({"command": "doctor", "workspace": str(root), "ok": code == EXIT_OK,
-                          "diagnoses": [d.to_dict() for d in found], "exit_code": code}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "command": "doctor",
+                    "workspace": str(root),
+                    "ok": code == EXIT_OK,
+                    "diagnoses": [d.to_dict() for d in found],
+                    "exit_code": code,
+                },
+                indent=2,
+            )
+        )
     else:
         print(render_text(root, found))
     return code

@@ -34,8 +34,11 @@ def draft_path(root: Path, kind: str) -> Path:
 
 def check_kind(kind: str) -> None:
     if kind not in HUMAN_OWNED:
-        raise SmallError(f"drafts are for the human-owned files only, not {kind!r}", exit_code=EXIT_USAGE,
-                         hint="use: intent or constraints")
+        raise SmallError(
+            f"drafts are for the human-owned files only, not {kind!r}",
+            exit_code=EXIT_USAGE,
+            hint="use: intent or constraints",
+        )
 
 
 def draft_findings(kind: str, raw: bytes) -> list[Finding]:
@@ -58,8 +61,9 @@ def _read_source(source: str) -> bytes:
             with open(source, "rb") as handle:
                 data = handle.read(limit + 1)
         except FileNotFoundError:
-            raise SmallError(f"{source}: no such file", exit_code=EXIT_USAGE,
-                             hint="pass --from with a file path, or - to read stdin") from None
+            raise SmallError(
+                f"{source}: no such file", exit_code=EXIT_USAGE, hint="pass --from with a file path, or - to read stdin"
+            ) from None
         except OSError as exc:
             raise SmallError(f"cannot read {source}: {exc.strerror}", exit_code=EXIT_USAGE) from None
         where = source
@@ -89,8 +93,7 @@ def run(kind: str, source: str, directory: str | None = None, scope: str = "root
         return EXIT_INVALID
     if findings:
         print_findings(findings)
-        print(f"The draft has {len(findings)} problem(s); accept refuses it until they are fixed.",
-              file=sys.stderr)
+        print(f"The draft has {len(findings)} problem(s); accept refuses it until they are fixed.", file=sys.stderr)
         return EXIT_INVALID
     print(f"Next: a human reviews it and runs: small accept {kind}")
     return EXIT_OK

@@ -26,8 +26,7 @@ from small_git.protocol.findings import sort_key
 from small_git.report import json_report
 from small_git.store.workspace_file import enforce_scope
 
-SECTIONS = ("paths", "status", "intent", "constraints", "plan", "progress", "handoff", "workspace",
-            "enforcement")
+SECTIONS = ("paths", "status", "intent", "constraints", "plan", "progress", "handoff", "workspace", "enforcement")
 
 
 def parse_include(raw: str | None) -> tuple[str, ...]:
@@ -39,8 +38,9 @@ def parse_include(raw: str | None) -> tuple[str, ...]:
         if not name:
             continue
         if name not in SECTIONS:
-            raise SmallError(f"unknown --include section {name!r}", exit_code=EXIT_USAGE,
-                             hint=f"choose from: {', '.join(SECTIONS)}")
+            raise SmallError(
+                f"unknown --include section {name!r}", exit_code=EXIT_USAGE, hint=f"choose from: {', '.join(SECTIONS)}"
+            )
         if name not in chosen:
             chosen.append(name)
     return tuple(chosen)
@@ -68,21 +68,27 @@ def _enforcement(view: View) -> dict[str, Any]:
         result = check_state(view.state, strict=False)
     except SmallError as exc:
         return {"exit_code": exc.exit_code, "error": exc.to_dict(), "findings": []}
-    return {"exit_code": result.exit_code,
-            "findings": [f.to_dict() for f in sorted(result.findings, key=sort_key)]}
+    return {"exit_code": result.exit_code, "findings": [f.to_dict() for f in sorted(result.findings, key=sort_key)]}
 
 
-def build(view: View, sections: tuple[str, ...], recent: int = 5, tasks: int = 3,
-          run_check: bool = False) -> dict[str, Any]:
-    doc: dict[str, Any] = {"small_git_version": __version__, "protocol_version": PROTOCOL_VERSION,
-                           "workspace": str(view.root)}
+def build(
+    view: View, sections: tuple[str, ...], recent: int = 5, tasks: int = 3, run_check: bool = False
+) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "small_git_version": __version__,
+        "protocol_version": PROTOCOL_VERSION,
+        "workspace": str(view.root),
+    }
     files = {kind: {"path": display_path(kind), "present": view.present(kind)} for kind in ALL_FILES}
     for kind, message in view.problems.items():
         files[kind]["error"] = message
     doc["files"] = files
     if "paths" in sections:
-        doc["paths"] = {"root": str(view.root), "small_dir": str(view.root / ".small"),
-                        "artifacts": {kind: str(view.root / display_path(kind)) for kind in ALL_FILES}}
+        doc["paths"] = {
+            "root": str(view.root),
+            "small_dir": str(view.root / ".small"),
+            "artifacts": {kind: str(view.root / display_path(kind)) for kind in ALL_FILES},
+        }
     if "status" in sections:
         doc["status"] = _status(view, recent, tasks)
     for kind in ALL_FILES:
@@ -93,8 +99,14 @@ def build(view: View, sections: tuple[str, ...], recent: int = 5, tasks: int = 3
     return doc
 
 
-def run(directory: str | None = None, include: str | None = None, recent: int = 5, tasks: int = 3,
-        check: bool = False, scope: str = "root") -> int:
+def run(
+    directory: str | None = None,
+    include: str | None = None,
+    recent: int = 5,
+    tasks: int = 3,
+    check: bool = False,
+    scope: str = "root",
+) -> int:
     """Always one JSON document on stdout: the state, or `{"command", "exit_code", "error"}`."""
     try:
         if recent < 0 or tasks < 0:

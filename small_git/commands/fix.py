@@ -137,9 +137,7 @@ def _plan_lags(root: Path) -> list[str]:
     out = []
     for _index, task_id, plan_status, last in lifecycle.lagging_tasks(editor.data, progress):
         editor.set_status(task_id, last)
-        out.append(
-            f"{display_path('plan')}: {task_id} {plan_status} -> {last} (from its last progress entry)"
-        )
+        out.append(f"{display_path('plan')}: {task_id} {plan_status} -> {last} (from its last progress entry)")
     if out:
         atomic_write(root / display_path("plan"), editor.result())
     return out

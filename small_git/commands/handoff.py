@@ -42,11 +42,7 @@ class HandoffRequest:
 
 def _tasks(plan: Any) -> list[dict[str, Any]]:
     tasks = plan.get("tasks") if isinstance(plan, dict) else None
-    return (
-        [t for t in tasks if isinstance(t, dict) and isinstance(t.get("id"), str)]
-        if isinstance(tasks, list)
-        else []
-    )
+    return [t for t in tasks if isinstance(t, dict) and isinstance(t.get("id"), str)] if isinstance(tasks, list) else []
 
 
 def resume_point(plan: Any) -> tuple[str, str | None, list[str]]:
@@ -59,9 +55,7 @@ def resume_point(plan: Any) -> tuple[str, str | None, list[str]]:
         return f"{task_id}: {title[task_id]}" if title[task_id] else task_id
 
     def ready(task: dict[str, Any]) -> bool:
-        return status[task["id"]] == "pending" and all(
-            status.get(d) == "completed" for d in dependencies_of(task)
-        )
+        return status[task["id"]] == "pending" and all(status.get(d) == "completed" for d in dependencies_of(task))
 
     working = [t["id"] for t in tasks if status[t["id"]] == "in_progress"]
     actionable = [t["id"] for t in tasks if ready(t)]
@@ -185,9 +179,7 @@ def head_commit(root: Path) -> str | None:
     return head_commit_evidence(root)[0]
 
 
-def write_handoff(
-    root: Path, request: HandoffRequest, run: dict[str, Any] | None = None
-) -> tuple[bytes, str, str]:
+def write_handoff(root: Path, request: HandoffRequest, run: dict[str, Any] | None = None) -> tuple[bytes, str, str]:
     """Regenerate the handoff (caller holds the lock). Returns (bytes, replayId, source)."""
     plan = _load(root, "plan", required=True)
     existing = existing_handoff(root)

@@ -52,8 +52,7 @@ def ensure_gitignore(root: Path) -> bool:
     except FileNotFoundError:
         text = ""
     if any(
-        line.strip() in (GITIGNORE_LINE, CACHE_DIR, "/" + GITIGNORE_LINE, "/" + CACHE_DIR)
-        for line in text.splitlines()
+        line.strip() in (GITIGNORE_LINE, CACHE_DIR, "/" + GITIGNORE_LINE, "/" + CACHE_DIR) for line in text.splitlines()
     ):
         return False
     if text and not text.endswith("\n"):
@@ -111,9 +110,7 @@ def run(directory: str | None = None, intent: str | None = None, force: bool = F
     if ignored:
         print(f"  added {GITIGNORE_LINE} to .gitignore")
     if created:
-        print(
-            'Next: fill in intent.small.yml and constraints.small.yml, then: small plan --add "<first task>"'
-        )
+        print('Next: fill in intent.small.yml and constraints.small.yml, then: small plan --add "<first task>"')
     return EXIT_OK
 
 

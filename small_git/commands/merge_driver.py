@@ -22,15 +22,18 @@ DEFAULT_MARKER_SIZE = 7
 def parse_arguments(args: tuple[str, ...]) -> tuple[str, str, str, int, str]:
     """(ancestor, current, other, marker size, path) from `%O %A %B`, `%O %A %B %P` or `%O %A %B %L %P`."""
     if not 3 <= len(args) <= 5:
-        raise SmallError(f"merge-driver takes 3 to 5 arguments (%O %A %B [%L] [%P]), got {len(args)}",
-                         exit_code=EXIT_USAGE,
-                         hint="configure it as: git small merge-driver %O %A %B %L %P (git small install does)")
+        raise SmallError(
+            f"merge-driver takes 3 to 5 arguments (%O %A %B [%L] [%P]), got {len(args)}",
+            exit_code=EXIT_USAGE,
+            hint="configure it as: git small merge-driver %O %A %B %L %P (git small install does)",
+        )
     ancestor, current, other = args[:3]
     marker_size, path = DEFAULT_MARKER_SIZE, ""
     if len(args) == 5:
         if not args[3].isdigit():
-            raise SmallError(f"merge-driver: the conflict marker size must be a number, got {args[3]!r}",
-                             exit_code=EXIT_USAGE)
+            raise SmallError(
+                f"merge-driver: the conflict marker size must be a number, got {args[3]!r}", exit_code=EXIT_USAGE
+            )
         marker_size, path = int(args[3]), args[4]
     elif len(args) == 4:
         path = args[3]

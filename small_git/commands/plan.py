@@ -41,8 +41,11 @@ class PlanRequest:
 def _logged_task_ids(root: Path) -> set[str]:
     data = load_log(root) or {}
     entries = data.get("entries")
-    return {e["task_id"] for e in entries if isinstance(e, dict) and isinstance(e.get("task_id"), str)} \
-        if isinstance(entries, list) else set()
+    return (
+        {e["task_id"] for e in entries if isinstance(e, dict) and isinstance(e.get("task_id"), str)}
+        if isinstance(entries, list)
+        else set()
+    )
 
 
 def _split_dependency(raw: str) -> tuple[str, str]:
@@ -93,8 +96,7 @@ def _edit(root: Path, editor: PlanEditor, request: PlanRequest) -> tuple[list[st
             raise SmallError("--before/--after need --move ID", exit_code=EXIT_USAGE)
         editor.move_task(request.move, request.before, request.after)
         messages.append(
-            f"Moved {request.move} "
-            + (f"before {request.before}" if request.before else f"after {request.after}")
+            f"Moved {request.move} " + (f"before {request.before}" if request.before else f"after {request.after}")
         )
     return messages, entries
 

@@ -38,9 +38,7 @@ class ProgressRequest:
 def parse_status(raw: str, allowed: tuple[str, ...] = STATUSES) -> str:
     status = raw.strip().lower()
     if status not in allowed:
-        raise SmallError(
-            f"invalid status {raw!r} (must be one of: {', '.join(allowed)})", exit_code=EXIT_USAGE
-        )
+        raise SmallError(f"invalid status {raw!r} (must be one of: {', '.join(allowed)})", exit_code=EXIT_USAGE)
     return status
 
 

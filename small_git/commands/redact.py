@@ -71,15 +71,10 @@ def run(root: Path, entry: int, field: str) -> int:
         original = _value_at(entries[entry], steps, entry, field_name)
         marker = redaction_marker(original)
         expected = _replaced(entries, [entry, *steps], marker)
-        new_text = _replace_in_place(text, [entry, *steps], marker, expected) or _rewrite_whole(
-            text, expected
-        )
+        new_text = _replace_in_place(text, [entry, *steps], marker, expected) or _rewrite_whole(text, expected)
         atomic_write(root / PROGRESS, _encode(new_text, encoding))
         _append_record(root, entry, field_name, original)
-    print(
-        f"Redacted entries[{entry}].{field_name} in {PROGRESS} "
-        f"and appended a {REDACT_TASK_ID} entry recording it."
-    )
+    print(f"Redacted entries[{entry}].{field_name} in {PROGRESS} and appended a {REDACT_TASK_ID} entry recording it.")
     print("Commit it on its own, with the reason in a trailer (the gates accept it only so):")
     log = os.path.relpath(root / PROGRESS)
     print(f'    git commit -m "Redact a secret from progress" -m "{TRAILER}: <reason>" -- {log}')
@@ -96,9 +91,7 @@ def _read_progress(root: Path) -> bytes:
     if problem is not None:
         raise SmallError(f"{PROGRESS} {problem}", exit_code=EXIT_USAGE, file=PROGRESS)
     if raw is None:
-        raise SmallError(
-            f"{PROGRESS} does not exist: there is nothing to redact", exit_code=EXIT_USAGE, file=PROGRESS
-        )
+        raise SmallError(f"{PROGRESS} does not exist: there is nothing to redact", exit_code=EXIT_USAGE, file=PROGRESS)
     return raw
 
 
@@ -147,9 +140,7 @@ def _value_at(entry_data: Any, steps: list[PathStep], entry: int, field_name: st
                 hint="name the field as the finding does, e.g. notes or evidence.output",
             ) from None
     if is_marker(node):
-        raise SmallError(
-            f"entries[{entry}].{field_name} is already redacted", exit_code=EXIT_USAGE, file=PROGRESS
-        )
+        raise SmallError(f"entries[{entry}].{field_name} is already redacted", exit_code=EXIT_USAGE, file=PROGRESS)
     if not isinstance(node, str):
         kind = type(node).__name__ if node is not None else "null"
         raise SmallError(

@@ -40,9 +40,7 @@ def run(
         )
     if not yes:
         if confirm is None or not sys.stdin.isatty():
-            raise SmallError(
-                "reset starts a new run (new plan and handoff); confirm with --yes", exit_code=EXIT_USAGE
-            )
+            raise SmallError("reset starts a new run (new plan and handoff); confirm with --yes", exit_code=EXIT_USAGE)
         if not confirm("Start a new run? The plan and handoff are replaced; progress is kept"):
             print("Reset cancelled.")
             return EXIT_OK

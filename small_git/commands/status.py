@@ -41,7 +41,7 @@ class View:
 
     root: Path
     state: State
-    data: dict[str, Any] = field(default_factory=dict)      # kind -> parsed data (absent or broken: missing)
+    data: dict[str, Any] = field(default_factory=dict)  # kind -> parsed data (absent or broken: missing)
     problems: dict[str, str] = field(default_factory=dict)  # kind -> why it could not be read
 
     def present(self, kind: str) -> bool:
@@ -84,9 +84,13 @@ def actionable_tasks(plan: Any) -> list[str]:
     """Pending tasks whose dependencies are all completed, in plan order."""
     tasks = tasks_of(plan)
     status_by_id = {t.get("id"): normalised_status(t) for t in tasks}
-    return [str(t["id"]) for t in tasks
-            if isinstance(t.get("id"), str) and normalised_status(t) == "pending"
-            and all(status_by_id.get(d) == "completed" for d in _deps(t))]
+    return [
+        str(t["id"])
+        for t in tasks
+        if isinstance(t.get("id"), str)
+        and normalised_status(t) == "pending"
+        and all(status_by_id.get(d) == "completed" for d in _deps(t))
+    ]
 
 
 def current_task(plan: Any) -> str | None:
@@ -117,8 +121,9 @@ def recent_entries(progress: Any, limit: int, *, signal_only: bool = True) -> li
     """The last `limit` entries in file order (newest first)."""
     entries = entries_of(progress)
     if signal_only:
-        entries = [e for e in entries
-                   if not (isinstance(e.get("task_id"), str) and e["task_id"].startswith(_NOISE_PREFIXES))]
+        entries = [
+            e for e in entries if not (isinstance(e.get("task_id"), str) and e["task_id"].startswith(_NOISE_PREFIXES))
+        ]
     return list(reversed(entries[-limit:])) if limit > 0 else []
 
 
@@ -128,6 +133,7 @@ def pending_drafts(root: Path) -> list[str]:
 
 # --- handoff freshness (spec §6.4) ----------------------------------------------------------------------
 
+
 def handoff_commit(handoff: Any) -> str | None:
     """The commit a handoff was generated at: `handoff` records it as a `links` item whose url is
     `git:<sha>` (reference-valid: links are free-form url/description pairs)."""
@@ -136,7 +142,7 @@ def handoff_commit(handoff: Any) -> str | None:
     for link in handoff["links"]:
         url = link.get("url") if isinstance(link, dict) else None
         if isinstance(url, str) and url.startswith(COMMIT_LINK_PREFIX):
-            sha = url[len(COMMIT_LINK_PREFIX):].strip()
+            sha = url[len(COMMIT_LINK_PREFIX) :].strip()
             if 7 <= len(sha) <= 64 and all(c in "0123456789abcdef" for c in sha.lower()):
                 return sha
     return None
@@ -148,8 +154,7 @@ def handoff_freshness(root: Path, handoff: Any) -> dict[str, Any]:
     Stale means code or `.small/` changed after the recorded commit (committed or not, untracked files
     included); the handoff file itself, the workspace metadata and runtime scratch (`.small-cache/`) do not
     count, so the commit that only adds the handoff keeps it fresh."""
-    result: dict[str, Any] = {"state": "unknown", "commit": None, "reason": None, "changed": [],
-                              "changed_count": 0}
+    result: dict[str, Any] = {"state": "unknown", "commit": None, "reason": None, "changed": [], "changed_count": 0}
     if handoff is None:
         result["reason"] = "no handoff"
         return result
@@ -173,11 +178,15 @@ def handoff_freshness(root: Path, handoff: Any) -> dict[str, Any]:
         except ValueError:
             pass
     # Against the work tree (committed and uncommitted changes alike), plus untracked files.
-    changed_out = git.run_git(["diff", "--name-only", "-z", "--no-renames", full, "--"], top_path,
-                              check=False)
+    changed_out = git.run_git(["diff", "--name-only", "-z", "--no-renames", full, "--"], top_path, check=False)
     untracked_out = git.run_git(["ls-files", "--others", "--exclude-standard", "-z"], top_path, check=False)
-    changed = sorted({p for p in (changed_out + "\0" + untracked_out).split("\0")
-                      if p and p not in ignored and CACHE_DIR not in Path(p).parts})
+    changed = sorted(
+        {
+            p
+            for p in (changed_out + "\0" + untracked_out).split("\0")
+            if p and p not in ignored and CACHE_DIR not in Path(p).parts
+        }
+    )
     result.update(state="stale" if changed else "fresh", changed=changed[:20], changed_count=len(changed))
     if changed:
         result["reason"] = f"{len(changed)} path(s) changed since the handoff was generated"
@@ -185,6 +194,7 @@ def handoff_freshness(root: Path, handoff: Any) -> dict[str, Any]:
 
 
 # --- the command --------------------------------------------------------------------------------------
+
 
 def summarise(view: View, recent: int = 5, tasks: int = 3) -> dict[str, Any]:
     """The `status --json` document."""
@@ -199,8 +209,10 @@ def summarise(view: View, recent: int = 5, tasks: int = 3) -> dict[str, Any]:
     return {
         "workspace": str(view.root),
         "kind": workspace.get("kind") if isinstance(workspace, dict) else None,
-        "files": {kind: ("unreadable" if kind in view.problems else "present" if view.present(kind)
-                         else "missing") for kind in ALL_FILES},
+        "files": {
+            kind: ("unreadable" if kind in view.problems else "present" if view.present(kind) else "missing")
+            for kind in ALL_FILES
+        },
         "problems": [{"file": display_path(k), "message": m} for k, m in view.problems.items()],
         "intent": intent.get("intent") if isinstance(intent, dict) else None,
         "replay_id": run.get("replay_id") if isinstance(run, dict) else None,
@@ -208,7 +220,7 @@ def summarise(view: View, recent: int = 5, tasks: int = 3) -> dict[str, Any]:
             "total_tasks": len(tasks_of(plan)),
             "tasks_by_status": status_counts(plan),
             "current_task": current_task(plan),
-            "next_actionable": actionable_tasks(plan)[:max(tasks, 0)],
+            "next_actionable": actionable_tasks(plan)[: max(tasks, 0)],
         },
         "progress": {
             "entries": len(entries),
@@ -227,7 +239,7 @@ def summarise(view: View, recent: int = 5, tasks: int = 3) -> dict[str, Any]:
 
 def _one_line(value: Any, limit: int = 100) -> str:
     text = " ".join(str(value).split()) if value is not None else ""
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def render_text(doc: dict[str, Any]) -> str:
@@ -250,8 +262,10 @@ def render_text(doc: dict[str, Any]) -> str:
     lines.append(f"Progress: {progress['entries']} entr{'y' if progress['entries'] == 1 else 'ies'}")
     for entry in progress["recent"]:
         what = entry.get("evidence") if entry.get("evidence") is not None else entry.get("notes", "")
-        lines.append(f"  {entry.get('timestamp', '?')}  {entry.get('task_id', '?')}  "
-                     f"{entry.get('status', '-')}  {_one_line(what, 80)}")
+        lines.append(
+            f"  {entry.get('timestamp', '?')}  {entry.get('task_id', '?')}  "
+            f"{entry.get('status', '-')}  {_one_line(what, 80)}"
+        )
     handoff = doc["handoff"]
     if not handoff["present"]:
         lines.append("Handoff: none (write one: small handoff)")
@@ -265,8 +279,7 @@ def render_text(doc: dict[str, Any]) -> str:
         if handoff["summary"]:
             lines.append(f"  {_one_line(handoff['summary'])}")
     for draft in doc["drafts"]:
-        lines.append(f"Draft awaiting a human: {draft} (review, then: small accept "
-                     f"{Path(draft).name.split('.')[0]})")
+        lines.append(f"Draft awaiting a human: {draft} (review, then: small accept {Path(draft).name.split('.')[0]})")
     return "\n".join(lines)
 
 

@@ -10,5 +10,5 @@ def run(as_json: bool = False) -> int:
     if as_json:
         json_report.emit({"version": __version__, "spec_versions": [PROTOCOL_VERSION], "exit_code": 0})
     else:
-        print(f"small-git {__version__}\nSupported spec versions: [\"{PROTOCOL_VERSION}\"]")
+        print(f'small-git {__version__}\nSupported spec versions: ["{PROTOCOL_VERSION}"]')
     return 0

@@ -34,14 +34,21 @@ def _read_log(state: State | None) -> tuple[_Log | None, Finding | None]:
     try:
         data = state.data("progress")
     except SmallError as exc:
-        return None, Finding("progress-unreadable", entry.path, exc.message, exc.line,
-                             "fix the YAML so the log can be read", stage="git")
+        return None, Finding(
+            "progress-unreadable", entry.path, exc.message, exc.line, "fix the YAML so the log can be read", stage="git"
+        )
     entries = data.get("entries") if isinstance(data, dict) else None
     if not isinstance(entries, list):
         entries = [] if isinstance(data, dict) and data.get("entries") is None else None
         if entries is None:
-            return None, Finding("progress-unreadable", entry.path, f"{entry.path}: entries must be a list",
-                                 1, "restore the file from the previous commit", stage="git")
+            return None, Finding(
+                "progress-unreadable",
+                entry.path,
+                f"{entry.path}: entries must be a list",
+                1,
+                "restore the file from the previous commit",
+                stage="git",
+            )
     return _Log(entries, state), None
 
 
@@ -60,8 +67,9 @@ def _line(log: _Log, index: int) -> int | None:
     return doc.line_of(("entries", index)) if doc is not None else None
 
 
-def progress_findings(parents: list[State | None], new: State | None, meta: CommitMeta | None,
-                       ctx: AuditContext, sample: State) -> tuple[list[Finding], bool]:
+def progress_findings(
+    parents: list[State | None], new: State | None, meta: CommitMeta | None, ctx: AuditContext, sample: State
+) -> tuple[list[Finding], bool]:
     """(findings, whether the change is an accepted redaction)."""
     path = sample.path("progress")
     new_log, problem = _read_log(new)
@@ -82,9 +90,15 @@ def progress_findings(parents: list[State | None], new: State | None, meta: Comm
     if new_log is None or new_log.entries is None:
         count = max(len(log.entries or []) for log in old_logs if log is not None)
         gone = "the whole workspace" if new is None else path
-        return [Finding("progress-deleted", path,
-                        f"{ctx.label}: deletes {gone}; {path} is append-only and held {count} entries",
-                        hint=restore_hint(ctx, path, "restore the log"), stage="git")], False
+        return [
+            Finding(
+                "progress-deleted",
+                path,
+                f"{ctx.label}: deletes {gone}; {path} is append-only and held {count} entries",
+                hint=restore_hint(ctx, path, "restore the log"),
+                stage="git",
+            )
+        ], False
     present = [log for log in old_logs if log is not None]
     if len(parents) == 1:
         assert present[0].entries is not None
@@ -101,10 +115,14 @@ def progress_findings(parents: list[State | None], new: State | None, meta: Comm
 
 def _fix_hint(ctx: AuditContext, path: str) -> str:
     if ctx.local:
-        return (f"restore the entry: git checkout HEAD -- {path}, then append a correction with "
-                "git small progress add (redact a secret with git small redact)")
-    return ("rewrite the unpushed commits so the log only grows (git rebase -i <base>, restoring the old "
-            "entries), then push again; corrections are new entries (git small progress add)")
+        return (
+            f"restore the entry: git checkout HEAD -- {path}, then append a correction with "
+            "git small progress add (redact a secret with git small redact)"
+        )
+    return (
+        "rewrite the unpushed commits so the log only grows (git rebase -i <base>, restoring the old "
+        "entries), then push again; corrections are new entries (git small progress add)"
+    )
 
 
 def _prefix_findings(old: _Log, new: _Log, ctx: AuditContext) -> list[Finding]:
@@ -122,17 +140,28 @@ def _prefix_findings(old: _Log, new: _Log, ctx: AuditContext) -> list[Finding]:
             changed = _changed_keys(entry, new.entries[index])
             retimed = changed == ["timestamp"]
             rule = "progress-rewrite"
-            what = (f"re-timestamps {described}" if retimed
-                    else f"changes {described}" + (f" (fields: {', '.join(changed)})" if changed else ""))
+            what = (
+                f"re-timestamps {described}"
+                if retimed
+                else f"changes {described}" + (f" (fields: {', '.join(changed)})" if changed else "")
+            )
         else:
             rule, what = "progress-entry-removed", f"removes {described}"
             lost = len(old.entries) - len(new.entries)
             if lost > 1:
                 what += f" and {lost - 1} later entries"
         line = _line(new, index) if index < len(new.entries) else None
-        return [Finding(rule, path, f"{ctx.label}: {what} of the append-only {path}; old entries must stay "
-                        "exactly as they are, new ones go at the end", line, _fix_hint(ctx, path),
-                        stage="git")]
+        return [
+            Finding(
+                rule,
+                path,
+                f"{ctx.label}: {what} of the append-only {path}; old entries must stay "
+                "exactly as they are, new ones go at the end",
+                line,
+                _fix_hint(ctx, path),
+                stage="git",
+            )
+        ]
     return []
 
 
@@ -152,8 +181,7 @@ def _changed_keys(old: Any, new: Any) -> list[str]:
 _MISSING = object()
 
 
-def _merge_findings(parents: list[_Log], result: _Log,
-                    ctx: AuditContext) -> tuple[list[Finding], list[list[int]]]:
+def _merge_findings(parents: list[_Log], result: _Log, ctx: AuditContext) -> tuple[list[Finding], list[list[int]]]:
     """Each parent's entries must be a subsequence of the result; entries of no parent only at the end."""
     assert result.entries is not None
     path = result.state.path("progress")
@@ -167,11 +195,18 @@ def _merge_findings(parents: list[_Log], result: _Log,
                 cursor += 1
             if cursor == len(result.entries):
                 how = "puts out of order" if entry in result.entries else "loses or changes"
-                return [Finding("progress-merge-lost-entry", path,
-                                f"{ctx.label}: the merge {how} {_describe(parent, index)} "
-                                f"of parent {number}; "
-                                f"the merged {path} must keep every parent's entries, in order",
-                                None, _merge_hint(ctx, path), stage="git")], []
+                return [
+                    Finding(
+                        "progress-merge-lost-entry",
+                        path,
+                        f"{ctx.label}: the merge {how} {_describe(parent, index)} "
+                        f"of parent {number}; "
+                        f"the merged {path} must keep every parent's entries, in order",
+                        None,
+                        _merge_hint(ctx, path),
+                        stage="git",
+                    )
+                ], []
             positions.append(cursor)
             cursor += 1
         matched.append(positions)
@@ -179,11 +214,18 @@ def _merge_findings(parents: list[_Log], result: _Log,
     last = max(from_parents, default=-1)
     for index in range(last):
         if index not in from_parents:
-            return [Finding("progress-merge-inserted-entry", path,
-                            f"{ctx.label}: the merge inserts {_describe(result, index)}, "
-                            "which no parent has, "
-                            f"between existing entries of {path}; new entries go at the end",
-                            _line(result, index), _merge_hint(ctx, path), stage="git")], []
+            return [
+                Finding(
+                    "progress-merge-inserted-entry",
+                    path,
+                    f"{ctx.label}: the merge inserts {_describe(result, index)}, "
+                    "which no parent has, "
+                    f"between existing entries of {path}; new entries go at the end",
+                    _line(result, index),
+                    _merge_hint(ctx, path),
+                    stage="git",
+                )
+            ], []
     return [], matched
 
 
@@ -197,34 +239,50 @@ def subsequence_findings(old: State | None, new: State | None, ctx: AuditContext
     if problem is not None:
         return [replace(problem, message=f"{ctx.label}: {problem.message}")]
     if new_log is None or new_log.entries is None:
-        return [Finding("progress-deleted", path, f"{ctx.label}: the new tip has no {path}; it held "
-                        f"{len(old_log.entries)} entries", hint=restore_hint(ctx, path, "restore the log"),
-                        stage="git")]
+        return [
+            Finding(
+                "progress-deleted",
+                path,
+                f"{ctx.label}: the new tip has no {path}; it held {len(old_log.entries)} entries",
+                hint=restore_hint(ctx, path, "restore the log"),
+                stage="git",
+            )
+        ]
     cursor = 0
     for index, entry in enumerate(old_log.entries):
         while cursor < len(new_log.entries) and new_log.entries[cursor] != entry:
             cursor += 1
         if cursor == len(new_log.entries):
-            return [Finding("progress-force-push-lost-entry", path,
-                            f"{ctx.label}: the new tip loses or changes {_describe(old_log, index)} "
-                            f"of {path} "
-                            "that the remote already has", None,
-                            "keep every pushed entry: rebuild the branch on top of the remote one "
-                            "(git pull --rebase), or push without rewriting the log", stage="git")]
+            return [
+                Finding(
+                    "progress-force-push-lost-entry",
+                    path,
+                    f"{ctx.label}: the new tip loses or changes {_describe(old_log, index)} "
+                    f"of {path} "
+                    "that the remote already has",
+                    None,
+                    "keep every pushed entry: rebuild the branch on top of the remote one "
+                    "(git pull --rebase), or push without rewriting the log",
+                    stage="git",
+                )
+            ]
         cursor += 1
     return []
 
 
 def _merge_hint(ctx: AuditContext, path: str) -> str:
-    return (f"merge {path} so it holds every entry of both sides in timestamp order "
-            "(the small-git merge driver does this: git small install), then commit the merge again")
+    return (
+        f"merge {path} so it holds every entry of both sides in timestamp order "
+        "(the small-git merge driver does this: git small install), then commit the merge again"
+    )
 
 
 def _order_findings(log: _Log, parent_positions: list[list[int]], ctx: AuditContext) -> list[Finding]:
     """New adjacent pairs (not adjacent in some parent already) must have strictly increasing timestamps."""
     assert log.entries is not None
-    known = {(a, b) for positions in parent_positions for a, b in zip(positions, positions[1:], strict=False)
-             if b == a + 1}
+    known = {
+        (a, b) for positions in parent_positions for a, b in zip(positions, positions[1:], strict=False) if b == a + 1
+    }
     from_parents = {p for positions in parent_positions for p in positions}
     path = log.state.path("progress")
     for index in range(len(log.entries)):
@@ -233,16 +291,30 @@ def _order_findings(log: _Log, parent_positions: list[list[int]], ctx: AuditCont
         instant = _instant(log.entries[index])
         if instant is None:
             if index not in from_parents and not ctx.judge_validity:
-                return [Finding("progress-timestamp", path, f"{ctx.label}: {_describe(log, index)} of {path} "
-                                "has no valid RFC 3339 timestamp", _line(log, index),
-                                "write timestamps as YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ", stage="git")]
+                return [
+                    Finding(
+                        "progress-timestamp",
+                        path,
+                        f"{ctx.label}: {_describe(log, index)} of {path} has no valid RFC 3339 timestamp",
+                        _line(log, index),
+                        "write timestamps as YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ",
+                        stage="git",
+                    )
+                ]
             continue
         previous = _instant(log.entries[index - 1]) if index > 0 else None
         if previous is not None and instant <= previous:
-            return [Finding("progress-timestamp-order", path,
-                            f"{ctx.label}: {_describe(log, index)} of {path} is not later than the "
-                            "entry before it; timestamps must strictly increase", _line(log, index),
-                            "append with git small progress add (it stamps a later time)", stage="git")]
+            return [
+                Finding(
+                    "progress-timestamp-order",
+                    path,
+                    f"{ctx.label}: {_describe(log, index)} of {path} is not later than the "
+                    "entry before it; timestamps must strictly increase",
+                    _line(log, index),
+                    "append with git small progress add (it stamps a later time)",
+                    stage="git",
+                )
+            ]
     return []
 
 

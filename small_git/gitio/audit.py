@@ -38,9 +38,13 @@ WORKSPACE_PATHSPEC = (":(glob)**/.small", ":(glob)**/.small/**")
 # One workspace, one transition
 
 
-def judge_transition(old: State | None, new: State | None, meta: CommitMeta | None,
-                     parents_states: Sequence[State | None] | None = None,
-                     context: AuditContext | None = None) -> list[Finding]:
+def judge_transition(
+    old: State | None,
+    new: State | None,
+    meta: CommitMeta | None,
+    parents_states: Sequence[State | None] | None = None,
+    context: AuditContext | None = None,
+) -> list[Finding]:
     """Findings for the change from `old` (or, for a merge, every parent in `parents_states`) to `new`."""
     ctx = context or AuditContext(Path("."))
     parents = list(parents_states) if parents_states is not None and len(parents_states) > 1 else [old]
@@ -66,20 +70,33 @@ def _symlink_findings(old: State | None, new: State | None, ctx: AuditContext) -
         if old is not None and is_symlink_problem(old.files[kind]):
             continue  # already a symlink before this commit: reported when it was introduced
         if entry.problem == SMALL_SYMLINK_PROBLEM:
-            return [Finding("canonical-symlink", new.small_dir, f"{ctx.label}: {new.small_dir} is a symlink "
-                            "(git mode 120000), not a folder", hint=restore_hint(
-                                ctx, new.small_dir, "replace the symlink by the folder itself"), stage="git")]
-        findings.append(Finding(
-            "canonical-symlink", entry.path, f"{ctx.label}: {entry.path} {entry.problem}",
-            hint=restore_hint(ctx, entry.path, "replace the symlink by the file itself"), stage="git"))
+            return [
+                Finding(
+                    "canonical-symlink",
+                    new.small_dir,
+                    f"{ctx.label}: {new.small_dir} is a symlink (git mode 120000), not a folder",
+                    hint=restore_hint(ctx, new.small_dir, "replace the symlink by the folder itself"),
+                    stage="git",
+                )
+            ]
+        findings.append(
+            Finding(
+                "canonical-symlink",
+                entry.path,
+                f"{ctx.label}: {entry.path} {entry.problem}",
+                hint=restore_hint(ctx, entry.path, "replace the symlink by the file itself"),
+                stage="git",
+            )
+        )
     return findings
 
 
 # --- human-owned files and validity ----------------------------------------------------------------------
 
 
-def _human_findings(parents: list[State | None], new: State | None, meta: CommitMeta | None,
-                    ctx: AuditContext, redacted: bool) -> list[Finding]:
+def _human_findings(
+    parents: list[State | None], new: State | None, meta: CommitMeta | None, ctx: AuditContext, redacted: bool
+) -> list[Finding]:
     sample = new or next(p for p in parents if p is not None)
     touched = [sample.path(kind) for kind in HUMAN_OWNED if all(changed(p, new, kind) for p in parents)]
     if redacted:
@@ -88,8 +105,7 @@ def _human_findings(parents: list[State | None], new: State | None, meta: Commit
         return []
     from small_git.gitio.authority import authority_findings
 
-    found = authority_findings(touched, meta, env=ctx.env if ctx.local else None, repo=ctx.repo,
-                               stage=ctx.stage)
+    found = authority_findings(touched, meta, env=ctx.env if ctx.local else None, repo=ctx.repo, stage=ctx.stage)
     return found
 
 
@@ -104,8 +120,16 @@ def _validity_findings(parents: list[State | None], new: State, ctx: AuditContex
     except SmallError as exc:
         if any(_same_error(parent, exc, options) for parent in parents):
             return []  # inherited unchanged
-        return [Finding(exc.rule or "unreadable", exc.file or new.small_dir, f"{ctx.label}: {exc.message}",
-                        exc.line, exc.hint or "fix the file so it can be read", stage="git")]
+        return [
+            Finding(
+                exc.rule or "unreadable",
+                exc.file or new.small_dir,
+                f"{ctx.label}: {exc.message}",
+                exc.line,
+                exc.hint or "fix the file so it can be read",
+                stage="git",
+            )
+        ]
     if not after:
         return []
     before: set[tuple[str, str, str]] = set()
@@ -116,8 +140,11 @@ def _validity_findings(parents: list[State | None], new: State, ctx: AuditContex
             before |= {(f.rule, f.file, f.message) for f in check_state(parent, options=options).findings}
         except SmallError:
             continue
-    return [replace(f, message=f"{ctx.label}: {f.message}") for f in after
-            if f.severity == ERROR and (f.rule, f.file, f.message) not in before]
+    return [
+        replace(f, message=f"{ctx.label}: {f.message}")
+        for f in after
+        if f.severity == ERROR and (f.rule, f.file, f.message) not in before
+    ]
 
 
 def _same_error(parent: State | None, error: SmallError, options: Any) -> bool:
@@ -136,8 +163,14 @@ def _same_error(parent: State | None, error: SmallError, options: Any) -> bool:
 # Commits
 
 
-def judge_commit(repo: Path, parents: Sequence[str], new_rev: str | None, meta: CommitMeta | None,
-                 context: AuditContext, paths: set[str] | None = None) -> list[Finding]:
+def judge_commit(
+    repo: Path,
+    parents: Sequence[str],
+    new_rev: str | None,
+    meta: CommitMeta | None,
+    context: AuditContext,
+    paths: set[str] | None = None,
+) -> list[Finding]:
     """Judge every workspace the commit (`new_rev`, or the index when None) touches against its parents.
 
     A root commit has no parents; a merge has several. Workspaces are found from the changed paths (pass
@@ -172,20 +205,28 @@ def touched_paths(repo: Path, parents: Sequence[str], new_rev: str | None) -> se
     return paths
 
 
-def _moved(findings: list[Finding], deleted: dict[str, State], created: dict[str, State],
-           ctx: AuditContext) -> list[Finding]:
+def _moved(
+    findings: list[Finding], deleted: dict[str, State], created: dict[str, State], ctx: AuditContext
+) -> list[Finding]:
     """A deletion whose log reappears elsewhere is reported as the move it is."""
     for old_state in deleted.values():
         for new_state in created.values():
-            if old_state.files["progress"].raw is None or \
-                    old_state.files["progress"].raw != new_state.files["progress"].raw:
+            if (
+                old_state.files["progress"].raw is None
+                or old_state.files["progress"].raw != new_state.files["progress"].raw
+            ):
                 continue
             source, target = old_state.small_dir, new_state.small_dir
-            findings = [f for f in findings
-                        if not (f.rule == "progress-deleted" and f.file.startswith(source + "/"))]
-            findings.append(Finding("workspace-moved", source,
-                                    f"{ctx.label}: moves {source}/ to {target}/; a workspace's history stays "
-                                    "where it is", hint=_move_hint(ctx, source, target), stage="git"))
+            findings = [f for f in findings if not (f.rule == "progress-deleted" and f.file.startswith(source + "/"))]
+            findings.append(
+                Finding(
+                    "workspace-moved",
+                    source,
+                    f"{ctx.label}: moves {source}/ to {target}/; a workspace's history stays where it is",
+                    hint=_move_hint(ctx, source, target),
+                    stage="git",
+                )
+            )
     return findings
 
 
@@ -195,8 +236,7 @@ def _move_hint(ctx: AuditContext, source: str, target: str) -> str:
     return restore_hint(ctx, source, "keep the workspace where it was")
 
 
-def audit_revisions(repo: Path, rev_args: Sequence[str], stage: str = "audit",
-                    tips: Sequence[str] = ()) -> AuditResult:
+def audit_revisions(repo: Path, rev_args: Sequence[str], stage: str = "audit", tips: Sequence[str] = ()) -> AuditResult:
     """Judge every commit `git rev-list <rev_args>` names, oldest first, then the tip-level checks."""
     commits = git.rev_list(rev_args, repo)
     _require_history(repo, commits)
@@ -204,8 +244,7 @@ def audit_revisions(repo: Path, rev_args: Sequence[str], stage: str = "audit",
     touched: set[str] = set()
     # One walk finds the commits that touch any workspace (--full-history keeps a merge that differs from
     # any parent there); the others cost nothing more.
-    candidates = set(git.run_git(["rev-list", "--full-history", *rev_args, "--", *WORKSPACE_PATHSPEC],
-                                 repo).split())
+    candidates = set(git.run_git(["rev-list", "--full-history", *rev_args, "--", *WORKSPACE_PATHSPEC], repo).split())
     for sha, parents in commits:
         if sha not in candidates:
             continue
@@ -234,8 +273,11 @@ def tip_level_findings(repo: Path, tip: str, prefixes: Sequence[str]) -> list[Fi
         try:
             findings += tip_findings(repo, tip, state)
         except SmallError as exc:
-            findings.append(Finding(exc.rule or "unreadable", exc.file or state.small_dir, exc.message,
-                                    exc.line, exc.hint, stage="git"))
+            findings.append(
+                Finding(
+                    exc.rule or "unreadable", exc.file or state.small_dir, exc.message, exc.line, exc.hint, stage="git"
+                )
+            )
     return findings
 
 
@@ -247,35 +289,46 @@ def _require_history(repo: Path, commits: list[tuple[str, list[str]]]) -> None:
     boundary = set(shallow_file.read_text().split()) if shallow_file.is_file() else set()
     cut = [sha for sha, _ in commits if sha in boundary]
     if cut:
-        raise SmallError(f"the history is cut at commit {git.short_sha(cut[0])} (a shallow clone), so its "
-                         "parent cannot be compared", exit_code=EXIT_USAGE,
-                         hint="fetch the missing history: git fetch --unshallow (CI: actions/checkout with "
-                              "fetch-depth: 0)", rule="shallow-history")
+        raise SmallError(
+            f"the history is cut at commit {git.short_sha(cut[0])} (a shallow clone), so its parent cannot be compared",
+            exit_code=EXIT_USAGE,
+            hint="fetch the missing history: git fetch --unshallow (CI: actions/checkout with fetch-depth: 0)",
+            rule="shallow-history",
+        )
 
 
 def range_args(repo: Path, rev_range: str | None) -> tuple[list[str], list[str]]:
     """(rev-list arguments, tips) for `base..head`, `head`, or the whole history of HEAD by default."""
     spec = rev_range or "HEAD"
     if "..." in spec:
-        raise SmallError(f"{spec!r}: use a two-dot range base..head", exit_code=EXIT_USAGE,
-                         hint="example: git small audit origin/main..HEAD")
+        raise SmallError(
+            f"{spec!r}: use a two-dot range base..head",
+            exit_code=EXIT_USAGE,
+            hint="example: git small audit origin/main..HEAD",
+        )
     base, dots, head = spec.partition("..")
     head = (head or "HEAD") if dots else base
     if dots and not base:
-        raise SmallError(f"{spec!r}: the range needs a base", exit_code=EXIT_USAGE,
-                         hint="example: git small audit origin/main..HEAD")
+        raise SmallError(
+            f"{spec!r}: the range needs a base", exit_code=EXIT_USAGE, hint="example: git small audit origin/main..HEAD"
+        )
     head_sha = git.rev_parse(f"{head}^{{commit}}", repo)
     if head_sha is None:
-        raise SmallError(f"{head!r} is not a commit in this repository", exit_code=EXIT_USAGE,
-                         hint="name a branch, tag or commit: git small audit origin/main..HEAD")
+        raise SmallError(
+            f"{head!r} is not a commit in this repository",
+            exit_code=EXIT_USAGE,
+            hint="name a branch, tag or commit: git small audit origin/main..HEAD",
+        )
     if not dots or git.is_zero_sha(base):  # CI on a new branch passes an all-zero "before"
         return [head_sha], [head_sha]
     base_sha = git.rev_parse(f"{base}^{{commit}}", repo)
     if base_sha is None:
-        raise SmallError(f"the base {base!r} is not in this clone, so the range cannot be audited",
-                         exit_code=EXIT_USAGE, rule="shallow-history",
-                         hint=f"fetch it first: git fetch origin {base} "
-                              "(CI: actions/checkout with fetch-depth: 0)")
+        raise SmallError(
+            f"the base {base!r} is not in this clone, so the range cannot be audited",
+            exit_code=EXIT_USAGE,
+            rule="shallow-history",
+            hint=f"fetch it first: git fetch origin {base} (CI: actions/checkout with fetch-depth: 0)",
+        )
     return [head_sha, f"^{base_sha}"], [head_sha]
 
 

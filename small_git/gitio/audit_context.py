@@ -17,7 +17,7 @@ class AuditContext:
     stage: str = "audit"  # pre-commit | pre-merge-commit | commit-msg | pre-push | pre-receive | audit
     env: Mapping[str, str] | None = None  # the committing process's environment (local hooks only)
     label: str = "the staged commit"
-    judge_validity: bool = True   # refuse a commit that adds findings `check` would report
+    judge_validity: bool = True  # refuse a commit that adds findings `check` would report
 
     @property
     def local(self) -> bool:
@@ -34,9 +34,10 @@ class AuditResult:
         return 1 if any(f.severity == ERROR for f in self.findings) else 0
 
 
-
 def restore_hint(ctx: AuditContext, path: str, what: str) -> str:
     if ctx.local:
         return f"{what}: git checkout HEAD -- {path}, then commit again"
-    return (f"{what} in that commit: rewrite the unpushed commits (git rebase -i <base>) so every commit "
-            "keeps the log append-only, then push again")
+    return (
+        f"{what} in that commit: rewrite the unpushed commits (git rebase -i <base>) so every commit "
+        "keeps the log append-only, then push again"
+    )

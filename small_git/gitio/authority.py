@@ -99,9 +99,7 @@ def _config_values(repo: Path, key: str) -> list[str]:
     if result.returncode == 1:  # the key is not set
         return []
     if result.returncode != 0:
-        raise SmallError(
-            f"cannot read git config {key} in {repo}: {result.stderr.strip()}", exit_code=EXIT_USAGE
-        )
+        raise SmallError(f"cannot read git config {key} in {repo}: {result.stderr.strip()}", exit_code=EXIT_USAGE)
     return [line.strip() for line in result.stdout.splitlines() if line.strip()]
 
 
@@ -148,9 +146,7 @@ def load_policy(repo: Path) -> Policy:
                 rule=RULE_POLICY,
             ) from None
         identities.append(pattern)
-    signers = _config_path(repo, "small.allowedSignersFile") or _config_path(
-        repo, "gpg.ssh.allowedSignersFile"
-    )
+    signers = _config_path(repo, "small.allowedSignersFile") or _config_path(repo, "gpg.ssh.allowedSignersFile")
     return Policy(
         levels=tuple(levels),
         agent_markers=BUILTIN_AGENT_MARKERS + tuple(_config_values(repo, "small.agentMarker")),
@@ -219,15 +215,13 @@ def authority_findings(
     where = changed_human_files[0]
     commit = f"commit {meta.sha[:12]}" if meta.sha else "this commit"
     draft_hint = (
-        "agents propose changes with `git small draft`; a human reviews and runs `git small accept` "
-        "in their own commit"
+        "agents propose changes with `git small draft`; a human reviews and runs `git small accept` in their own commit"
     )
     findings: list[Finding] = []
     signals = agent_identity_signals(meta, policy)
     if env is not None and stage not in COMMIT_STAGES:
         signals += [
-            f"the environment has the agent marker {m}"
-            for m in agent_markers_present(env, policy.agent_markers)
+            f"the environment has the agent marker {m}" for m in agent_markers_present(env, policy.agent_markers)
         ]
     if signals:
         message = f"{commit} changes human-owned {what}, but " + "; and ".join(signals)
@@ -239,9 +233,7 @@ def authority_findings(
     return findings
 
 
-def _signature_findings(
-    sha: str, what: str, where: str, commit: str, repo: Path, policy: Policy
-) -> list[Finding]:
+def _signature_findings(sha: str, what: str, where: str, commit: str, repo: Path, policy: Policy) -> list[Finding]:
     if policy.allowed_signers_file is None or not policy.allowed_signers_file.is_file():
         missing = (
             "is not configured"
@@ -273,9 +265,7 @@ def _signature_findings(
     ]
 
 
-def _pusher_findings(
-    env: Mapping[str, str], what: str, where: str, commit: str, policy: Policy
-) -> list[Finding]:
+def _pusher_findings(env: Mapping[str, str], what: str, where: str, commit: str, policy: Policy) -> list[Finding]:
     pusher = next((env[v] for v in policy.pusher_variables if env.get(v)), None)
     if pusher is not None and pusher in policy.humans:
         return []

@@ -17,9 +17,7 @@ _NOT_CODE = (SMALL_DIR, CACHE_DIR, DRAFTS_DIR)
 _SHOWN_PATHS = 3
 
 
-def run_git(
-    cwd: Path, *args: str, stdin: str | None = None, check: bool = True
-) -> subprocess.CompletedProcess[str]:
+def run_git(cwd: Path, *args: str, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
     """Run git in `cwd`, inheriting the environment (hooks rely on GIT_DIR, GIT_INDEX_FILE, quarantine)."""
     try:
         result = subprocess.run(
@@ -102,9 +100,7 @@ def commit_small(root: Path, task: str, status: str) -> str:
     SmallError when there is nothing to commit or git fails."""
     for label, value in (("task id", task), ("status", status)):
         if not value.strip() or "\n" in value or "\r" in value:
-            raise SmallError(
-                f"cannot commit: the {label} {value!r} must be one non-empty line", exit_code=EXIT_USAGE
-            )
+            raise SmallError(f"cannot commit: the {label} {value!r} must be one non-empty line", exit_code=EXIT_USAGE)
     if not _inside_work_tree(root):
         raise SmallError(
             f"--commit needs a git work tree, and {root} is not in one",
@@ -119,9 +115,7 @@ def commit_small(root: Path, task: str, status: str) -> str:
     message = f"small: {task} {status}\n\nSmall-Task: {task}\nSmall-Status: {status}\n"
     # `--only` commits just the workspace state, leaving anything else the user staged for their own commit.
     # The hooks run as for any commit: this is an ordinary commit through the gates.
-    result = run_git(
-        root, "commit", "--quiet", "--only", "--file=-", "--", pathspec, stdin=message, check=False
-    )
+    result = run_git(root, "commit", "--quiet", "--only", "--file=-", "--", pathspec, stdin=message, check=False)
     if result.returncode != 0:
         detail = result.stderr.strip() or result.stdout.strip()
         raise SmallError(

@@ -44,11 +44,18 @@ def is_zero_sha(sha: str) -> bool:
     return bool(sha) and set(sha) == {ZERO_SHA_CHARS}
 
 
-def _git(args: Sequence[str], cwd: Path | str | None, input: bytes | None,
-         env: Mapping[str, str] | None) -> subprocess.CompletedProcess[bytes]:
+def _git(
+    args: Sequence[str], cwd: Path | str | None, input: bytes | None, env: Mapping[str, str] | None
+) -> subprocess.CompletedProcess[bytes]:
     try:
-        return subprocess.run(["git", *args], cwd=cwd, input=input, capture_output=True,
-                              env=dict(env) if env is not None else None, check=False)
+        return subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            input=input,
+            capture_output=True,
+            env=dict(env) if env is not None else None,
+            check=False,
+        )
     except FileNotFoundError:
         raise GitError("git is not installed or not on PATH", hint="install git >= 2.30") from None
 
@@ -58,8 +65,13 @@ def _failure(args: Sequence[str], proc: subprocess.CompletedProcess[bytes]) -> G
     return GitError(f"git {' '.join(args)} failed: {detail}", exit_code=EXIT_USAGE)
 
 
-def run_git_bytes(args: Sequence[str], cwd: Path | str | None = None, input: bytes | None = None,
-                  check: bool = True, env: Mapping[str, str] | None = None) -> bytes:
+def run_git_bytes(
+    args: Sequence[str],
+    cwd: Path | str | None = None,
+    input: bytes | None = None,
+    check: bool = True,
+    env: Mapping[str, str] | None = None,
+) -> bytes:
     """stdout of `git <args>` as bytes. Raises GitError when git fails and `check` is set."""
     proc = _git(args, cwd, input, env)
     if check and proc.returncode != 0:
@@ -67,8 +79,13 @@ def run_git_bytes(args: Sequence[str], cwd: Path | str | None = None, input: byt
     return proc.stdout
 
 
-def run_git(args: Sequence[str], cwd: Path | str | None = None, input: bytes | None = None,
-            check: bool = True, env: Mapping[str, str] | None = None) -> str:
+def run_git(
+    args: Sequence[str],
+    cwd: Path | str | None = None,
+    input: bytes | None = None,
+    check: bool = True,
+    env: Mapping[str, str] | None = None,
+) -> str:
     """stdout of `git <args>` decoded as UTF-8 (invalid bytes replaced)."""
     return run_git_bytes(args, cwd, input, check, env).decode("utf-8", "replace")
 
@@ -128,8 +145,9 @@ def _split_z(raw: bytes) -> list[str]:
     return [part.decode("utf-8", "surrogateescape") for part in raw.split(b"\0") if part]
 
 
-def ls_tree(rev: str, paths: Iterable[str] = (), cwd: Path | str | None = None,
-            recursive: bool = True) -> list[TreeEntry]:
+def ls_tree(
+    rev: str, paths: Iterable[str] = (), cwd: Path | str | None = None, recursive: bool = True
+) -> list[TreeEntry]:
     """Entries of `rev`'s tree (optionally limited to `paths`). Missing paths are simply absent."""
     args = ["ls-tree", "-z", "--full-tree"] + (["-r"] if recursive else []) + [rev, "--", *paths]
     entries = []
@@ -168,11 +186,12 @@ def read_blobs(shas: Sequence[str], cwd: Path | str | None = None) -> dict[str, 
         header = out[pos:end].decode().split(" ")
         pos = end + 1
         if len(header) < 3 or header[1] == "missing":
-            raise GitError(f"object {sha} is missing from the repository",
-                           hint="the history is incomplete (a shallow or partial clone?); "
-                                "run: git fetch --unshallow")
+            raise GitError(
+                f"object {sha} is missing from the repository",
+                hint="the history is incomplete (a shallow or partial clone?); run: git fetch --unshallow",
+            )
         size = int(header[2])
-        blobs[sha] = out[pos:pos + size]
+        blobs[sha] = out[pos : pos + size]
         pos += size + 1
     return blobs
 
@@ -214,8 +233,16 @@ def commit_meta(rev: str, cwd: Path | str | None = None, with_signature: bool = 
     sha, parents, an, ae, cn, ce = parts[:6]
     signature = parts[6] if with_signature else None
     message = parts[-1]
-    return CommitMeta(sha=sha, parents=parents.split(), author_name=an, author_email=ae,
-                      committer_name=cn, committer_email=ce, message=message, signature=signature)
+    return CommitMeta(
+        sha=sha,
+        parents=parents.split(),
+        author_name=an,
+        author_email=ae,
+        committer_name=cn,
+        committer_email=ce,
+        message=message,
+        signature=signature,
+    )
 
 
 def identity(var: str, cwd: Path | str | None = None) -> tuple[str, str]:
@@ -230,8 +257,16 @@ def pending_meta(cwd: Path | str | None = None, parents: Sequence[str] = (), mes
     """The metadata of the commit being made (pre-commit, commit-msg): no sha, no signature yet."""
     an, ae = identity("GIT_AUTHOR_IDENT", cwd)
     cn, ce = identity("GIT_COMMITTER_IDENT", cwd)
-    return CommitMeta(sha=None, parents=list(parents), author_name=an, author_email=ae, committer_name=cn,
-                      committer_email=ce, message=message, signature=None)
+    return CommitMeta(
+        sha=None,
+        parents=list(parents),
+        author_name=an,
+        author_email=ae,
+        committer_name=cn,
+        committer_email=ce,
+        message=message,
+        signature=None,
+    )
 
 
 def rev_list(args: Sequence[str], cwd: Path | str | None = None) -> list[tuple[str, list[str]]]:

@@ -37,15 +37,20 @@ class HookOutcome:
         return 1 if any(f.severity == ERROR for f in self.findings) else 0
 
 
-def run_hook(name: str, args: Sequence[str], repo: Path, stdin_text: str | None,
-             env: Mapping[str, str]) -> HookOutcome:
+def run_hook(name: str, args: Sequence[str], repo: Path, stdin_text: str | None, env: Mapping[str, str]) -> HookOutcome:
     """Run hook `name` in the repository at `repo` (git runs hooks at the top of the work tree)."""
-    handlers = {"pre-commit": _pre_commit, "pre-merge-commit": _pre_commit, "commit-msg": _commit_msg,
-                "post-rewrite": _post_rewrite, "pre-push": _pre_push}
+    handlers = {
+        "pre-commit": _pre_commit,
+        "pre-merge-commit": _pre_commit,
+        "commit-msg": _commit_msg,
+        "post-rewrite": _post_rewrite,
+        "pre-push": _pre_push,
+    }
     handler = handlers.get(name)
     if handler is None:
-        raise SmallError(f"unknown hook {name!r}", exit_code=EXIT_USAGE,
-                         hint=f"small-git handles: {', '.join(HOOK_NAMES)}")
+        raise SmallError(
+            f"unknown hook {name!r}", exit_code=EXIT_USAGE, hint=f"small-git handles: {', '.join(HOOK_NAMES)}"
+        )
     outcome = HookOutcome(name)
     handler(outcome, list(args), repo, stdin_text, env)
     return outcome
@@ -62,7 +67,7 @@ def _merge_heads(repo: Path, env: Mapping[str, str]) -> list[str]:
     except OSError:
         heads = []
     if not heads:
-        heads = sorted(key[len("GITHEAD_"):] for key in env if key.startswith("GITHEAD_"))
+        heads = sorted(key[len("GITHEAD_") :] for key in env if key.startswith("GITHEAD_"))
         heads = [sha for sha in heads if git.rev_parse(f"{sha}^{{commit}}", repo)]
     return heads
 
@@ -85,22 +90,22 @@ def _judge_staged(outcome: HookOutcome, repo: Path, env: Mapping[str, str], mess
     outcome.findings += judge_commit(repo, parents, None, meta, context)
 
 
-def _pre_commit(outcome: HookOutcome, args: list[str], repo: Path, stdin_text: str | None,
-                env: Mapping[str, str]) -> None:
+def _pre_commit(
+    outcome: HookOutcome, args: list[str], repo: Path, stdin_text: str | None, env: Mapping[str, str]
+) -> None:
     _judge_staged(outcome, repo, env, "")
 
 
-def _commit_msg(outcome: HookOutcome, args: list[str], repo: Path, stdin_text: str | None,
-                env: Mapping[str, str]) -> None:
+def _commit_msg(
+    outcome: HookOutcome, args: list[str], repo: Path, stdin_text: str | None, env: Mapping[str, str]
+) -> None:
     # The pre-commit framework passes no file name with pass_filenames: false; it sets this variable.
-    name = args[0] if args else env.get("PRE_COMMIT_COMMIT_MSG_FILENAME") or str(
-        git.git_path("COMMIT_EDITMSG", repo))
+    name = args[0] if args else env.get("PRE_COMMIT_COMMIT_MSG_FILENAME") or str(git.git_path("COMMIT_EDITMSG", repo))
     path = Path(name) if Path(name).is_absolute() else repo / name
     try:
         message = path.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
-        raise SmallError(f"cannot read the commit message {path}: {exc.strerror}",
-                         exit_code=EXIT_USAGE) from None
+        raise SmallError(f"cannot read the commit message {path}: {exc.strerror}", exit_code=EXIT_USAGE) from None
     lines = [line for line in message.splitlines() if not line.startswith("#")]
     _judge_staged(outcome, repo, env, "\n".join(lines) + "\n")
 
@@ -112,19 +117,17 @@ def amending(env: Mapping[str, str]) -> bool:
         return env["SMALL_GIT_AMEND"] not in ("0", "")
     for argv in git_ancestors():
         if "commit" in argv[1:]:
-            after = argv[argv.index("commit") + 1:]
-            return any(a == "--amend" or (len(a) >= 5 and "--amend".startswith(a)) for a in after
-                       if a.startswith("--"))
+            after = argv[argv.index("commit") + 1 :]
+            return any(a == "--amend" or (len(a) >= 5 and "--amend".startswith(a)) for a in after if a.startswith("--"))
     return False
-
-
 
 
 # --- post-rewrite -------------------------------------------------------------------------------------------
 
 
-def _post_rewrite(outcome: HookOutcome, args: list[str], repo: Path, stdin_text: str | None,
-                  env: Mapping[str, str]) -> None:
+def _post_rewrite(
+    outcome: HookOutcome, args: list[str], repo: Path, stdin_text: str | None, env: Mapping[str, str]
+) -> None:
     """After amend or rebase: map cited commits to their new SHAs, and warn about replays pre-push refuses."""
     pairs = []
     for line in (stdin_text or "").splitlines():
@@ -139,8 +142,10 @@ def _post_rewrite(outcome: HookOutcome, args: list[str], repo: Path, stdin_text:
         found = judge_commit(repo, meta.parents, new, meta, context)
         outcome.notes += [f"warning: {f.location}: [{f.rule}] {f.message}" for f in found]
     if any(note.startswith("warning") for note in outcome.notes):
-        outcome.notes.append("warning: git push will refuse these commits; fix them before pushing "
-                             "(git rebase -i, keeping old progress entries unchanged)")
+        outcome.notes.append(
+            "warning: git push will refuse these commits; fix them before pushing "
+            "(git rebase -i, keeping old progress entries unchanged)"
+        )
     _reconcile(outcome, repo, pairs)
 
 
@@ -157,16 +162,19 @@ def _reconcile(outcome: HookOutcome, repo: Path, pairs: list[tuple[str, str]]) -
         appended = reconcile_after_rewrite(top / prefix if prefix else top, pairs)
         if appended:
             entries = "entry" if appended == 1 else "entries"
-            outcome.notes.append(f"small-git: appended {appended} reconcile {entries} "
-                                 f"to {prefix}{display_path('progress')} (rewritten commits it cites); "
-                                 "commit it")
+            outcome.notes.append(
+                f"small-git: appended {appended} reconcile {entries} "
+                f"to {prefix}{display_path('progress')} (rewritten commits it cites); "
+                "commit it"
+            )
 
 
 # --- pre-push -----------------------------------------------------------------------------------------------
 
 
-def _pre_push(outcome: HookOutcome, args: list[str], repo: Path, stdin_text: str | None,
-              env: Mapping[str, str]) -> None:
+def _pre_push(
+    outcome: HookOutcome, args: list[str], repo: Path, stdin_text: str | None, env: Mapping[str, str]
+) -> None:
     remote = args[0] if args else env.get("PRE_COMMIT_REMOTE_NAME", "")
     updates = _push_updates(stdin_text, env, repo)
     for _local_ref, local_sha, remote_ref, remote_sha in updates:
@@ -188,8 +196,7 @@ def _pre_push(outcome: HookOutcome, args: list[str], repo: Path, stdin_text: str
             outcome.findings += force_push_findings(repo, remote_sha, local_sha, remote_ref)
 
 
-def _push_updates(stdin_text: str | None, env: Mapping[str, str],
-                  repo: Path) -> list[tuple[str, str, str, str]]:
+def _push_updates(stdin_text: str | None, env: Mapping[str, str], repo: Path) -> list[tuple[str, str, str, str]]:
     updates = []
     for line in (stdin_text or "").splitlines():
         fields = line.split()
@@ -213,10 +220,15 @@ def _deletion_findings(repo: Path, remote_ref: str) -> list[Finding]:
 
     patterns = git.run_git(["config", "--get-all", "small.protectedRef"], repo, check=False).split()
     if any(fnmatch.fnmatchcase(remote_ref, p) for p in patterns):
-        return [Finding("protected-ref-deleted", remote_ref, f"deleting {remote_ref} is refused: the "
-                        "policy (git config small.protectedRef) protects it",
-                        hint="push a new commit instead",
-                        stage="git")]
+        return [
+            Finding(
+                "protected-ref-deleted",
+                remote_ref,
+                f"deleting {remote_ref} is refused: the policy (git config small.protectedRef) protects it",
+                hint="push a new commit instead",
+                stage="git",
+            )
+        ]
     return []
 
 
@@ -244,13 +256,15 @@ def report(outcome: HookOutcome, stream: TextIO | None = None) -> None:
     from small_git.report.text import format_finding
 
     verdict = "refused" if errors else "warnings"
-    print(f"small-git {outcome.hook}: {verdict} ({len(outcome.findings)} finding"
-          f"{'' if len(outcome.findings) == 1 else 's'})", file=out)
+    print(
+        f"small-git {outcome.hook}: {verdict} ({len(outcome.findings)} finding"
+        f"{'' if len(outcome.findings) == 1 else 's'})",
+        file=out,
+    )
     for finding in outcome.findings:
         print("  " + format_finding(finding).replace("\n", "\n  "), file=out)
     if errors:
-        print("  see docs/git-gates.md; bypassing with --no-verify only moves the refusal to git push",
-              file=out)
+        print("  see docs/git-gates.md; bypassing with --no-verify only moves the refusal to git push", file=out)
 
 
 def is_workspace_path(path: str) -> bool:

@@ -27,26 +27,31 @@ TEXTCONV_COMMAND = "textconv"
 MERGE_DRIVER_COMMAND = "merge-driver"
 ATTRIBUTES_BEGIN = "# small-git: begin (managed by git small install)"
 ATTRIBUTES_END = "# small-git: end"
-ATTRIBUTE_LINES = ("**/.small/*.small.yml diff=small", "**/.small/progress.small.yml merge=small-progress",
-                   "**/.small/plan.small.yml merge=small-plan")
+ATTRIBUTE_LINES = (
+    "**/.small/*.small.yml diff=small",
+    "**/.small/progress.small.yml merge=small-progress",
+    "**/.small/plan.small.yml merge=small-plan",
+)
 
 
 @dataclass
 class InstallReport:
     hooks_dir: Path
     installed: list[str] = field(default_factory=list)
-    chained: list[str] = field(default_factory=list)     # hooks that were there before and now run first
-    restored: list[str] = field(default_factory=list)    # uninstall: previous hooks put back
+    chained: list[str] = field(default_factory=list)  # hooks that were there before and now run first
+    restored: list[str] = field(default_factory=list)  # uninstall: previous hooks put back
     removed: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)     # uninstall: hooks that are not ours, left alone
+    skipped: list[str] = field(default_factory=list)  # uninstall: hooks that are not ours, left alone
     drivers: bool = False
 
 
 def hooks_dir(repo: Path) -> Path:
     if git.is_bare(repo):
-        raise SmallError(f"{repo} is a bare repository; the commit hooks need a work tree",
-                         exit_code=EXIT_USAGE,
-                         hint="a server takes the pre-receive gate instead (see docs/git-gates.md)")
+        raise SmallError(
+            f"{repo} is a bare repository; the commit hooks need a work tree",
+            exit_code=EXIT_USAGE,
+            hint="a server takes the pre-receive gate instead (see docs/git-gates.md)",
+        )
     return git.git_path("hooks", repo)
 
 
@@ -70,14 +75,20 @@ def _template() -> str:
     for candidate in (here.parent / "hooks" / "shim.sh", here.parent.parent / "hooks" / "shim.sh"):
         if candidate.is_file():
             return candidate.read_text(encoding="utf-8")
-    raise SmallError("the hook template hooks/shim.sh is missing from this installation", exit_code=3,
-                     hint="reinstall small-git")
+    raise SmallError(
+        "the hook template hooks/shim.sh is missing from this installation", exit_code=3, hint="reinstall small-git"
+    )
 
 
 def shim_text(hook: str) -> str:
     exe, run = runner()
-    return (_template().replace("@HOOK@", shlex.quote(hook)).replace("@EXE@", shlex.quote(exe))
-            .replace("@STDIN@", "yes" if hook in STDIN_HOOKS else "no").replace("@RUN@", run))
+    return (
+        _template()
+        .replace("@HOOK@", shlex.quote(hook))
+        .replace("@EXE@", shlex.quote(exe))
+        .replace("@STDIN@", "yes" if hook in STDIN_HOOKS else "no")
+        .replace("@RUN@", run)
+    )
 
 
 def is_our_shim(path: Path) -> bool:
@@ -113,10 +124,13 @@ def install(repo: Path, drivers: bool = True) -> InstallReport:
         previous = directory / (hook + PREVIOUS_SUFFIX)
         if (path.exists() or path.is_symlink()) and not is_our_shim(path):
             if previous.exists() or previous.is_symlink():
-                raise SmallError(f"{path} is not small-git's hook, and {previous.name} is already taken",
-                                 exit_code=EXIT_USAGE, file=str(path),
-                                 hint=f"merge the two hooks into {previous} by hand, remove {path}, "
-                                      "then run git small install again")
+                raise SmallError(
+                    f"{path} is not small-git's hook, and {previous.name} is already taken",
+                    exit_code=EXIT_USAGE,
+                    file=str(path),
+                    hint=f"merge the two hooks into {previous} by hand, remove {path}, "
+                    "then run git small install again",
+                )
             os.rename(path, previous)
         if previous.exists() or previous.is_symlink():
             report.chained.append(hook)

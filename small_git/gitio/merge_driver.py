@@ -53,8 +53,15 @@ class _Log:
     entries: list[Any]
 
 
-def merge_progress(base: bytes, ours: bytes, theirs: bytes, *, replay: bool = False, marker_size: int = 7,
-                   path: str = "progress.small.yml") -> MergeResult:
+def merge_progress(
+    base: bytes,
+    ours: bytes,
+    theirs: bytes,
+    *,
+    replay: bool = False,
+    marker_size: int = 7,
+    path: str = "progress.small.yml",
+) -> MergeResult:
     """The merged log; on a conflict, a file with conflict markers and the reason."""
     markers = _Markers(max(marker_size, 1))
     try:
@@ -65,19 +72,19 @@ def merge_progress(base: bytes, ours: bytes, theirs: bytes, *, replay: bool = Fa
     try:
         if replay:
             _require_prefix(old, other, "theirs (the replayed commit)", path)
-            extra = _replayed_entries(mine.entries, other.entries[len(old.entries):])
+            extra = _replayed_entries(mine.entries, other.entries[len(old.entries) :])
             return MergeResult(_with_appended(mine, extra))
         _require_prefix(old, mine, "ours", path)
         _require_prefix(old, other, "theirs", path)
     except _Conflict as exc:
         return markers.whole(str(exc), ours, theirs)
-    mine_new, other_new = mine.entries[len(old.entries):], other.entries[len(old.entries):]
+    mine_new, other_new = mine.entries[len(old.entries) :], other.entries[len(old.entries) :]
     try:
         merged = _interleave(mine_new, other_new, path)
     except _Conflict as exc:
         return markers.tail(str(exc), mine.data, old.entries, mine_new, other_new)
     if merged[: len(mine_new)] == mine_new:
-        return MergeResult(_with_appended(mine, merged[len(mine_new):]))
+        return MergeResult(_with_appended(mine, merged[len(mine_new) :]))
     return MergeResult(_document(mine.data, old.entries + merged))
 
 
@@ -95,8 +102,7 @@ def _read(raw: bytes, side: str, path: str) -> _Log:
         return _Log(raw, {}, [])
     entries = data.get("entries") if isinstance(data, dict) else None
     if not isinstance(data, dict) or not isinstance(entries, list | None):
-        raise _Conflict(f"{side}'s {path} is not a progress log (a mapping with a list of entries); "
-                        "resolve it by hand")
+        raise _Conflict(f"{side}'s {path} is not a progress log (a mapping with a list of entries); resolve it by hand")
     return _Log(raw, data, entries or [])
 
 
@@ -106,16 +112,19 @@ def _require_prefix(old: _Log, new: _Log, side: str, path: str) -> None:
             what = "removes" if entry not in new.entries else "moves"
             if index < len(new.entries) and new.entries[index] not in old.entries:
                 what = "changes"
-            raise _Conflict(f"{side} {what} entry {index + 1} of the common ancestor's {path}, which is "
-                            "append-only; restore that entry on the branch that changed it, then merge again")
+            raise _Conflict(
+                f"{side} {what} entry {index + 1} of the common ancestor's {path}, which is "
+                "append-only; restore that entry on the branch that changed it, then merge again"
+            )
 
 
 def _instant(entry: Any, path: str) -> int:
     try:
         return parse_ns(entry.get("timestamp") if isinstance(entry, dict) else None)
     except TimestampError as exc:
-        raise _Conflict(f"a new entry of {path} has no usable timestamp ({exc}), so it cannot be ordered; "
-                        "place it by hand") from None
+        raise _Conflict(
+            f"a new entry of {path} has no usable timestamp ({exc}), so it cannot be ordered; place it by hand"
+        ) from None
 
 
 # --- merging ------------------------------------------------------------------------------------------------
@@ -131,7 +140,8 @@ def _interleave(mine: list[Any], other: list[Any], path: str) -> list[Any]:
                 f"both sides added a different entry at {format_ns(instant)} "
                 f"(ours: {_name(mine_at[instant])}; theirs: {_name(entry)}), and {path} cannot hold two "
                 "entries at one instant; abort the merge (git merge --abort) and rebase one branch onto "
-                "the other (git rebase <branch>): replayed entries are re-stamped after the upstream's")
+                "the other (git rebase <branch>): replayed entries are re-stamped after the upstream's"
+            )
     merged: list[Any] = []
     i = j = 0
     while i < len(mine) and j < len(other):
@@ -220,8 +230,7 @@ def _unstamped(entry: Any) -> Any:
 
 def _header(data: dict[str, Any]) -> dict[str, Any]:
     """The log's keys other than `entries`, `small_version` and `owner` first."""
-    head: dict[str, Any] = {"small_version": data.get("small_version", "1.0.0"),
-                            "owner": data.get("owner", "agent")}
+    head: dict[str, Any] = {"small_version": data.get("small_version", "1.0.0"), "owner": data.get("owner", "agent")}
     head.update({k: v for k, v in data.items() if k not in ("small_version", "owner", "entries")})
     return head
 
@@ -264,7 +273,8 @@ def _entries_of(raw: bytes) -> list[Any] | None:
 def _same_except_entries(raw: bytes, data: dict[str, Any]) -> bool:
     merged = load_yaml(raw, "merged log").data
     return isinstance(merged, dict) and {k: v for k, v in merged.items() if k != "entries"} == {
-        k: v for k, v in data.items() if k != "entries"}
+        k: v for k, v in data.items() if k != "entries"
+    }
 
 
 @dataclass
@@ -286,8 +296,7 @@ class _Markers:
 
         return MergeResult(self._open(why) + ended(ours) + self._middle() + ended(theirs) + self._close(), why)
 
-    def tail(self, why: str, data: dict[str, Any], common: list[Any], mine: list[Any],
-             other: list[Any]) -> MergeResult:
+    def tail(self, why: str, data: dict[str, Any], common: list[Any], mine: list[Any], other: list[Any]) -> MergeResult:
         """The common entries as they are, then each side's new entries between markers."""
         text = emit_document(_header(data)) + b"entries:\n" + emit_items(common, 2)
         text += self._open(why) + emit_items(mine, 2) + self._middle() + emit_items(other, 2) + self._close()
@@ -322,9 +331,9 @@ def _replay_action(action: str) -> bool:
         return False
     if words[0] in REPLAY_COMMANDS:
         return True
-    return words[0] == "pull" and any(w in ("--rebase", "-r") or
-                                      (w.startswith("--rebase=") and w != "--rebase=false")
-                                      for w in words[1:])
+    return words[0] == "pull" and any(
+        w in ("--rebase", "-r") or (w.startswith("--rebase=") and w != "--rebase=false") for w in words[1:]
+    )
 
 
 def _replaying_process() -> bool:
@@ -340,8 +349,9 @@ def _replaying_process() -> bool:
 # --- plan.small.yml -----------------------------------------------------------------------------------------
 
 
-def merge_plan(base: bytes, ours: bytes, theirs: bytes, *, marker_size: int = 7,
-               path: str = "plan.small.yml") -> MergeResult:
+def merge_plan(
+    base: bytes, ours: bytes, theirs: bytes, *, marker_size: int = 7, path: str = "plan.small.yml"
+) -> MergeResult:
     """git's line merge when it is clean (it keeps the plan's formatting and comments); otherwise a merge by
     task id when the sides changed different tasks (written in block style); otherwise git's conflict."""
     text, conflicts = _line_merge(base, ours, theirs, marker_size)
@@ -363,8 +373,23 @@ def _line_merge(base: bytes, ours: bytes, theirs: bytes, marker_size: int) -> tu
             target = Path(folder) / name
             target.write_bytes(raw)
             names.append(str(target))
-        proc = subprocess.run(["git", "merge-file", "-p", f"--marker-size={marker_size}", "-L", "ours",
-                               "-L", "ancestor", "-L", "theirs", *names], capture_output=True, check=False)
+        proc = subprocess.run(
+            [
+                "git",
+                "merge-file",
+                "-p",
+                f"--marker-size={marker_size}",
+                "-L",
+                "ours",
+                "-L",
+                "ancestor",
+                "-L",
+                "theirs",
+                *names,
+            ],
+            capture_output=True,
+            check=False,
+        )
     if proc.returncode < 0 or proc.returncode > 127:
         return ours, -1
     return proc.stdout, proc.returncode
@@ -395,22 +420,28 @@ def _merge_tasks(base: bytes, ours: bytes, theirs: bytes, path: str) -> dict[str
     if any(side is None for side in sides):
         raise _Conflict(f"a version of {path} is not a plan with distinct task ids; resolve it by hand")
     old, mine, other = (side or {} for side in sides)
-    clashes = [task_id for task_id in {**mine, **other}
-               if mine.get(task_id) != other.get(task_id) and old.get(task_id) not in (mine.get(task_id),
-                                                                                      other.get(task_id))]
+    clashes = [
+        task_id
+        for task_id in {**mine, **other}
+        if mine.get(task_id) != other.get(task_id) and old.get(task_id) not in (mine.get(task_id), other.get(task_id))
+    ]
     if clashes:
-        raise _Conflict(f"both sides changed task {', '.join(clashes)} of {path}; resolve it task by task "
-                        "(see docs/review-and-merge.md)")
+        raise _Conflict(
+            f"both sides changed task {', '.join(clashes)} of {path}; resolve it task by task "
+            "(see docs/review-and-merge.md)"
+        )
     header = _three_way_keys(base, ours, theirs, path)
-    chosen = {task_id: (other if mine.get(task_id) == old.get(task_id) else mine).get(task_id)
-              for task_id in {**old, **mine, **other}}
+    chosen = {
+        task_id: (other if mine.get(task_id) == old.get(task_id) else mine).get(task_id)
+        for task_id in {**old, **mine, **other}
+    }
     order = [task_id for task_id in mine if chosen.get(task_id) is not None]
     other_ids = list(other)
     for index, task_id in enumerate(other_ids):
         if task_id in order or chosen.get(task_id) is None:
             continue
         # before the next task theirs lists after it, so tasks both sides appended stay in that order: ours first
-        after = next((t for t in other_ids[index + 1:] if t in order), None)
+        after = next((t for t in other_ids[index + 1 :] if t in order), None)
         order.insert(order.index(after) if after is not None else len(order), task_id)
     return {**header, "tasks": [chosen[task_id] for task_id in order]}
 

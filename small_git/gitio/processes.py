@@ -30,13 +30,14 @@ def _process(pid: int) -> tuple[list[str], int] | None:
         try:
             argv = [a.decode("utf-8", "replace") for a in (proc / "cmdline").read_bytes().split(b"\0") if a]
             stat = (proc / "stat").read_text()
-            parent = int(stat[stat.rindex(")") + 2:].split()[1])
+            parent = int(stat[stat.rindex(")") + 2 :].split()[1])
         except (OSError, ValueError, IndexError):
             return None
         return argv, parent
     try:  # macOS and other systems without /proc
-        out = subprocess.run(["ps", "-o", "ppid=", "-o", "args=", "-p", str(pid)], capture_output=True,
-                             text=True, check=False).stdout.strip()
+        out = subprocess.run(
+            ["ps", "-o", "ppid=", "-o", "args=", "-p", str(pid)], capture_output=True, text=True, check=False
+        ).stdout.strip()
     except OSError:
         return None
     if not out:

@@ -40,9 +40,7 @@ def reconcile_entries(entries: list[Any], rewrites: list[tuple[str, str]]) -> li
         short_new = target[:SHORT_SHA_LENGTH]
         if same_commit(short_new, cited):
             continue  # git reported a commit as rewritten into itself
-        already = any(
-            j > index and same_commit(old, cited) and same_commit(new, short_new) for j, (old, new) in mapped
-        )
+        already = any(j > index and same_commit(old, cited) and same_commit(new, short_new) for j, (old, new) in mapped)
         key = (cited.lower(), short_new)
         if already or key in planned:
             continue

@@ -48,9 +48,7 @@ def parse_field_path(field: str) -> list[PathStep]:
         steps.append(int(index) if index is not None else name)
         position = match.end()
     if not steps or not isinstance(steps[0], str):
-        raise ValueError(
-            f"the field path {field!r} must start with a field name, such as notes or evidence.output"
-        )
+        raise ValueError(f"the field path {field!r} must start with a field name, such as notes or evidence.output")
     return steps
 
 
@@ -112,9 +110,7 @@ def _record_of(entry: Any) -> tuple[int, str, str] | None:
     return index, field, digest
 
 
-def is_exact_redaction(
-    old_entries: list[dict[str, Any]], new_entries: list[dict[str, Any]], message: str
-) -> bool:
+def is_exact_redaction(old_entries: list[dict[str, Any]], new_entries: list[dict[str, Any]], message: str) -> bool:
     """True only if new == old except some string field values replaced by the marker of their original value,
     the commit message has a 'Small-Redact:' trailer, and the new entries end with exactly one appended entry
     per redacted value recording it (one `git small redact` run writes one)."""

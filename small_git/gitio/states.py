@@ -65,7 +65,7 @@ def _build(entries: list[TreeEntry], prefix: str, repo: Path) -> State | None:
     by_name: dict[str, TreeEntry] = {}
     children: dict[str, bool] = {}
     for tree_entry in inside:
-        rest = tree_entry.path[len(small) + 1:]
+        rest = tree_entry.path[len(small) + 1 :]
         child, _, deeper = rest.partition("/")
         children[child] = children.get(child, False) or bool(deeper) or tree_entry.type != "blob"
         if not deeper:

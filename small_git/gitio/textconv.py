@@ -20,8 +20,18 @@ from small_git.protocol.artifacts import ALL_FILES, KIND_BY_FILENAME
 from small_git.protocol.yamlsafe import load_yaml
 
 # Evidence first (what a reviewer checks), replayId last (long and the same on every entry of a run).
-ENTRY_FIELD_ORDER = ("commit", "evidence", "verification", "test", "command", "command_summary",
-                     "command_sha256", "command_ref", "link", "notes")
+ENTRY_FIELD_ORDER = (
+    "commit",
+    "evidence",
+    "verification",
+    "test",
+    "command",
+    "command_summary",
+    "command_sha256",
+    "command_ref",
+    "link",
+    "notes",
+)
 ENTRY_HEAD_FIELDS = ("timestamp", "task_id", "status")
 DEPENDENCY_KEYS = ("depends_on", "dependencies")
 META_KEYS = ("small_version", "owner")
@@ -36,8 +46,14 @@ def kind_of(name: str, data: object) -> str | None:
             return kind
     if not isinstance(data, dict):
         return None
-    for key, kind in (("entries", "progress"), ("tasks", "plan"), ("constraints", "constraints"),
-                      ("intent", "intent"), ("resume", "handoff"), ("kind", "workspace")):
+    for key, kind in (
+        ("entries", "progress"),
+        ("tasks", "plan"),
+        ("constraints", "constraints"),
+        ("intent", "intent"),
+        ("resume", "handoff"),
+        ("kind", "workspace"),
+    ):
         if key in data:
             return kind
     return None
@@ -175,8 +191,10 @@ def _render_constraints(data: dict[str, Any]) -> list[str]:
     lines = []
     for item in _list(data, "constraints"):
         if isinstance(item, dict):
-            lines.append(f"constraint {text(item.get('id', '(no id)'))} ({text(item.get('severity', '?'))}): "
-                         f"{prose(item.get('rule', '(no rule)'))}")
+            lines.append(
+                f"constraint {text(item.get('id', '(no id)'))} ({text(item.get('severity', '?'))}): "
+                f"{prose(item.get('rule', '(no rule)'))}"
+            )
             lines += _extra(item, ("id", "severity", "rule"), indent="    ")
         else:
             lines.append(f"constraint {compact(item)}")

@@ -64,9 +64,7 @@ def resolve_commits(repo: Path, names: list[str]) -> dict[str, str | None]:
     query = "".join(f"{name}^{{commit}}\n" for name in names)
     result = run_git(repo, "cat-file", "--batch-check=%(objectname)", stdin=query, check=False)
     if result.returncode != 0:
-        raise SmallError(
-            f"cannot look up cited commits in {repo}: {result.stderr.strip()}", exit_code=EXIT_USAGE
-        )
+        raise SmallError(f"cannot look up cited commits in {repo}: {result.stderr.strip()}", exit_code=EXIT_USAGE)
     resolved: dict[str, str | None] = {}
     for name, line in zip(names, result.stdout.splitlines(), strict=False):
         line = line.strip()
@@ -96,11 +94,7 @@ def _commits_with_prefix(repo: Path, prefix: str) -> int:
 def ancestors_among(repo: Path, tip: str, commits: set[str]) -> set[str]:
     """The members of `commits` that are ancestors of `tip` (or the tip itself)."""
     if len(commits) <= _WALK_THRESHOLD:
-        return {
-            c
-            for c in commits
-            if run_git(repo, "merge-base", "--is-ancestor", c, tip, check=False).returncode == 0
-        }
+        return {c for c in commits if run_git(repo, "merge-base", "--is-ancestor", c, tip, check=False).returncode == 0}
     history = set(run_git(repo, "rev-list", tip).stdout.split())
     return commits & history
 

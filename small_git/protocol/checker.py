@@ -20,10 +20,10 @@ STAGES = ("validate", "lint", "verify")
 @dataclass(frozen=True)
 class CheckOptions:
     strict: bool = False
-    scope: str = "root"                 # root | examples | any (the workspace kind the caller expects)
+    scope: str = "root"  # root | examples | any (the workspace kind the caller expects)
     stages: tuple[str, ...] = STAGES
-    format_strict: bool = False         # small_version quoting is an error, not a warning
-    notices: bool = False               # also compute interop notices (only the JSON report shows them)
+    format_strict: bool = False  # small_version quoting is an error, not a warning
+    notices: bool = False  # also compute interop notices (only the JSON report shows them)
 
 
 @dataclass
@@ -45,8 +45,7 @@ class CheckResult:
 def check_scope(scope: str) -> str:
     value = scope.strip().lower()
     if value not in SCOPES:
-        raise SmallError(f"invalid --workspace value {scope!r}; use one of: {', '.join(SCOPES)}",
-                         exit_code=EXIT_USAGE)
+        raise SmallError(f"invalid --workspace value {scope!r}; use one of: {', '.join(SCOPES)}", exit_code=EXIT_USAGE)
     return value
 
 
@@ -62,9 +61,16 @@ def check_state(state: State, strict: bool = False, options: CheckOptions | None
 
     for kind in CANONICAL:
         if docs[kind] is None:
-            by_stage["validate"].append(Finding(
-                "missing-file", paths[kind], f"{paths[kind]} is missing", None,
-                "run: small init --force (it creates only the missing files)", stage="validate"))
+            by_stage["validate"].append(
+                Finding(
+                    "missing-file",
+                    paths[kind],
+                    f"{paths[kind]} is missing",
+                    None,
+                    "run: small init --force (it creates only the missing files)",
+                    stage="validate",
+                )
+            )
     if "validate" in opts.stages:
         for kind in CANONICAL:
             if docs[kind] is not None:
@@ -85,8 +91,7 @@ def check_state(state: State, strict: bool = False, options: CheckOptions | None
         if opts.format_strict:
             lint += quoting
         else:
-            result.warnings += [Finding(f.rule, f.file, f.message, f.line, f.hint, WARNING, f.stage)
-                                for f in quoting]
+            result.warnings += [Finding(f.rule, f.file, f.message, f.line, f.hint, WARNING, f.stage) for f in quoting]
     if "verify" in opts.stages:
         verify = by_stage["verify"]
         verify += workspace_findings(docs[WORKSPACE], paths[WORKSPACE], opts.scope)
@@ -114,12 +119,22 @@ def _drop_duplicates(by_stage: dict[str, list[Finding]]) -> None:
 
 
 def _restage(finding: Finding, stage: str) -> Finding:
-    return Finding(finding.rule, finding.file, finding.message, finding.line, finding.hint, finding.severity,
-                   stage, finding.deviation, finding.pointer)
+    return Finding(
+        finding.rule,
+        finding.file,
+        finding.message,
+        finding.line,
+        finding.hint,
+        finding.severity,
+        stage,
+        finding.deviation,
+        finding.pointer,
+    )
 
 
-def _strict_content(docs: dict[str, Document | None], paths: dict[str, str],
-                    secret_paths: set[tuple[str, tuple[str | int, ...]]]) -> list[Finding]:
+def _strict_content(
+    docs: dict[str, Document | None], paths: dict[str, str], secret_paths: set[tuple[str, tuple[str | int, ...]]]
+) -> list[Finding]:
     from small_git.protocol.secrets import find_insecure_links, find_secrets
 
     findings: list[Finding] = []
@@ -130,8 +145,13 @@ def _strict_content(docs: dict[str, Document | None], paths: dict[str, str],
         out = Reporter(doc, paths[kind])
         for where, message in find_secrets(doc.data):
             secret_paths.add((kind, tuple(where)))
-            out.add("secret", message, where, hint="remove the secret (committed? rotate it, then: small redact)",
-                    deviation="D3")
+            out.add(
+                "secret",
+                message,
+                where,
+                hint="remove the secret (committed? rotate it, then: small redact)",
+                deviation="D3",
+            )
         for where, message in find_insecure_links(doc.data, allow_loopback=kind == "progress"):
             out.add("insecure-link", message, where, hint="use https://", deviation="D4")
         findings += out.findings
@@ -159,13 +179,28 @@ def workspace_findings(doc: Document | None, path: str, scope: str) -> list[Find
         return [Finding("workspace", path, f"{path} must hold a mapping with a kind", 1, hint, stage="verify")]
     kind = data.get("kind")
     if kind not in WORKSPACE_KINDS:
-        return [Finding("workspace", path, f"workspace kind {kind!r} is not one of: {', '.join(WORKSPACE_KINDS)}",
-                        doc.line_of(("kind",)), "write kind: repo-root", stage="verify")]
+        return [
+            Finding(
+                "workspace",
+                path,
+                f"workspace kind {kind!r} is not one of: {', '.join(WORKSPACE_KINDS)}",
+                doc.line_of(("kind",)),
+                "write kind: repo-root",
+                stage="verify",
+            )
+        ]
     wanted = SCOPE_KIND.get(scope)
     if wanted is not None and kind != wanted:
-        return [Finding("workspace", path, f"workspace kind {kind!r} is not allowed for --workspace {scope}",
-                        doc.line_of(("kind",)), "pass --workspace any, or run in the right workspace",
-                        stage="verify")]
+        return [
+            Finding(
+                "workspace",
+                path,
+                f"workspace kind {kind!r} is not allowed for --workspace {scope}",
+                doc.line_of(("kind",)),
+                "pass --workspace any, or run in the right workspace",
+                stage="verify",
+            )
+        ]
     return []
 
 
@@ -187,5 +222,13 @@ def version_format(doc: Document | None, path: str) -> list[Finding]:
     if value.startswith('"') and value.endswith('"') and len(value) >= 2:
         return []
     line_no = doc.text.count("\n", 0, match.start()) + 1
-    return [Finding("version-format", path, "small_version should be a double-quoted string", line_no,
-                    'write small_version: "1.0.0" (or run: small fix)', ERROR)]
+    return [
+        Finding(
+            "version-format",
+            path,
+            "small_version should be a double-quoted string",
+            line_no,
+            'write small_version: "1.0.0" (or run: small fix)',
+            ERROR,
+        )
+    ]

@@ -11,7 +11,8 @@ from small_git.protocol.state import LayoutEntry
 from small_git.protocol.yamlsafe import Document
 
 ALLOWED_IN_SMALL = frozenset(
-    f"{k}.small.yml" for k in ("intent", "constraints", "plan", "progress", "handoff", "workspace"))
+    f"{k}.small.yml" for k in ("intent", "constraints", "plan", "progress", "handoff", "workspace")
+)
 
 
 def tasks_of(plan: Any) -> list[dict[str, Any]]:
@@ -39,15 +40,18 @@ def evidence_gate(plan: Document | None, progress: Document | None, plan_path: s
     """D8: every completed task has a progress entry with its task_id that carries an evidence field."""
     if plan is None:
         return []
-    proven = {_task_id(e.get("task_id")) for e in entries_of(progress.data if progress else None)
-              if has_evidence(e)}
+    proven = {_task_id(e.get("task_id")) for e in entries_of(progress.data if progress else None) if has_evidence(e)}
     out = Reporter(plan, plan_path)
     for i, task in enumerate(tasks_of(plan.data)):
         task_id = _task_id(task.get("id"))
         if task_id and task_status(task) == "completed" and task_id not in proven:
-            out.add("evidence-gate", f"task {task_id!r} is completed but no progress entry for it carries "
-                    "evidence", ("tasks", i, "status"), deviation="D8",
-                    hint=f'record it: small checkpoint --task {task_id} --status completed --evidence "..."')
+            out.add(
+                "evidence-gate",
+                f"task {task_id!r} is completed but no progress entry for it carries evidence",
+                ("tasks", i, "status"),
+                deviation="D8",
+                hint=f'record it: small checkpoint --task {task_id} --status completed --evidence "..."',
+            )
     return out.findings
 
 
@@ -63,8 +67,13 @@ def plan_graph(plan: Document | None, plan_path: str) -> list[Finding]:
         if task_id is None:
             continue
         if task_id in seen:
-            out.add("plan-duplicate-id", f"task id {task_id!r} is used by tasks[{seen[task_id]}] and tasks[{i}]",
-                    ("tasks", i, "id"), deviation="D1", hint="give each task its own id")
+            out.add(
+                "plan-duplicate-id",
+                f"task id {task_id!r} is used by tasks[{seen[task_id]}] and tasks[{i}]",
+                ("tasks", i, "id"),
+                deviation="D1",
+                hint="give each task its own id",
+            )
         else:
             seen[task_id] = i
     edges: dict[str, list[str]] = {}
@@ -77,22 +86,38 @@ def plan_graph(plan: Document | None, plan_path: str) -> list[Finding]:
             if deps is None:
                 continue
             if not isinstance(deps, list) or not all(isinstance(d, str) for d in deps):
-                out.add("plan-dependency", f"tasks[{i}].{key} must be a list of task ids", ("tasks", i, key),
-                        deviation="D1")
+                out.add(
+                    "plan-dependency", f"tasks[{i}].{key} must be a list of task ids", ("tasks", i, key), deviation="D1"
+                )
                 continue
             for j, dep in enumerate(deps):
                 if dep not in seen:
-                    out.add("plan-dependency", f"task {task_id!r} depends on unknown task {dep!r}",
-                            ("tasks", i, key, j), deviation="D1", hint="fix the id or remove the dependency")
+                    out.add(
+                        "plan-dependency",
+                        f"task {task_id!r} depends on unknown task {dep!r}",
+                        ("tasks", i, key, j),
+                        deviation="D1",
+                        hint="fix the id or remove the dependency",
+                    )
                 elif dep == task_id:
-                    out.add("plan-dependency", f"task {task_id!r} depends on itself", ("tasks", i, key, j),
-                            deviation="D1", hint="remove the self-dependency")
+                    out.add(
+                        "plan-dependency",
+                        f"task {task_id!r} depends on itself",
+                        ("tasks", i, key, j),
+                        deviation="D1",
+                        hint="remove the self-dependency",
+                    )
                 elif task_id is not None:
                     edges.setdefault(task_id, []).append(dep)
     cycle = _find_cycle(edges)
     if cycle:
-        out.add("plan-cycle", "dependency cycle: " + " -> ".join(cycle), ("tasks", seen.get(cycle[0], 0)),
-                deviation="D1", hint="remove one of the dependencies in the cycle")
+        out.add(
+            "plan-cycle",
+            "dependency cycle: " + " -> ".join(cycle),
+            ("tasks", seen.get(cycle[0], 0)),
+            deviation="D1",
+            hint="remove one of the dependencies in the cycle",
+        )
     return out.findings
 
 
@@ -114,7 +139,7 @@ def _find_cycle(edges: dict[str, list[str]]) -> list[str] | None:
                 stack.append((node, index + 1))
                 child = children[index]
                 if state.get(child) == 1:
-                    return path[path.index(child):] + [child]
+                    return path[path.index(child) :] + [child]
                 if not state.get(child):
                     stack.append((child, 0))
             else:
@@ -123,8 +148,9 @@ def _find_cycle(edges: dict[str, list[str]]) -> list[str] | None:
     return None
 
 
-def strict_cross(plan: Document | None, progress: Document | None, handoff: Document | None,
-                 paths: dict[str, str]) -> list[Finding]:
+def strict_cross(
+    plan: Document | None, progress: Document | None, handoff: Document | None, paths: dict[str, str]
+) -> list[Finding]:
     """S1 (closed tasks have evidence or notes), S2 (progress task ids known to the plan), S3."""
     findings: list[Finding] = []
     if plan is None or progress is None:
@@ -139,8 +165,10 @@ def strict_cross(plan: Document | None, progress: Document | None, handoff: Docu
         if task_id is None:
             continue
         mentioned.add(task_id)
-        if any(not blank(entry.get(k)) or isinstance(entry.get(k), dict | list) and entry.get(k)
-               for k in ("evidence", "notes")):
+        if any(
+            not blank(entry.get(k)) or isinstance(entry.get(k), dict | list) and entry.get(k)
+            for k in ("evidence", "notes")
+        ):
             noted.add(task_id)
     missing = []
     for task in tasks:
@@ -149,9 +177,15 @@ def strict_cross(plan: Document | None, progress: Document | None, handoff: Docu
             reason = "no progress entry" if task_id not in mentioned else "empty evidence/notes"
             missing.append(f"{task_id} ({task.get('title')}) [{reason}]")
     if missing:
-        findings.append(Finding("S1", paths["progress"], "strict invariant S1: completed or blocked tasks "
-                                "without evidence: " + "; ".join(sorted(missing)), None,
-                                "record it: small checkpoint --task ID --status completed --evidence \"...\""))
+        findings.append(
+            Finding(
+                "S1",
+                paths["progress"],
+                "strict invariant S1: completed or blocked tasks without evidence: " + "; ".join(sorted(missing)),
+                None,
+                'record it: small checkpoint --task ID --status completed --evidence "..."',
+            )
+        )
     scope = ""
     handoff_data = handoff.data if handoff is not None else None
     if isinstance(handoff_data, dict) and isinstance(handoff_data.get("replayId"), dict):
@@ -173,19 +207,31 @@ def strict_cross(plan: Document | None, progress: Document | None, handoff: Docu
         if unknown:
             line = progress.line_of(("entries", unknown[0][0]))
             names = sorted({t for _, t in unknown})
-            findings.append(Finding("S2", paths["progress"], f"strict invariant S2 (replayId scope: "
-                                    f"{scope or 'unknown'}): progress entries name tasks that are not in the "
-                                    "plan: " + "; ".join(names), line,
-                                    "add the tasks to the plan (small plan --add), or record a "
-                                    "meta/reconcile-plan entry"))
+            findings.append(
+                Finding(
+                    "S2",
+                    paths["progress"],
+                    f"strict invariant S2 (replayId scope: "
+                    f"{scope or 'unknown'}): progress entries name tasks that are not in the "
+                    "plan: " + "; ".join(names),
+                    line,
+                    "add the tasks to the plan (small plan --add), or record a meta/reconcile-plan entry",
+                )
+            )
     if isinstance(handoff_data, dict) and isinstance(handoff_data.get("resume"), dict):
         current = handoff_data["resume"].get("current_task_id")
-        if isinstance(current, str) and current.strip() and not current.startswith("meta/") \
-                and current not in plan_ids:
+        if isinstance(current, str) and current.strip() and not current.startswith("meta/") and current not in plan_ids:
             line = handoff.line_of(("resume", "current_task_id")) if handoff else None
-            findings.append(Finding("S3", paths["handoff"], f"strict invariant S3: resume.current_task_id "
-                                    f"{current!r} is not in the plan", line, "regenerate: small handoff",
-                                    pointer="/resume/current_task_id"))
+            findings.append(
+                Finding(
+                    "S3",
+                    paths["handoff"],
+                    f"strict invariant S3: resume.current_task_id {current!r} is not in the plan",
+                    line,
+                    "regenerate: small handoff",
+                    pointer="/resume/current_task_id",
+                )
+            )
     return findings
 
 
@@ -199,22 +245,38 @@ def current_task(plan: Document | None, handoff: Document | None, handoff_path: 
     plan_ids = {t["id"] for t in tasks_of(plan.data if plan else None) if isinstance(t.get("id"), str)}
     if current in plan_ids:
         return []
-    return [Finding("current-task", handoff_path, f"resume.current_task_id {current!r} is not in the plan and "
-                    "does not use meta/", handoff.line_of(("resume", "current_task_id")),
-                    "regenerate the handoff: small handoff", stage="verify", pointer="/resume/current_task_id")]
+    return [
+        Finding(
+            "current-task",
+            handoff_path,
+            f"resume.current_task_id {current!r} is not in the plan and does not use meta/",
+            handoff.line_of(("resume", "current_task_id")),
+            "regenerate the handoff: small handoff",
+            stage="verify",
+            pointer="/resume/current_task_id",
+        )
+    ]
 
 
 def layout(entries: list[LayoutEntry] | None, small_dir: str) -> list[Finding]:
     """S4: `.small/` holds the six files and nothing else."""
     if entries is None:
         return []
-    unexpected = sorted((e.name + "/") if e.is_dir else e.name for e in entries
-                        if e.is_dir or e.name not in ALLOWED_IN_SMALL)
+    unexpected = sorted(
+        (e.name + "/") if e.is_dir else e.name for e in entries if e.is_dir or e.name not in ALLOWED_IN_SMALL
+    )
     if not unexpected:
         return []
     legacy = [n for n in unexpected if n in ("archive/", "runs/")]
     hint = "move them outside .small/ (runtime files belong in .small-cache/)"
     if legacy:
         hint = "legacy runtime folders: move them to .small-archive/ and .small-runs/; " + hint
-    return [Finding("S4", small_dir + "/", "strict invariant S4: unexpected paths under .small/: "
-                    + ", ".join(f".small/{n}" for n in unexpected), None, hint)]
+    return [
+        Finding(
+            "S4",
+            small_dir + "/",
+            "strict invariant S4: unexpected paths under .small/: " + ", ".join(f".small/{n}" for n in unexpected),
+            None,
+            hint,
+        )
+    ]

@@ -19,7 +19,7 @@ class Finding:
     severity: str = ERROR
     stage: str = "lint"
     deviation: str | None = None  # the spec §8 deviation (D1..D8) this rule implements, if any
-    pointer: str | None = None    # JSON pointer of the offending value inside the file ("/tasks/1/title")
+    pointer: str | None = None  # JSON pointer of the offending value inside the file ("/tasks/1/title")
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}

@@ -57,18 +57,26 @@ def _dotted(path: tuple[str | int, ...]) -> str:
     return out
 
 
-def notices(docs: dict[str, Document | None], paths: dict[str, str], strict: bool,
-            our_secret_paths: set[tuple[str, tuple[str | int, ...]]]) -> list[Finding]:
+def notices(
+    docs: dict[str, Document | None],
+    paths: dict[str, str],
+    strict: bool,
+    our_secret_paths: set[tuple[str, tuple[str | int, ...]]],
+) -> list[Finding]:
     found: list[Finding] = []
     progress = docs.get("progress")
     if progress is not None and isinstance(progress.data, dict) and isinstance(progress.data.get("entries"), list):
         out = Reporter(progress, paths["progress"])
         for i, entry in enumerate(progress.data["entries"]):
             if isinstance(entry, dict) and isinstance(entry.get("evidence"), list):
-                out.add("evidence-list", f"entries[{i}].evidence is a list of evidence objects: accepted here "
-                        "(D7), rejected by the reference CLI's schema", ("entries", i, "evidence"),
-                        hint="use one evidence mapping per entry if the reference CLI must accept this file",
-                        deviation="D7")
+                out.add(
+                    "evidence-list",
+                    f"entries[{i}].evidence is a list of evidence objects: accepted here "
+                    "(D7), rejected by the reference CLI's schema",
+                    ("entries", i, "evidence"),
+                    hint="use one evidence mapping per entry if the reference CLI must accept this file",
+                    deviation="D7",
+                )
         found += out.findings
     if strict:
         for kind in CANONICAL:
@@ -78,7 +86,12 @@ def notices(docs: dict[str, Document | None], paths: dict[str, str], strict: boo
             out = Reporter(doc, paths[kind])
             for where in reference_secret_paths(doc.data):
                 if (kind, where) not in our_secret_paths:
-                    out.add("secret", "not a secret by small-git's rules (D3), but the reference CLI's "
-                            "heuristic reports it in strict mode", where, deviation="D3")
+                    out.add(
+                        "secret",
+                        "not a secret by small-git's rules (D3), but the reference CLI's "
+                        "heuristic reports it in strict mode",
+                        where,
+                        deviation="D3",
+                    )
             found += out.findings
     return [Finding(f.rule, f.file, f.message, f.line, f.hint, INFO, "lint", f.deviation) for f in found]

@@ -54,9 +54,7 @@ def move_error(task_id: str, current: object, new: str, reopen: bool) -> str | N
             f"{task_id} is {status}, a final status; it moves only when reopened: "
             f"pass --reopen to move it to one of: {others}"
         )
-    return (
-        f"{task_id} cannot move from {status} to {new}; allowed: {', '.join(allowed_moves(status, reopen))}"
-    )
+    return f"{task_id} cannot move from {status} to {new}; allowed: {', '.join(allowed_moves(status, reopen))}"
 
 
 def last_statuses(progress: Any) -> dict[str, str]:

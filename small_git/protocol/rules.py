@@ -21,19 +21,27 @@ class Reporter:
         self.path = path
         self.findings: list[Finding] = []
 
-    def add(self, rule: str, message: str, at: Path_ = (), hint: str | None = None,
-            deviation: str | None = None) -> None:
+    def add(
+        self, rule: str, message: str, at: Path_ = (), hint: str | None = None, deviation: str | None = None
+    ) -> None:
         line = self.doc.line_of(at) if self.doc is not None and self.doc.data is not None else None
-        self.findings.append(Finding(rule, self.path, message, line, hint, deviation=deviation,
-                                     pointer=json_pointer(at)))
+        self.findings.append(
+            Finding(rule, self.path, message, line, hint, deviation=deviation, pointer=json_pointer(at))
+        )
 
 
 def got(value: Any) -> str:
     """', got <what>' for messages about a wrong value; '' when the key is simply absent."""
     if value is None:
         return ""
-    kind = {str: "the string", int: "the integer", float: "the number", bool: "the boolean", dict: "a mapping",
-            list: "a list"}.get(type(value), type(value).__name__)
+    kind = {
+        str: "the string",
+        int: "the integer",
+        float: "the number",
+        bool: "the boolean",
+        dict: "a mapping",
+        list: "a list",
+    }.get(type(value), type(value).__name__)
     shown = "" if isinstance(value, dict | list) else f" {value!r:.60}"
     return f", got {kind}{shown}"
 
@@ -61,31 +69,50 @@ def artifact_findings(kind: str, doc: Document | None, path: str) -> list[Findin
     data = None if doc is None else doc.data
     if not isinstance(data, dict):
         what = "empty" if data is None else f"a {type(data).__name__}"
-        out.add("not-a-mapping", f"the file must hold a YAML mapping at the top level, but it is {what}",
-                hint=f"restore it from git (git checkout -- {path}) or regenerate it")
+        out.add(
+            "not-a-mapping",
+            f"the file must hold a YAML mapping at the top level, but it is {what}",
+            hint=f"restore it from git (git checkout -- {path}) or regenerate it",
+        )
         return out.findings
     version = data.get("small_version")
     if version != "1.0.0":
-        out.add("small-version", f'small_version must be exactly "1.0.0", got {version!r}', ("small_version",),
-                hint='write small_version: "1.0.0"')
+        out.add(
+            "small-version",
+            f'small_version must be exactly "1.0.0", got {version!r}',
+            ("small_version",),
+            hint='write small_version: "1.0.0"',
+        )
     owner = data.get("owner")
     expected = OWNERS[kind]
     if owner != expected:
-        out.add("owner", f'owner must be "{expected}" for the {kind} artifact, got {owner!r}', ("owner",),
-                hint=f'write owner: "{expected}"')
+        out.add(
+            "owner",
+            f'owner must be "{expected}" for the {kind} artifact, got {owner!r}',
+            ("owner",),
+            hint=f'write owner: "{expected}"',
+        )
     allowed = ALLOWED_TOP_LEVEL[kind]
     for key in data:
         if key not in allowed:
-            out.add("unknown-key", f"unknown top-level key {key!r} for the {kind} artifact", (key,),
-                    hint="allowed keys: " + ", ".join(allowed))
+            out.add(
+                "unknown-key",
+                f"unknown top-level key {key!r} for the {kind} artifact",
+                (key,),
+                hint="allowed keys: " + ", ".join(allowed),
+            )
     _PER_KIND[kind](data, out)
     return out.findings
 
 
 def _intent(data: dict[str, Any], out: Reporter) -> None:
     if blank(data.get("intent")):
-        out.add("intent-shape", "intent must be a non-empty string" + got(data.get("intent")), ("intent",),
-                hint="say in a sentence what this work is for")
+        out.add(
+            "intent-shape",
+            "intent must be a non-empty string" + got(data.get("intent")),
+            ("intent",),
+            hint="say in a sentence what this work is for",
+        )
     scope = data.get("scope")
     if not isinstance(scope, dict):
         out.add("intent-shape", "scope must be a mapping with include and exclude lists", ("scope",))
@@ -108,11 +135,17 @@ def _constraints(data: dict[str, Any], out: Reporter) -> None:
             continue
         for key in ("id", "rule"):
             if blank(item.get(key)):
-                out.add("constraints-shape", f"constraints[{i}].{key} must be a non-empty string"
-                        + got(item.get(key)), ("constraints", i, key))
+                out.add(
+                    "constraints-shape",
+                    f"constraints[{i}].{key} must be a non-empty string" + got(item.get(key)),
+                    ("constraints", i, key),
+                )
         if item.get("severity") not in ("error", "warn"):
-            out.add("constraints-shape", f'constraints[{i}].severity must be "error" or "warn"',
-                    ("constraints", i, "severity"))
+            out.add(
+                "constraints-shape",
+                f'constraints[{i}].severity must be "error" or "warn"',
+                ("constraints", i, "severity"),
+            )
 
 
 def _plan(data: dict[str, Any], out: Reporter) -> None:
@@ -127,9 +160,14 @@ def _plan(data: dict[str, Any], out: Reporter) -> None:
         for key in ("id", "title"):
             if blank(task.get(key)):
                 number = isinstance(task.get(key), int | float)
-                out.add("plan-shape", f"tasks[{i}].{key} must be a non-empty string" + got(task.get(key)),
-                        ("tasks", i, key), hint=f'quote it if it looks like a number: {key}: "..."' if number
-                        else f"give every task {'an' if key == 'id' else 'a'} {key}")
+                out.add(
+                    "plan-shape",
+                    f"tasks[{i}].{key} must be a non-empty string" + got(task.get(key)),
+                    ("tasks", i, key),
+                    hint=f'quote it if it looks like a number: {key}: "..."'
+                    if number
+                    else f"give every task {'an' if key == 'id' else 'a'} {key}",
+                )
 
 
 def _progress(data: dict[str, Any], out: Reporter) -> None:
@@ -145,29 +183,43 @@ def _progress(data: dict[str, Any], out: Reporter) -> None:
             continue
         task_id = entry.get("task_id")
         if blank(task_id):
-            out.add("progress-shape", f"entries[{i}] must have a task_id (non-empty string){got(task_id)}",
-                    ("entries", i), hint="name the plan task (or a meta/ id) the entry is about")
+            out.add(
+                "progress-shape",
+                f"entries[{i}] must have a task_id (non-empty string){got(task_id)}",
+                ("entries", i),
+                hint="name the plan task (or a meta/ id) the entry is about",
+            )
         raw = entry.get("timestamp")
         try:
             instant = parse_ns(raw)
         except TimestampError as exc:
             deviation = "D2" if isinstance(raw, str) and _reference_would_accept(raw) else None
-            out.add("timestamp", f"entries[{i}] (task {task_id!r}): timestamp {raw!r}: {exc}",
-                    ("entries", i, "timestamp") if "timestamp" in entry else ("entries", i),
-                    hint="use RFC 3339 with fractional seconds, e.g. 2025-01-04T10:00:00.000000000Z",
-                    deviation=deviation)
+            out.add(
+                "timestamp",
+                f"entries[{i}] (task {task_id!r}): timestamp {raw!r}: {exc}",
+                ("entries", i, "timestamp") if "timestamp" in entry else ("entries", i),
+                hint="use RFC 3339 with fractional seconds, e.g. 2025-01-04T10:00:00.000000000Z",
+                deviation=deviation,
+            )
         else:
             if previous is not None and instant <= previous:
-                out.add("timestamp-order",
-                        f"entries[{i}] (task {task_id!r}): timestamp {format_ns(instant)} is not after the "
-                        f"previous entry's {previous_raw}", ("entries", i, "timestamp"),
-                        hint="timestamps must strictly increase in file order; append a new entry instead "
-                        "of editing old ones", deviation="D2" if previous == _GO_ZERO else None)
+                out.add(
+                    "timestamp-order",
+                    f"entries[{i}] (task {task_id!r}): timestamp {format_ns(instant)} is not after the "
+                    f"previous entry's {previous_raw}",
+                    ("entries", i, "timestamp"),
+                    hint="timestamps must strictly increase in file order; append a new entry instead "
+                    "of editing old ones",
+                    deviation="D2" if previous == _GO_ZERO else None,
+                )
             previous, previous_raw = instant, format_ns(instant)
         if not has_evidence(entry):
-            out.add("entry-evidence", f"entries[{i}] (task {task_id!r}) has no evidence field "
-                    f"({', '.join(EVIDENCE_FIELDS)})", ("entries", i),
-                    hint="say what shows the work was done, e.g. evidence: \"tests pass\"")
+            out.add(
+                "entry-evidence",
+                f"entries[{i}] (task {task_id!r}) has no evidence field ({', '.join(EVIDENCE_FIELDS)})",
+                ("entries", i),
+                hint='say what shows the work was done, e.g. evidence: "tests pass"',
+            )
 
 
 _GO_ZERO = parse_ns("0001-01-01T00:00:00.0Z")
@@ -189,29 +241,46 @@ def _long_fraction(raw: str) -> bool:
 
 def _handoff(data: dict[str, Any], out: Reporter) -> None:
     if blank(data.get("summary")):
-        out.add("handoff-shape", "summary must be a non-empty string", ("summary",),
-                hint="regenerate the handoff: small handoff --summary TEXT")
+        out.add(
+            "handoff-shape",
+            "summary must be a non-empty string",
+            ("summary",),
+            hint="regenerate the handoff: small handoff --summary TEXT",
+        )
     resume = data.get("resume")
     if not isinstance(resume, dict):
-        out.add("handoff-shape", "resume must be a mapping with next_steps", ("resume",),
-                hint="regenerate the handoff: small handoff")
+        out.add(
+            "handoff-shape",
+            "resume must be a mapping with next_steps",
+            ("resume",),
+            hint="regenerate the handoff: small handoff",
+        )
     else:
         current = resume.get("current_task_id")
         if current is not None:
             if not isinstance(current, str):
-                out.add("handoff-shape", "resume.current_task_id must be a string or null",
-                        ("resume", "current_task_id"))
+                out.add(
+                    "handoff-shape", "resume.current_task_id must be a string or null", ("resume", "current_task_id")
+                )
             elif not current.strip():
-                out.add("handoff-shape", "resume.current_task_id must not be an empty string",
-                        ("resume", "current_task_id"), hint="use null when there is no current task")
+                out.add(
+                    "handoff-shape",
+                    "resume.current_task_id must not be an empty string",
+                    ("resume", "current_task_id"),
+                    hint="use null when there is no current task",
+                )
         if not isinstance(resume.get("next_steps"), list):
             out.add("handoff-shape", "resume.next_steps must be a list", ("resume", "next_steps"))
     if not isinstance(data.get("links"), list):
         out.add("handoff-shape", "links must be a list", ("links",), hint="write links: []")
     if "current_task" in data or "completed_tasks" in data or "pending_tasks" in data:
-        out.add("handoff-shape", "this handoff uses the seed shape (current_task / completed_tasks / "
-                "pending_tasks), which SMALL v1.0.0 does not accept", (),
-                hint="regenerate it: small handoff")
+        out.add(
+            "handoff-shape",
+            "this handoff uses the seed shape (current_task / completed_tasks / "
+            "pending_tasks), which SMALL v1.0.0 does not accept",
+            (),
+            hint="regenerate it: small handoff",
+        )
 
 
 _PER_KIND: dict[str, Callable[[dict[str, Any], Reporter], None]] = {

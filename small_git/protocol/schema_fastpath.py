@@ -16,8 +16,19 @@ from typing import Any
 Check = Callable[[Any], bool]
 
 _ANNOTATIONS = frozenset({"$schema", "$id", "$comment", "title", "description", "format", "examples"})
-_SUPPORTED = _ANNOTATIONS | {"type", "const", "enum", "required", "properties", "additionalProperties",
-                             "items", "minItems", "minLength", "pattern", "oneOf"}
+_SUPPORTED = _ANNOTATIONS | {
+    "type",
+    "const",
+    "enum",
+    "required",
+    "properties",
+    "additionalProperties",
+    "items",
+    "minItems",
+    "minLength",
+    "pattern",
+    "oneOf",
+}
 
 
 def python_pattern(pattern: str) -> str:
@@ -35,8 +46,9 @@ def _type_check(name: str) -> Check:
         "array": lambda v: isinstance(v, list),
         "null": lambda v: v is None,
         "boolean": lambda v: isinstance(v, bool),
-        "integer": lambda v: (isinstance(v, int) and not isinstance(v, bool))
-        or (isinstance(v, float) and v.is_integer()),
+        "integer": lambda v: (
+            (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer())
+        ),
         "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
     }
     return checks[name]
@@ -82,6 +94,7 @@ def compile_schema(schema: dict[str, Any]) -> Check:
                     if not item(element):
                         return False
             return True
+
         checks.append(check_items)
     if "oneOf" in schema:
         options_ = [compile_schema(s) for s in schema["oneOf"]]
@@ -113,6 +126,7 @@ def _object_checks(schema: dict[str, Any]) -> list[Check]:
     if isinstance(schema.get("additionalProperties"), dict):
         raise NotImplementedError("additionalProperties with a schema")
     if properties or closed:
+
         def check_object(value: Any) -> bool:
             if not isinstance(value, dict):
                 return True
@@ -124,5 +138,6 @@ def _object_checks(schema: dict[str, Any]) -> list[Check]:
                 elif not check(child):
                     return False
             return True
+
         checks.append(check_object)
     return checks

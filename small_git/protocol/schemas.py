@@ -73,14 +73,21 @@ def _describe(error: ValidationError) -> list[tuple[list[str | int], str, str | 
     keyword = error.validator
     if keyword == "required":
         missing = [k for k in error.validator_value if isinstance(error.instance, dict) and k not in error.instance]
-        return [([*path, key], f"{format_path([*path, key])} is required but missing", f"add '{key}'")
-                for key in missing] or [(path, f"{where}: {error.message}", None)]
+        return [
+            ([*path, key], f"{format_path([*path, key])} is required but missing", f"add '{key}'") for key in missing
+        ] or [(path, f"{where}: {error.message}", None)]
     if keyword == "additionalProperties" and isinstance(error.instance, dict):
         known = set(error.schema.get("properties", {}))
         extra = [k for k in error.instance if k not in known]
         allowed = ", ".join(sorted(known))
-        return [([*path, key], f"{format_path([*path, key])}: unknown key (allowed: {allowed})",
-                 "remove the key, or move its content into a field the schema allows") for key in extra]
+        return [
+            (
+                [*path, key],
+                f"{format_path([*path, key])}: unknown key (allowed: {allowed})",
+                "remove the key, or move its content into a field the schema allows",
+            )
+            for key in extra
+        ]
     message, hint = _describe_one(error, where)
     return [(path, message, hint)]
 
@@ -107,10 +114,24 @@ def _describe_one(error: ValidationError, where: str) -> tuple[str, str | None]:
     return f"{where}: {error.message}", None
 
 
-_JSON_TYPE_NAMES = {"string": "a string", "array": "a list", "object": "a mapping", "integer": "an integer",
-                    "number": "a number", "boolean": "a boolean", "null": "null"}
-_PY_TYPE_NAMES = {"str": "a string", "int": "an integer", "float": "a number", "bool": "a boolean",
-                  "dict": "a mapping", "list": "a list", "NoneType": "null"}
+_JSON_TYPE_NAMES = {
+    "string": "a string",
+    "array": "a list",
+    "object": "a mapping",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "a boolean",
+    "null": "null",
+}
+_PY_TYPE_NAMES = {
+    "str": "a string",
+    "int": "an integer",
+    "float": "a number",
+    "bool": "a boolean",
+    "dict": "a mapping",
+    "list": "a list",
+    "NoneType": "null",
+}
 
 
 def _oneof_hint(where: str) -> str | None:

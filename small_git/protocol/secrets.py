@@ -63,9 +63,7 @@ _SLACK = re.compile(r"(?<![A-Za-z0-9])xox[abprs]-(?=[A-Za-z0-9-]{10})[A-Za-z0-9]
 _URL_CREDENTIALS = re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*://[^\s/:@]+:([^\s/@]+)@")
 # The value is read in a bounded look-ahead so that `https://x/?token=abc` still reaches `token` (a consumed
 # value would swallow it) and a long "a=a=a=..." stays linear.
-_ASSIGNMENT = re.compile(
-    r"(?<![A-Za-z0-9_.-])([A-Za-z][A-Za-z0-9_.-]*)[\"']?[ \t]*([:=])(?=[ \t]*(\S{0,256}))"
-)
+_ASSIGNMENT = re.compile(r"(?<![A-Za-z0-9_.-])([A-Za-z][A-Za-z0-9_.-]*)[\"']?[ \t]*([:=])(?=[ \t]*(\S{0,256}))")
 _ASSIGNMENT_GATE = re.compile(r"(?:pass|secret|token|key)[a-z0-9_.-]*[\"']?[ \t]*[:=]")
 _RUN = re.compile(r"[A-Za-z0-9+/=_-]{32,}")
 # Bytes of run characters become "a", all others a space: "a" * 32 in the translation means a run exists,
@@ -155,9 +153,8 @@ def secret_in_text(text: str, depth: int = 0) -> str | None:
             if not _is_placeholder(match.group(1)):
                 return "password in a URL"
     lowered = text.lower()
-    if (
-        ("pass" in lowered or "secret" in lowered or "token" in lowered or "key" in lowered)
-        and _ASSIGNMENT_GATE.search(lowered)
+    if ("pass" in lowered or "secret" in lowered or "token" in lowered or "key" in lowered) and _ASSIGNMENT_GATE.search(
+        lowered
     ):
         assigned = _sensitive_assignment(text)
         if assigned is not None:
@@ -204,9 +201,7 @@ def format_path(path: Path) -> str:
     return "".join(parts) or "the document root"
 
 
-def _walk(
-    data: object, *, skip_keys: frozenset[str]
-) -> Iterator[tuple[Path, str | int | None, str | None, object]]:
+def _walk(data: object, *, skip_keys: frozenset[str]) -> Iterator[tuple[Path, str | int | None, str | None, object]]:
     """(parent path, step, key name or None, value) for every mapping member and list item, in document order.
 
     A node's own path is built only for containers and findings: most nodes are strings, and this runs over
@@ -233,8 +228,7 @@ def _members(container: dict[object, object] | list[object]) -> Iterator[Member]
     if isinstance(container, list):
         return ((index, None, item) for index, item in enumerate(container))
     return (
-        (key, key, value) if isinstance(key, str) else (_step(key), str(key), value)
-        for key, value in container.items()
+        (key, key, value) if isinstance(key, str) else (_step(key), str(key), value) for key, value in container.items()
     )
 
 
@@ -363,4 +357,4 @@ def _trim_url(url: str) -> str:
 
 
 def _authority(url: str) -> str:
-    return _AUTHORITY_END.split(url[len("http://"):], maxsplit=1)[0]
+    return _AUTHORITY_END.split(url[len("http://") :], maxsplit=1)[0]

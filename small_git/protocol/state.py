@@ -12,8 +12,8 @@ from small_git.protocol.yamlsafe import DEFAULT_LIMITS, Document, Limits, load_y
 @dataclass
 class FileEntry:
     kind: str
-    path: str                   # display path, relative to the folder holding .small/ (".small/plan.small.yml")
-    raw: bytes | None = None    # None when the file is absent
+    path: str  # display path, relative to the folder holding .small/ (".small/plan.small.yml")
+    raw: bytes | None = None  # None when the file is absent
     problem: str | None = None  # why it cannot be read (a directory, a symlink leaving the repository, …)
 
     @property
@@ -38,8 +38,13 @@ class State:
     _docs: dict[str, Document | None] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_bytes(cls, contents: dict[str, bytes | None], layout: list[LayoutEntry] | None = None,
-                   prefix: str = "", limits: Limits = DEFAULT_LIMITS) -> State:
+    def from_bytes(
+        cls,
+        contents: dict[str, bytes | None],
+        layout: list[LayoutEntry] | None = None,
+        prefix: str = "",
+        limits: Limits = DEFAULT_LIMITS,
+    ) -> State:
         files = {kind: FileEntry(kind, prefix + display_path(kind), contents.get(kind)) for kind in ALL_FILES}
         return cls(files, layout, prefix, limits)
 
@@ -59,8 +64,7 @@ class State:
             return self._docs[kind]
         entry = self.files[kind]
         if entry.problem is not None:
-            raise SmallError(f"{entry.path}: {entry.problem}", exit_code=EXIT_USAGE, file=entry.path,
-                             rule="unreadable")
+            raise SmallError(f"{entry.path}: {entry.problem}", exit_code=EXIT_USAGE, file=entry.path, rule="unreadable")
         doc = None if entry.raw is None else load_yaml(entry.raw, entry.path, self.limits)
         self._docs[kind] = doc
         return doc

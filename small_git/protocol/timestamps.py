@@ -23,8 +23,9 @@ def parse_ns(raw: object) -> int:
     if not match:
         if raw != raw.strip():
             raise TimestampError("timestamp has surrounding spaces")
-        raise TimestampError("timestamp must be RFC 3339: YYYY-MM-DDTHH:MM:SS.fffZ (uppercase T and Z, "
-                             "or an offset like +02:00)")
+        raise TimestampError(
+            "timestamp must be RFC 3339: YYYY-MM-DDTHH:MM:SS.fffZ (uppercase T and Z, or an offset like +02:00)"
+        )
     date, hour, minute, second, frac, zone = match.groups()
     if frac is None:
         raise TimestampError("timestamp must include fractional seconds")
@@ -58,8 +59,10 @@ def format_ns(instant_ns: int) -> str:
     """`YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ`, the form small-git writes (spec §4)."""
     seconds, nanos = divmod(instant_ns, 1_000_000_000)
     moment = _EPOCH + timedelta(seconds=seconds)
-    return (f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:{moment.minute:02d}:"
-            f"{moment.second:02d}.{nanos:09d}Z")
+    return (
+        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:{moment.minute:02d}:"
+        f"{moment.second:02d}.{nanos:09d}Z"
+    )
 
 
 def now_ns() -> int:

@@ -69,8 +69,16 @@ _MAX_INT_BITS = 14_000
 class YamlError(SmallError):
     """Input that cannot be loaded. Always exit 2 (unreadable input), always names file:line:column."""
 
-    def __init__(self, source: str, message: str, *, line: int | None = None, column: int | None = None,
-                 text: str | None = None, hint: str | None = None) -> None:
+    def __init__(
+        self,
+        source: str,
+        message: str,
+        *,
+        line: int | None = None,
+        column: int | None = None,
+        text: str | None = None,
+        hint: str | None = None,
+    ) -> None:
         where = source
         if line is not None:
             where += f":{line}"
@@ -96,7 +104,7 @@ def _snippet(text: str | None, line: int | None, column: int | None) -> str:
     shown = lines[line - 1]
     if len(shown) > 200:
         start = max(0, (column or 1) - 100)
-        shown = shown[start:start + 200]
+        shown = shown[start : start + 200]
         column = (column or 1) - start
     shown = "".join(ch if ch.isprintable() or ch == "\t" else "\ufffd" for ch in shown)
     caret = ""
@@ -156,17 +164,26 @@ def decode(data: bytes, source: str) -> str:
         line = head.count("\n") + 1
         column = len(head) - (head.rfind("\n") + 1) + 1
         text = data[skip:].decode(encoding, errors="replace")
-        raise YamlError(source, f"invalid {encoding.upper()} byte 0x{data[pos]:02x} (the file must be UTF-8, "
-                        "or UTF-16/UTF-32 with a byte-order mark)", line=line, column=column, text=text,
-                        hint="re-save the file as UTF-8") from None
+        raise YamlError(
+            source,
+            f"invalid {encoding.upper()} byte 0x{data[pos]:02x} (the file must be UTF-8, "
+            "or UTF-16/UTF-32 with a byte-order mark)",
+            line=line,
+            column=column,
+            text=text,
+            hint="re-save the file as UTF-8",
+        ) from None
 
 
 def load_yaml(data: bytes | str, source: str, limits: Limits = DEFAULT_LIMITS) -> Document:
     """Load one YAML document safely. Raises YamlError (exit 2) on anything that is not plain data."""
     if isinstance(data, bytes):
         if len(data) > limits.max_bytes:
-            raise YamlError(source, f"file is {len(data)} bytes, over the {limits.max_bytes}-byte limit",
-                            hint="large output belongs in .small-cache/ logs, not in .small/")
+            raise YamlError(
+                source,
+                f"file is {len(data)} bytes, over the {limits.max_bytes}-byte limit",
+                hint="large output belongs in .small-cache/ logs, not in .small/",
+            )
         text = decode(data, source)
     else:
         text = data
@@ -174,8 +191,9 @@ def load_yaml(data: bytes | str, source: str, limits: Limits = DEFAULT_LIMITS) -
         offset = text.index("\x00")
         line = text.count("\n", 0, offset) + 1
         column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-        raise YamlError(source, "NUL byte (control characters are not allowed in YAML)", line=line,
-                        column=column, text=text)
+        raise YamlError(
+            source, "NUL byte (control characters are not allowed in YAML)", line=line, column=column, text=text
+        )
     gc_was_enabled = gc.isenabled()
     # Building a large tree allocates many containers; the cyclic GC would rescan them repeatedly and make
     # large loads superlinear. Nothing built here can form a cycle, so pause it for the duration.
@@ -239,10 +257,15 @@ def _parse_error(exc: yaml.YAMLError, text: str, source: str) -> YamlError:
         problem = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem:
             problem = f"{exc.problem} ({exc.context})"
-        return YamlError(source, problem, line=mark.line + 1 if mark else None,
-                         column=mark.column + 1 if mark else None, text=text,
-                         hint="fix the YAML at the marked position: consistent indentation with spaces (no "
-                         "tabs), quotes around text containing ': ' or '#'")
+        return YamlError(
+            source,
+            problem,
+            line=mark.line + 1 if mark else None,
+            column=mark.column + 1 if mark else None,
+            text=text,
+            hint="fix the YAML at the marked position: consistent indentation with spaces (no "
+            "tabs), quotes around text containing ': ' or '#'",
+        )
     return YamlError(source, str(exc).splitlines()[0] if str(exc) else "invalid YAML", text=text)
 
 
@@ -254,9 +277,14 @@ def _reader_error(exc: yaml.reader.ReaderError, text: str, source: str) -> YamlE
     line = text.count("\n", 0, offset) + 1
     column = offset - (text.rfind("\n", 0, offset) + 1) + 1
     what = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
-    return YamlError(source, f"control character {what} is not allowed in YAML", line=line,
-                     column=column, text=text,
-                     hint="remove it, or write it as an escape in a double-quoted string (\\u0007)")
+    return YamlError(
+        source,
+        f"control character {what} is not allowed in YAML",
+        line=line,
+        column=column,
+        text=text,
+        hint="remove it, or write it as an escape in a double-quoted string (\\u0007)",
+    )
 
 
 class _Frame:
@@ -287,12 +315,21 @@ class _Builder:
         self.alias_nodes = 0
 
     def fail(self, message: str, mark: Any, hint: str | None = None) -> YamlError:
-        return YamlError(self.source, message, line=mark.line + 1 if mark else None,
-                         column=mark.column + 1 if mark else None, text=self.text, hint=hint)
+        return YamlError(
+            self.source,
+            message,
+            line=mark.line + 1 if mark else None,
+            column=mark.column + 1 if mark else None,
+            text=self.text,
+            hint=hint,
+        )
 
     def too_deep(self, mark: Any) -> YamlError:
-        return self.fail(f"nesting deeper than {self.limits.max_depth} levels", mark,
-                         hint="flatten the document (SMALL_MAX_DEPTH sets the limit)")
+        return self.fail(
+            f"nesting deeper than {self.limits.max_depth} levels",
+            mark,
+            hint="flatten the document (SMALL_MAX_DEPTH sets the limit)",
+        )
 
     def build(self) -> Document:
         stack: list[_Frame] = []
@@ -307,8 +344,9 @@ class _Builder:
             if isinstance(exc, yaml.MarkedYAMLError) and exc.problem == _LIBYAML_NESTING_PROBLEM:
                 if _libyaml_refusal_exceeds(self.limits.max_depth):
                     raise self.too_deep(exc.problem_mark) from None
-                raise self.fail("nesting deeper than the YAML parser allows", exc.problem_mark,
-                                hint="flatten the document") from None
+                raise self.fail(
+                    "nesting deeper than the YAML parser allows", exc.problem_mark, hint="flatten the document"
+                ) from None
             raise _parse_error(exc, self.text, self.source) from None
         finally:
             parser.dispose()
@@ -325,8 +363,9 @@ class _Builder:
                     else:
                         value = self.scalar(event)
                 except (ValueError, OverflowError):  # an integer too long to print, or to make a float of
-                    raise self.fail("number too large to load", event.start_mark,
-                                    hint="quote it to keep it as a string") from None
+                    raise self.fail(
+                        "number too large to load", event.start_mark, hint="quote it to keep it as a string"
+                    ) from None
                 if event.anchor:
                     self.anchors[event.anchor] = (value, 1)
                 elif stack and self.add_plain(stack[-1], value, event):
@@ -341,9 +380,11 @@ class _Builder:
                 if stack:
                     parent = stack[-1]
                     if parent.is_map and parent.key is _NO_KEY:
-                        raise self.fail("a mapping key must be a string, not a "
-                                        + ("mapping" if is_map else "sequence"), event.start_mark,
-                                        hint="quote the key")
+                        raise self.fail(
+                            "a mapping key must be a string, not a " + ("mapping" if is_map else "sequence"),
+                            event.start_mark,
+                            hint="quote the key",
+                        )
                     self.record_line(parent, event)
                 stack.append(frame)
                 frame.key_line = event.start_mark.line + 1
@@ -364,13 +405,16 @@ class _Builder:
             elif kind is ev.AliasEvent:
                 target = self.anchors.get(event.anchor)
                 if target is None:
-                    raise self.fail(f"alias *{event.anchor} refers to an undefined (or enclosing) anchor",
-                                    event.start_mark)
+                    raise self.fail(
+                        f"alias *{event.anchor} refers to an undefined (or enclosing) anchor", event.start_mark
+                    )
                 value, size = target
                 self.alias_nodes += size
                 if self.alias_nodes > self.limits.max_alias_nodes:
-                    raise self.fail(f"aliases expand to more than {self.limits.max_alias_nodes} nodes "
-                                    "(alias bomb?)", event.start_mark)
+                    raise self.fail(
+                        f"aliases expand to more than {self.limits.max_alias_nodes} nodes (alias bomb?)",
+                        event.start_mark,
+                    )
                 self.add(stack, value, size, event, alias=True)
             elif kind is ev.DocumentStartEvent:
                 self.documents += 1
@@ -381,8 +425,11 @@ class _Builder:
             self.result = value
         elif value is not None:
             # point at the second document's '---', not at its end (which may lie past the last line)
-            raise self.fail("a second YAML document; a SMALL file holds exactly one", self.document_mark,
-                            hint="remove the '---' line and everything after it, or merge the documents")
+            raise self.fail(
+                "a second YAML document; a SMALL file holds exactly one",
+                self.document_mark,
+                hint="remove the '---' line and everything after it, or merge the documents",
+            )
 
     def record_line(self, parent: _Frame, event: Any) -> None:
         if not parent.is_map:
@@ -396,8 +443,9 @@ class _Builder:
             return
         expected = _YAML + ("map" if is_map else "seq")
         if tag != expected:
-            raise self.fail(f"unsupported tag {tag!r}", event.start_mark,
-                            hint="SMALL files hold plain data; remove the tag")
+            raise self.fail(
+                f"unsupported tag {tag!r}", event.start_mark, hint="SMALL files hold plain data; remove the tag"
+            )
 
     def add_plain(self, parent: _Frame, value: Any, event: Any) -> bool:
         """`add` for a scalar in the usual places, inlined for speed (a progress log has about ten scalars per
@@ -435,14 +483,20 @@ class _Builder:
 
     def set_key(self, parent: _Frame, key: Any, event: Any, alias: bool) -> None:
         if not isinstance(key, str):
-            raise self.fail(f"a mapping key must be a string, not {_type_name(key)}"
-                            + ("" if key is None else f" ({key!r})"), event.start_mark, hint="quote the key")
+            raise self.fail(
+                f"a mapping key must be a string, not {_type_name(key)}" + ("" if key is None else f" ({key!r})"),
+                event.start_mark,
+                hint="quote the key",
+            )
         if not alias and key == "<<" and not event.style and event.tag in (None, _YAML + "merge"):
             parent.key = _MERGE
             return
         if key in parent.value:
-            raise self.fail(f"duplicate key {key!r} in this mapping", event.start_mark,
-                            hint="each key may appear once; remove or rename one of them")
+            raise self.fail(
+                f"duplicate key {key!r} in this mapping",
+                event.start_mark,
+                hint="each key may appear once; remove or rename one of them",
+            )
         parent.key = key
         parent.key_line = event.start_mark.line + 1
 
@@ -469,9 +523,10 @@ class _Builder:
                 return _resolve_plain(value)
             return value
         if not tag.startswith(_YAML):
-            raise self.fail(f"unknown tag {tag!r}", event.start_mark,
-                            hint="SMALL files hold plain data; remove the tag")
-        name = tag[len(_YAML):]
+            raise self.fail(
+                f"unknown tag {tag!r}", event.start_mark, hint="SMALL files hold plain data; remove the tag"
+            )
+        name = tag[len(_YAML) :]
         if name in ("str", "binary", "timestamp"):
             return value
         if name == "null":
@@ -492,8 +547,9 @@ class _Builder:
             if real is not None:
                 return real
         else:
-            raise self.fail(f"unsupported tag {tag!r}", event.start_mark,
-                            hint="SMALL files hold plain data; remove the tag")
+            raise self.fail(
+                f"unsupported tag {tag!r}", event.start_mark, hint="SMALL files hold plain data; remove the tag"
+            )
         raise self.fail(f"{value!r} is not a valid !!{name}", event.start_mark)
 
 

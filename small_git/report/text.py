@@ -19,8 +19,7 @@ def format_finding(finding: Finding, *, with_hint: bool = True) -> str:
     return text
 
 
-def print_findings(findings: Iterable[Finding], stream: TextIO | None = None, *,
-                   with_hint: bool = True) -> None:
+def print_findings(findings: Iterable[Finding], stream: TextIO | None = None, *, with_hint: bool = True) -> None:
     out = stream or sys.stderr
     for finding in findings:
         print(format_finding(finding, with_hint=with_hint), file=out)

@@ -67,18 +67,14 @@ class PlanEditor:
             if isinstance(task, dict) and task.get("id") == task_id:
                 return index
         known = ", ".join(str(t.get("id")) for t in self.tasks) or "none"
-        raise SmallError(
-            f"task {task_id!r} is not in the plan (tasks: {known})", exit_code=EXIT_USAGE, file=_SOURCE
-        )
+        raise SmallError(f"task {task_id!r} is not in the plan (tasks: {known})", exit_code=EXIT_USAGE, file=_SOURCE)
 
     def task(self, task_id: str) -> dict[str, Any]:
         return self.data["tasks"][self.index_of(task_id)]  # type: ignore[no-any-return]
 
     def next_task_id(self) -> str:
         numbers = [
-            int(m.group(1))
-            for t in self.tasks
-            if isinstance(t.get("id"), str) and (m := _TASK_ID.match(t["id"]))
+            int(m.group(1)) for t in self.tasks if isinstance(t.get("id"), str) and (m := _TASK_ID.match(t["id"]))
         ]
         return f"task-{max(numbers, default=0) + 1}"
 
@@ -165,9 +161,7 @@ class PlanEditor:
                 self._insert_lines(lines, last_line, [f"{match.group(1)}{quote(dependency)}"])
                 self._commit(lines)
                 return
-        self._replace_value(
-            lines, ("tasks", index, key), "[" + ", ".join(quote(str(v)) for v in current) + "]"
-        )
+        self._replace_value(lines, ("tasks", index, key), "[" + ", ".join(quote(str(v)) for v in current) + "]")
         self._commit(lines)
 
     def remove_task(self, task_id: str) -> None:
@@ -246,9 +240,7 @@ class PlanEditor:
 
     def _block_end(self, lines: list[str], index: int, trim: bool) -> int:
         """The line number after the last line of task `index` (1-based, exclusive end as a 0-based index)."""
-        following = (
-            self._block_start(index + 1) if index + 1 < len(self.doc.data.get("tasks") or []) else None
-        )
+        following = self._block_start(index + 1) if index + 1 < len(self.doc.data.get("tasks") or []) else None
         if following is not None:
             end = following - 1
         else:

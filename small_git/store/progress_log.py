@@ -79,8 +79,7 @@ class TornEntryError(SmallError):
 
     def __init__(self, offset: int, reason: str) -> None:
         super().__init__(
-            f"{_LOG}: the last entry (from byte {offset}) is incomplete ({reason}); a write was "
-            "probably interrupted",
+            f"{_LOG}: the last entry (from byte {offset}) is incomplete ({reason}); a write was probably interrupted",
             exit_code=EXIT_USAGE,
             file=_LOG,
             rule="torn-entry",
@@ -293,14 +292,19 @@ def refuse_secrets(entries: list[dict[str, Any]]) -> None:
     for entry in entries:
         problems = [message for _, message in find_secrets(entry) + find_insecure_links(entry, allow_loopback=True)]
         # judged where it will stand, so the reference's exemptions (entries[N].command_sha256, ...) apply
-        problems += [f"a value the reference CLI's strict mode reports as a secret at {format_path(list(path[2:]))}"
-                     for path in reference_secret_paths({"entries": [entry]})]
+        problems += [
+            f"a value the reference CLI's strict mode reports as a secret at {format_path(list(path[2:]))}"
+            for path in reference_secret_paths({"entries": [entry]})
+        ]
         if problems:
             raise SmallError(
-                f"refusing to append to the append-only {_LOG}: {problems[0]}", exit_code=EXIT_USAGE, file=_LOG,
+                f"refusing to append to the append-only {_LOG}: {problems[0]}",
+                exit_code=EXIT_USAGE,
+                file=_LOG,
                 rule="secret",
                 hint="leave the secret out of --evidence/--notes (cite a log in .small-cache/ instead), and use "
-                "https:// links")
+                "https:// links",
+            )
 
 
 def _check_sizes(items: list[dict[str, Any]], indent: int) -> None:
@@ -311,8 +315,7 @@ def _check_sizes(items: list[dict[str, Any]], indent: int) -> None:
             raise SmallError(
                 f"progress entry for {item['task_id']!r} is {size} bytes, over the {limit}-byte limit",
                 exit_code=EXIT_USAGE,
-                hint="keep long output in .small-cache/ and cite it "
-                "(command_ref), or raise SMALL_MAX_ENTRY_BYTES",
+                hint="keep long output in .small-cache/ and cite it (command_ref), or raise SMALL_MAX_ENTRY_BYTES",
             )
 
 
@@ -383,8 +386,11 @@ def load_log(root: Path) -> dict[str, Any] | None:
         raise SmallError(f"cannot read {_LOG}: {exc.strerror}", exit_code=EXIT_USAGE, file=_LOG) from None
     max_bytes = configured_limits().max_bytes
     if len(raw) > max_bytes:
-        raise SmallError(f"{_LOG} is over the {max_bytes}-byte limit", exit_code=EXIT_USAGE,
-                         hint="raise SMALL_MAX_FILE_BYTES, or start a new log in a new workspace")
+        raise SmallError(
+            f"{_LOG} is over the {max_bytes}-byte limit",
+            exit_code=EXIT_USAGE,
+            hint="raise SMALL_MAX_FILE_BYTES, or start a new log in a new workspace",
+        )
     data = load_yaml(raw, _LOG).data
     if data is None:
         return {}
@@ -469,9 +475,7 @@ def drop_torn_tail(root: Path, torn: TornTail) -> None:
     raw = path.read_bytes()
     prefix = raw[: torn.offset]
     if raw[torn.offset :] != torn.data:
-        raise SmallError(
-            f"{_LOG} changed while it was being repaired; run small fix again", exit_code=EXIT_USAGE
-        )
+        raise SmallError(f"{_LOG} changed while it was being repaired; run small fix again", exit_code=EXIT_USAGE)
     try:
         parsed = load_yaml(prefix, _LOG).data
     except YamlError:
@@ -483,6 +487,10 @@ def drop_torn_tail(root: Path, torn: TornTail) -> None:
     if not isinstance(parsed, dict) or not isinstance(parsed.get("entries"), list):
         # what precedes the incomplete entry must be a whole log on its own; otherwise the "entry start"
         # was found inside hand-written text and cutting there would damage a complete entry
-        raise SmallError(f"{_LOG}: the end of the log cannot be repaired automatically", exit_code=EXIT_USAGE,
-                         file=_LOG, hint="repair it by hand, or restore it from git: git show HEAD:" + _LOG)
+        raise SmallError(
+            f"{_LOG}: the end of the log cannot be repaired automatically",
+            exit_code=EXIT_USAGE,
+            file=_LOG,
+            hint="repair it by hand, or restore it from git: git show HEAD:" + _LOG,
+        )
     atomic_write(path, prefix)

@@ -28,14 +28,22 @@ def small_dir(root: Path) -> Path:
     try:
         info = os.lstat(target)
     except FileNotFoundError:
-        raise SmallError(f"no {SMALL_DIR}/ directory in {root}", exit_code=EXIT_USAGE,
-                         hint=f"run: small init --dir {root}", rule="no-workspace") from None
+        raise SmallError(
+            f"no {SMALL_DIR}/ directory in {root}",
+            exit_code=EXIT_USAGE,
+            hint=f"run: small init --dir {root}",
+            rule="no-workspace",
+        ) from None
     except OSError as exc:
         raise SmallError(f"cannot read {target}: {exc.strerror}", exit_code=EXIT_USAGE) from None
     if not stat.S_ISDIR(info.st_mode):
         kind = "a symlink" if stat.S_ISLNK(info.st_mode) else "a file"
-        raise SmallError(f"{target} is {kind}, not a directory", exit_code=EXIT_USAGE,
-                         hint=f"move it aside and run: small init --dir {root}", rule="no-workspace")
+        raise SmallError(
+            f"{target} is {kind}, not a directory",
+            exit_code=EXIT_USAGE,
+            hint=f"move it aside and run: small init --dir {root}",
+            rule="no-workspace",
+        )
     return target
 
 
@@ -81,8 +89,11 @@ def read_file(root: Path, relative: str, max_bytes: int) -> tuple[bytes | None, 
     return data, None
 
 
-LIMIT_VARIABLES = {"SMALL_MAX_FILE_BYTES": "max_bytes", "SMALL_MAX_DEPTH": "max_depth",
-                   "SMALL_MAX_ALIAS_NODES": "max_alias_nodes"}
+LIMIT_VARIABLES = {
+    "SMALL_MAX_FILE_BYTES": "max_bytes",
+    "SMALL_MAX_DEPTH": "max_depth",
+    "SMALL_MAX_ALIAS_NODES": "max_alias_nodes",
+}
 # The checker walks values recursively, within the recursion limit the CLI sets (small_git/cli): deeper
 # nesting would end in a RecursionError instead of a finding. Other limits only need to fit in an int.
 LIMIT_CEILINGS = {"max_bytes": 10**18, "max_depth": 5_000, "max_alias_nodes": 10**18}
@@ -101,9 +112,11 @@ def configured_limits(env: dict[str, str] | None = None) -> Limits:
         ceiling = LIMIT_CEILINGS[field_name]
         value = int(text) if text.isdigit() and len(text) <= len(str(ceiling)) else 0
         if not 0 < value <= ceiling:
-            raise SmallError(f"{variable}={raw!r} is not a positive whole number up to {ceiling}",
-                             exit_code=EXIT_USAGE,
-                             hint=f"unset it, or set e.g. {variable}={getattr(DEFAULT_LIMITS, field_name)}")
+            raise SmallError(
+                f"{variable}={raw!r} is not a positive whole number up to {ceiling}",
+                exit_code=EXIT_USAGE,
+                hint=f"unset it, or set e.g. {variable}={getattr(DEFAULT_LIMITS, field_name)}",
+            )
         overrides[field_name] = value
     return replace(DEFAULT_LIMITS, **overrides) if overrides else DEFAULT_LIMITS
 

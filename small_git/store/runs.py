@@ -19,9 +19,7 @@ def _read(root: Path, kind: str) -> bytes | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise SmallError(
-            f"cannot read {SMALL_DIR}/{filename(kind)}: {exc.strerror}", exit_code=EXIT_USAGE
-        ) from None
+        raise SmallError(f"cannot read {SMALL_DIR}/{filename(kind)}: {exc.strerror}", exit_code=EXIT_USAGE) from None
 
 
 def formula_id(root: Path, plan: bytes | None = None) -> str:

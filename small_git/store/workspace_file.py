@@ -91,9 +91,7 @@ def enforce_scope(root: Path, scope: str, command: str, allow_examples: bool = T
     """The reference's `--workspace root|examples|any` check for a writing command."""
     value = scope.strip().lower()
     if value not in SCOPES:
-        raise SmallError(
-            f"invalid --workspace value {scope!r}; use one of: {', '.join(SCOPES)}", exit_code=EXIT_USAGE
-        )
+        raise SmallError(f"invalid --workspace value {scope!r}; use one of: {', '.join(SCOPES)}", exit_code=EXIT_USAGE)
     if value == "examples" and not allow_examples:
         raise SmallError(
             f"--workspace examples is not supported for {command} (use --workspace any to bypass)",
