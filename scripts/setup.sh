@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Create .venv (Python >= 3.11) and install small-git into it with its test tools. Idempotent.
+# Create .venv (Python >= 3.11) and install small-git into it with its test and lint tools, at the exact
+# versions of requirements/lock.txt. Idempotent.
+#   SMALL_DEPS=newest  use .venv-newest instead, with the newest versions pyproject.toml allows (no lock), to
+#                      meet an upgrade on purpose before scripts/lock.sh records it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
@@ -7,9 +10,13 @@ if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null
   echo "small-git needs Python >= 3.11 (found: $("$PYTHON" --version 2>&1)); set PYTHON=/path/to/python3.11" >&2
   exit 2
 fi
-if [ ! -x .venv/bin/python ]; then
-  "$PYTHON" -m venv .venv
+venv="$(bash scripts/venv.sh)"
+if [ ! -x "$venv/bin/python" ]; then
+  "$PYTHON" -m venv "$venv"
 fi
-.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-# hatchling is listed so the packaging test can build a wheel without network access to a build backend
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test]" hatchling
+pip=("$venv/bin/python" -m pip install --quiet --disable-pip-version-check)
+case "${SMALL_DEPS:-locked}" in
+  locked) "${pip[@]}" -r requirements/lock.txt -e ".[dev]" ;;
+  newest) "${pip[@]}" --upgrade --upgrade-strategy eager -e ".[dev]" ;;
+  *) echo "SMALL_DEPS must be 'locked' (the default) or 'newest'" >&2; exit 2 ;;
+esac
