@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from small_git.gitio.authority import BUILTIN_AGENT_MARKERS
+from small_git.gates.authority import BUILTIN_AGENT_MARKERS
 
 HUMAN = ("Hu Man", "human@example.org")
 AGENT_MARKER_PREFIXES = tuple(marker.partition("=")[0].rstrip("*") for marker in BUILTIN_AGENT_MARKERS)

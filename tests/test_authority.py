@@ -10,7 +10,7 @@ import pytest
 from gitrepo import git
 
 from small_git.errors import SmallError
-from small_git.gitio.authority import (
+from small_git.gates.authority import (
     RULE_AGENT,
     RULE_POLICY,
     RULE_PUSHER,

@@ -8,8 +8,8 @@ import pytest
 from gitrepo import git
 
 from small_git.errors import SmallError
-from small_git.gitio.evidence import commit_small, head_commit_evidence
-from small_git.gitio.tipcheck import RULE_AMBIGUOUS, RULE_NOT_ANCESTOR, RULE_UNKNOWN, tip_findings
+from small_git.gates.tipcheck import RULE_AMBIGUOUS, RULE_NOT_ANCESTOR, RULE_UNKNOWN, tip_findings
+from small_git.git.evidence import commit_small, head_commit_evidence
 from small_git.protocol.state import State
 
 HEADER = 'small_version: "1.0.0"\nowner: agent\nentries:\n'

@@ -9,10 +9,10 @@ from gitrepo import FIRST_ENTRY, WORKSPACE_FILES, entry, progress_yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from small_git.gitio.append_rule import subsequence_findings
-from small_git.gitio.audit import judge_transition
-from small_git.gitio.audit_context import AuditContext
-from small_git.gitio.states import SYMLINK_PROBLEM, workspace_prefix, workspace_prefixes
+from small_git.gates.append_only import subsequence_findings
+from small_git.gates.audit import judge_transition
+from small_git.gates.context import AuditContext
+from small_git.git.states import SYMLINK_PROBLEM, workspace_prefix, workspace_prefixes
 from small_git.protocol.state import State
 
 CTX = AuditContext(Path("."), stage="audit", label="commit abc")

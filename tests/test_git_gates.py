@@ -294,7 +294,7 @@ def test_agent_co_author_trailer_is_refused_at_commit_msg(repo: Repo) -> None:
 
 
 def test_redaction_needs_its_trailer(repo: Repo) -> None:
-    from small_git.gitio.redaction import redaction_marker, redaction_record
+    from small_git.gates.redaction import redaction_marker, redaction_record
 
     secret = FIRST_ENTRY["evidence"]
     record = {"task_id": "meta/redact", "timestamp": "2025-01-05T11:00:00.000000000Z", "status": "completed"}

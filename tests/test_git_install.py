@@ -7,7 +7,7 @@ from pathlib import Path
 
 from gitrepo import FIRST_ENTRY, Repo, entry, seeded_repo
 
-from small_git.gitio.install import HOOKS, PREVIOUS_SUFFIX
+from small_git.integration.install import HOOKS, PREVIOUS_SUFFIX
 
 PROGRESS = ".small/progress.small.yml"
 OLD_HOOK = '#!/bin/sh\necho "$0 ran" >> "$(git rev-parse --git-dir)/../old-hook.log"\n'

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from gitrepo import Repo, clean_env, entry, seeded_repo
 
-from small_git.gitio import git
-from small_git.gitio.states import SYMLINK_PROBLEM, state_at, workspaces_in
+from small_git.git import plumbing as git
+from small_git.git.states import SYMLINK_PROBLEM, state_at, workspaces_in
 
 PROGRESS = ".small/progress.small.yml"
 

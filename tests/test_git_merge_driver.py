@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from gitrepo import FIRST_ENTRY, WORKSPACE_FILES, Repo, entry, progress_yaml, seeded_repo
 
-from small_git.gitio.merge_driver import merge_plan, merge_progress
+from small_git.integration.merge_driver import merge_plan, merge_progress
 from small_git.protocol.yamlsafe import load_yaml
 
 PROGRESS = ".small/progress.small.yml"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from gitrepo import FIRST_ENTRY, WORKSPACE_FILES, Repo, entry, progress_yaml, seeded_repo
 
-from small_git.gitio.textconv import render
+from small_git.report.textconv import render
 
 PROGRESS = ".small/progress.small.yml"
 PLAN = ".small/plan.small.yml"

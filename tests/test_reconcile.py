@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from gitrepo import git
 
-from small_git.gitio.reconcile import parse_rewrite_lines, reconcile_entries
-from small_git.gitio.tipcheck import RULE_NOT_ANCESTOR, RULE_UNKNOWN, tip_findings
+from small_git.gates.tipcheck import RULE_NOT_ANCESTOR, RULE_UNKNOWN, tip_findings
+from small_git.integration.reconcile import parse_rewrite_lines, reconcile_entries
 from small_git.protocol.state import State
 from small_git.protocol.yamlsafe import load_yaml
 from small_git.store.progress_log import append_entries
@@ -19,7 +19,7 @@ from small_git.store.reader import read_state
 PROGRESS = ".small/progress.small.yml"
 HOOK = """#!/bin/sh
 exec {python} -c 'import sys; from pathlib import Path
-from small_git.gitio.reconcile import parse_rewrite_lines, reconcile_after_rewrite
+from small_git.integration.reconcile import parse_rewrite_lines, reconcile_after_rewrite
 reconcile_after_rewrite(Path.cwd(), parse_rewrite_lines(sys.stdin.read()))'
 """
 

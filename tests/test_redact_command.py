@@ -12,7 +12,7 @@ from gitrepo import git
 
 from small_git.commands.redact import run
 from small_git.errors import SmallError
-from small_git.gitio.redaction import is_exact_redaction, redaction_marker
+from small_git.gates.redaction import is_exact_redaction, redaction_marker
 from small_git.protocol.yamlsafe import load_yaml
 
 SECRET = "ghp_0123456789abcdefghijklmnopqrstuvwxyz"

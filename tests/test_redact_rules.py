@@ -10,7 +10,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from small_git.gitio.redaction import (
+from small_git.gates.redaction import (
     format_field_path,
     has_redact_trailer,
     is_exact_redaction,

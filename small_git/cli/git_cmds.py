@@ -25,7 +25,7 @@ def register(cli: click.Group) -> None:
         # The drivers are registered only when this build has their entry points; a merge driver that
         # does not exist would turn every merge of progress.small.yml into a conflict.
         from small_git.commands import install as install_command
-        from small_git.gitio.install import MERGE_DRIVER_COMMAND, TEXTCONV_COMMAND
+        from small_git.integration.install import MERGE_DRIVER_COMMAND, TEXTCONV_COMMAND
 
         available = {TEXTCONV_COMMAND, MERGE_DRIVER_COMMAND} <= set(cli.commands)
         return install_command.run(directory, drivers=available and not no_drivers)

@@ -18,7 +18,7 @@ from typing import Any
 
 from small_git.commands.draft import check_kind, draft_display_path, draft_findings, draft_path
 from small_git.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, SmallError
-from small_git.gitio.authority import BUILTIN_AGENT_MARKERS, agent_markers_present
+from small_git.gates.authority import BUILTIN_AGENT_MARKERS, agent_markers_present
 from small_git.protocol.artifacts import SMALL_DIR, display_path, filename
 from small_git.protocol.findings import Finding
 from small_git.report import json_report

@@ -6,8 +6,8 @@ import json
 import sys
 from pathlib import Path
 
-from small_git.gitio.audit import audit_revisions, range_args
-from small_git.gitio.git import top_level
+from small_git.gates.audit import audit_revisions, range_args
+from small_git.git.plumbing import top_level
 from small_git.report.text import format_finding, plural
 
 

@@ -43,7 +43,7 @@ def run(request: CheckRequest) -> int:
     )
     result = check_state(state, options=options)
     if request.git:
-        from small_git.gitio.tipcheck import head_findings
+        from small_git.gates.tipcheck import head_findings
 
         result.findings += head_findings(root, state)
     if request.json:

@@ -125,7 +125,7 @@ def run(request: CheckpointRequest) -> int:
 
 def _commit(root: Any, task_id: str, status: str) -> str:
     try:
-        from small_git.gitio.evidence import commit_small
+        from small_git.git.evidence import commit_small
     except ImportError:
         raise SmallError("--commit is not available", exit_code=EXIT_USAGE) from None
     return commit_small(root, task_id, status)

@@ -15,7 +15,7 @@ from typing import Any
 from small_git.commands import agents
 from small_git.commands.status import View, handoff_freshness, load_view, pending_drafts, status_counts
 from small_git.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, SmallError
-from small_git.gitio import git
+from small_git.git import plumbing as git
 from small_git.protocol.artifacts import ALL_FILES, CACHE_DIR, display_path
 from small_git.protocol.cross_rules import tasks_of
 from small_git.protocol.findings import sort_key

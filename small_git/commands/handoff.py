@@ -173,7 +173,7 @@ def resolve_replay_id(root: Path, manual: str | None, existing: Any) -> tuple[st
 
 def head_commit(root: Path) -> str | None:
     try:
-        from small_git.gitio.evidence import head_commit_evidence
+        from small_git.git.evidence import head_commit_evidence
     except ImportError:
         return None
     return head_commit_evidence(root)[0]

@@ -7,8 +7,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from small_git.gitio.git import top_level
-from small_git.gitio.hooks import STDIN_HOOKS, report, run_hook
+from small_git.git.plumbing import top_level
+from small_git.integration.hooks import STDIN_HOOKS, report, run_hook
 
 
 def run(name: str, args: Sequence[str]) -> int:

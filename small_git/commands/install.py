@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from small_git.errors import EXIT_OK
-from small_git.gitio import install as installer
-from small_git.gitio.git import top_level
+from small_git.git.plumbing import top_level
+from small_git.integration import install as installer
 
 
 def run(directory: str | None = None, drivers: bool = True) -> int:

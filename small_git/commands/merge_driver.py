@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from small_git.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, SmallError
-from small_git.gitio.merge_driver import merge_plan, merge_progress, replaying
+from small_git.integration.merge_driver import merge_plan, merge_progress, replaying
 from small_git.protocol.artifacts import filename
 from small_git.store.atomic import atomic_write
 

@@ -47,7 +47,7 @@ def commit_evidence(root: Path, enabled: bool) -> tuple[str | None, list[str]]:
     if not enabled:
         return None, []
     try:
-        from small_git.gitio.evidence import head_commit_evidence
+        from small_git.git.evidence import head_commit_evidence
     except ImportError:
         return None, []
     return head_commit_evidence(root)

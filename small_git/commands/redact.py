@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from small_git.errors import EXIT_OK, EXIT_USAGE, SmallError
-from small_git.gitio.redaction import (
+from small_git.gates.redaction import (
     PROTECTED_FIELDS,
     REDACT_TASK_ID,
     TRAILER,

@@ -15,7 +15,7 @@ from typing import Any
 
 from small_git.commands.handoff import COMMIT_LINK_PREFIX
 from small_git.errors import EXIT_OK, EXIT_USAGE, SmallError
-from small_git.gitio import git
+from small_git.git import plumbing as git
 from small_git.protocol.artifacts import (
     ALL_FILES,
     CACHE_DIR,

@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 from small_git.errors import EXIT_OK, EXIT_USAGE, SmallError
-from small_git.gitio.textconv import render
 from small_git.protocol.yamlsafe import DEFAULT_LIMITS
+from small_git.report.textconv import render
 
 
 def run(path: str) -> int:

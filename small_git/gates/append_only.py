@@ -8,9 +8,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from small_git.errors import SmallError
-from small_git.gitio.audit_context import AuditContext, restore_hint
-from small_git.gitio.authority import CommitMeta
-from small_git.gitio.states import is_symlink_problem
+from small_git.gates.context import AuditContext, restore_hint
+from small_git.git.plumbing import CommitMeta
+from small_git.git.states import is_symlink_problem
 from small_git.protocol.findings import Finding
 from small_git.protocol.state import State
 from small_git.protocol.timestamps import TimestampError, parse_ns
@@ -327,7 +327,7 @@ def _instant(entry: Any) -> int | None:
 
 def _is_redaction(old: _Log, new: _Log, meta: CommitMeta | None, ctx: AuditContext) -> bool:
     try:
-        from small_git.gitio.redaction import TRAILER, is_exact_redaction
+        from small_git.gates.redaction import TRAILER, is_exact_redaction
     except ImportError:
         return False
     message = meta.message if meta is not None else ""

@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import TextIO
 
 from small_git.errors import EXIT_USAGE, SmallError
-from small_git.gitio import git
-from small_git.gitio.append_rule import subsequence_findings
-from small_git.gitio.audit import audit_revisions, judge_commit
-from small_git.gitio.audit_context import AuditContext
-from small_git.gitio.processes import git_ancestors
-from small_git.gitio.states import state_at, workspace_prefix, workspaces_in
+from small_git.gates.append_only import subsequence_findings
+from small_git.gates.audit import audit_revisions, judge_commit
+from small_git.gates.context import AuditContext
+from small_git.git import plumbing as git
+from small_git.git.processes import git_ancestors
+from small_git.git.states import state_at, workspace_prefix, workspaces_in
 from small_git.protocol.artifacts import display_path
 from small_git.protocol.findings import ERROR, Finding
 
@@ -151,7 +151,7 @@ def _post_rewrite(
 
 def _reconcile(outcome: HookOutcome, repo: Path, pairs: list[tuple[str, str]]) -> None:
     try:
-        from small_git.gitio.reconcile import reconcile_after_rewrite
+        from small_git.integration.reconcile import reconcile_after_rewrite
     except ImportError:
         return
     top = git.top_level(repo)

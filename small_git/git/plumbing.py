@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from small_git.errors import EXIT_USAGE, SmallError
-from small_git.gitio.authority import CommitMeta
 
 SYMLINK_MODE = "120000"
 GITLINK_MODE = "160000"
@@ -34,6 +33,18 @@ class TreeEntry:
     @property
     def is_symlink(self) -> bool:
         return self.mode == SYMLINK_MODE
+
+
+@dataclass
+class CommitMeta:
+    sha: str | None
+    parents: list[str]
+    author_name: str
+    author_email: str
+    committer_name: str
+    committer_email: str
+    message: str
+    signature: str | None = None  # git's %G? letter, when known
 
 
 def short_sha(sha: str) -> str:

@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from small_git.errors import SmallError
-from small_git.gitio import git
-from small_git.gitio.processes import git_ancestors
+from small_git.git import plumbing as git
+from small_git.git.processes import git_ancestors
 from small_git.protocol.emitter import emit_document, emit_items
 from small_git.protocol.timestamps import TimestampError, format_ns, parse_ns
 from small_git.protocol.yamlsafe import load_yaml

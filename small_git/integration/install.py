@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from small_git.errors import EXIT_USAGE, SmallError
-from small_git.gitio import git
+from small_git.git import plumbing as git
 
 HOOKS = ("pre-commit", "pre-merge-commit", "commit-msg", "post-rewrite", "pre-push")
 STDIN_HOOKS = ("pre-push", "post-rewrite")

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from small_git.gitio.evidence import SHORT_SHA_LENGTH
-from small_git.gitio.tipcheck import RECONCILE_TASK_ID, REWRITE_TYPE, cited_commits, rewrite_of, same_commit
+from small_git.gates.tipcheck import RECONCILE_TASK_ID, REWRITE_TYPE, cited_commits, rewrite_of, same_commit
+from small_git.git.evidence import SHORT_SHA_LENGTH
 from small_git.protocol.artifacts import display_path
 from small_git.store.lock import workspace_lock
 from small_git.store.progress_log import append_entries

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from small_git.errors import EXIT_USAGE, SmallError
-from small_git.gitio.evidence import run_git
+from small_git.git.evidence import run_git
+from small_git.git.plumbing import CommitMeta
 from small_git.protocol.findings import Finding
 
 LEVELS = ("identity", "signed", "pusher")
@@ -64,18 +65,6 @@ RULE_AGENT = "human-file-agent-change"
 RULE_UNSIGNED = "human-file-unsigned"
 RULE_PUSHER = "human-file-pusher"
 RULE_POLICY = "authority-policy"
-
-
-@dataclass
-class CommitMeta:
-    sha: str | None
-    parents: list[str]
-    author_name: str
-    author_email: str
-    committer_name: str
-    committer_email: str
-    message: str
-    signature: str | None = None  # git's %G? letter, when known
 
 
 @dataclass

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from small_git.errors import EXIT_USAGE, SmallError
-from small_git.gitio import git
-from small_git.gitio.append_rule import changed, progress_findings
-from small_git.gitio.audit_context import AuditContext, AuditResult, restore_hint
-from small_git.gitio.authority import CommitMeta
-from small_git.gitio.states import (
+from small_git.gates.append_only import changed, progress_findings
+from small_git.gates.context import AuditContext, AuditResult, restore_hint
+from small_git.git import plumbing as git
+from small_git.git.plumbing import CommitMeta
+from small_git.git.states import (
     SMALL_SYMLINK_PROBLEM,
     is_symlink_problem,
     state_at,
@@ -103,7 +103,7 @@ def _human_findings(
         touched.append(sample.path("progress"))  # a redaction needs the same human authority (§6.6)
     if not touched or meta is None:
         return []
-    from small_git.gitio.authority import authority_findings
+    from small_git.gates.authority import authority_findings
 
     found = authority_findings(touched, meta, env=ctx.env if ctx.local else None, repo=ctx.repo, stage=ctx.stage)
     return found
@@ -262,7 +262,7 @@ def audit_revisions(repo: Path, rev_args: Sequence[str], stage: str = "audit", t
 
 def tip_level_findings(repo: Path, tip: str, prefixes: Sequence[str]) -> list[Finding]:
     try:
-        from small_git.gitio.tipcheck import tip_findings
+        from small_git.gates.tipcheck import tip_findings
     except ImportError:
         return []
     findings: list[Finding] = []

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from small_git.errors import EXIT_USAGE, SmallError
-from small_git.gitio.evidence import SHORT_SHA_LENGTH, run_git
-from small_git.gitio.git import is_shallow
+from small_git.git.evidence import SHORT_SHA_LENGTH, run_git
+from small_git.git.plumbing import is_shallow
 from small_git.protocol.findings import Finding
 from small_git.protocol.state import State
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from small_git.gitio.git import TreeEntry, ls_index, ls_tree, read_blobs
+from small_git.git.plumbing import TreeEntry, ls_index, ls_tree, read_blobs
 from small_git.protocol.artifacts import ALL_FILES, SMALL_DIR, filename
 from small_git.protocol.state import FileEntry, LayoutEntry, State
 
@@ -95,7 +95,7 @@ def is_symlink_problem(entry: FileEntry) -> bool:
 
 def workspaces_in(rev: str, repo: Path) -> list[str]:
     """The prefixes of every workspace in commit `rev` (reads the whole tree listing; no file contents)."""
-    from small_git.gitio.git import run_git_bytes
+    from small_git.git.plumbing import run_git_bytes
 
     names = run_git_bytes(["ls-tree", "-r", "-z", "--name-only", "--full-tree", rev], repo).split(b"\0")
     return workspace_prefixes(n.decode("utf-8", "surrogateescape") for n in names if b".small" in n)

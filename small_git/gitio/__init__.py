@@ -1,1 +1,0 @@
-"""Git access and the audit engine: git subprocesses, state from commits and the index, hooks."""
