@@ -253,6 +253,22 @@ def test_merge_key_must_merge_mappings() -> None:
     assert error.line == 3
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &a {x: 1}\nb: &b {x: 2}\nc:\n  <<: *a\n  <<: *b\n",
+        "a: &a {x: 1}\nb: &b {x: 2}\nc:\n  <<: *a\n  y: 0\n  <<: *b\n",
+        "a: &a {x: 1}\nb: &b {x: 2}\nc: {<<: *a, <<: [*b]}\n",
+    ],
+)
+def test_a_second_merge_key_is_a_duplicate_key(text: str) -> None:
+    """Spec §2: `<<` is a key like any other; which of two wins differs between readers."""
+    error = error_of(text)
+    assert "duplicate merge key" in error.message
+    assert error.rule == "yaml"
+    assert "<<: [*first, *second]" in (error.hint or "")
+
+
 def test_quoted_merge_key_is_an_ordinary_key() -> None:
     assert load("'<<': 1\n") == {"<<": 1}
 

@@ -489,6 +489,13 @@ class _Builder:
                 hint="quote the key",
             )
         if not alias and key == "<<" and not event.style and event.tag in (None, _YAML + "merge"):
+            if parent.merges is not None:
+                # spec §2: a key appears once, and `<<` is a key; readers disagree on which of two wins
+                raise self.fail(
+                    "duplicate merge key '<<' in this mapping",
+                    event.start_mark,
+                    hint="merge several mappings with one key: <<: [*first, *second]",
+                )
             parent.key = _MERGE
             return
         if key in parent.value:
