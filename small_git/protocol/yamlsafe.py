@@ -253,6 +253,9 @@ def _parse_error(exc: yaml.YAMLError, text: str, source: str) -> YamlError:
     if isinstance(exc, yaml.reader.ReaderError):
         return _reader_error(exc, text, source)
     if isinstance(exc, yaml.MarkedYAMLError):
+        unclosed = _unclosed_quote(exc, text, source)
+        if unclosed is not None:
+            return unclosed
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem:
@@ -267,6 +270,32 @@ def _parse_error(exc: yaml.YAMLError, text: str, source: str) -> YamlError:
             "tabs), quotes around text containing ': ' or '#'",
         )
     return YamlError(source, str(exc).splitlines()[0] if str(exc) else "invalid YAML", text=text)
+
+
+def _unclosed_quote(exc: yaml.MarkedYAMLError, text: str, source: str) -> YamlError | None:
+    """A quoted string that never closes is found where the scan gives up (often the end of the file, or a
+    `---` far below); the place to fix is where the quote opened, so report that."""
+    opened = exc.context_mark
+    if exc.context != "while scanning a quoted scalar" or opened is None:
+        return None
+    # by line and column: libyaml's character index is not always an index into this str
+    lines = text.splitlines()
+    line = lines[opened.line] if opened.line < len(lines) else ""
+    quote = "'" if line[opened.column : opened.column + 1] == "'" else '"'
+    found = exc.problem_mark
+    if found is None or not "".join(lines[found.line :]).strip():
+        where = "the end of the file"
+    else:
+        where = f"line {found.line + 1}"
+    return YamlError(
+        source,
+        f"the {quote} quote opened here is never closed (the string runs on to {where})",
+        line=opened.line + 1,
+        column=opened.column + 1,
+        text=text,
+        hint=f"close the string with a {quote} on this line"
+        + (' (write \\" for a quote inside it)' if quote == '"' else " (write '' for a quote inside it)"),
+    )
 
 
 def _reader_error(exc: yaml.reader.ReaderError, text: str, source: str) -> YamlError:
