@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from gitrepo import FIRST_ENTRY, entry, plain_workspace, seeded_repo
+from gitrepo import FIRST_ENTRY, VENV_BIN, entry, plain_workspace, seeded_repo
 
 from small_git.protocol.timestamps import TimestampError, parse_ns
 
@@ -63,3 +63,31 @@ def test_pre_commit_refuses_an_entry_with_a_non_ascii_timestamp(tmp_path: Path) 
     result = repo.commit("an entry from another tool", check=False)
     assert result.returncode != 0, result.stdout + result.stderr
     assert "timestamp" in result.stderr
+
+
+def test_a_limit_written_in_other_digits_is_a_usage_error(tmp_path: Path) -> None:
+    repo = plain_workspace(tmp_path)
+    result = repo.run(str(VENV_BIN / "small"), "check", env={"SMALL_MAX_FILE_BYTES": "６４００００００"}, check=False)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "SMALL_MAX_FILE_BYTES" in result.stderr and "positive whole number" in result.stderr
+
+
+def test_an_entry_size_limit_in_other_digits_is_not_read_as_a_number(tmp_path: Path) -> None:
+    repo = plain_workspace(tmp_path)
+    result = repo.run(
+        str(VENV_BIN / "small"),
+        *("progress", "add", "--task", "task-2", "--status", "in_progress", "--no-commit-evidence"),
+        *("--evidence", "ran the parser tests " * 10),
+        env={"SMALL_MAX_ENTRY_BYTES": "１００"},  # read as 100 it would refuse this 200-byte entry
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_task_id_with_other_digits_does_not_number_the_next_task(tmp_path: Path) -> None:
+    repo = plain_workspace(tmp_path)
+    plan = repo.read(".small/plan.small.yml") + '  - id: "task-٩"\n    title: "Nine in Arabic-Indic digits"\n'
+    repo.write(".small/plan.small.yml", plan)
+    result = repo.small("plan", "--add", "Next task")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "task-3" in result.stdout, result.stdout  # task-1 and task-2 exist; "task-٩" is not task-9
