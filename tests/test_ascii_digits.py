@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from gitrepo import FIRST_ENTRY, VENV_BIN, entry, plain_workspace, seeded_repo
 
+from small_git.gates.redaction import parse_field_path
 from small_git.protocol.timestamps import TimestampError, parse_ns
 
 FULL_WIDTH = "２０２５-01-05T10:00:00.000000000Z"
@@ -91,3 +92,18 @@ def test_a_task_id_with_other_digits_does_not_number_the_next_task(tmp_path: Pat
     result = repo.small("plan", "--add", "Next task")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "task-3" in result.stdout, result.stdout  # task-1 and task-2 exist; "task-٩" is not task-9
+
+
+def test_a_redaction_field_index_needs_ascii_digits() -> None:
+    assert parse_field_path("evidence[1].ref") == ["evidence", 1, "ref"]
+    with pytest.raises(ValueError, match="cannot read the field path"):
+        parse_field_path("evidence[١].ref")
+
+
+def test_the_merge_drivers_marker_size_needs_ascii_digits(tmp_path: Path) -> None:
+    repo = plain_workspace(tmp_path)
+    for name in ("base", "ours", "theirs"):
+        repo.write(name, repo.read(".small/progress.small.yml"))
+    result = repo.small("merge-driver", "base", "ours", "theirs", "７", ".small/progress.small.yml")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "conflict marker size must be a number" in result.stderr
