@@ -107,3 +107,12 @@ def test_the_merge_drivers_marker_size_needs_ascii_digits(tmp_path: Path) -> Non
     result = repo.small("merge-driver", "base", "ours", "theirs", "７", ".small/progress.small.yml")
     assert result.returncode == 2, result.stdout + result.stderr
     assert "conflict marker size must be a number" in result.stderr
+
+
+def test_a_harness_marker_versioned_in_other_digits_is_no_marker(tmp_path: Path) -> None:
+    """The reference's Go `\\d` is ASCII: it finds no block here, so neither does small-git."""
+    repo = plain_workspace(tmp_path)
+    repo.write("AGENTS.md", "intro\n\n<!-- BEGIN SMALL HARNESS v١.٠ -->\nstuff\n<!-- END SMALL HARNESS v١.٠ -->\n")
+    result = repo.small("agents", "check", "--format", "json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout)["hasBlock"] is False
