@@ -4,6 +4,7 @@ accepted by `check`, `progress add` and every gate, because Python's `\\d` and `
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 
@@ -116,3 +117,96 @@ def test_a_harness_marker_versioned_in_other_digits_is_no_marker(tmp_path: Path)
     result = repo.small("agents", "check", "--format", "json")
     assert result.returncode == 0, result.stdout + result.stderr
     assert json.loads(result.stdout)["hasBlock"] is False
+
+
+# --- keeping it so: a scan of the code's patterns -----------------------------------------------------------
+
+PACKAGE = Path(__file__).resolve().parents[1] / "small_git"
+SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
+_RE_FUNCTIONS = frozenset({"compile", "match", "search", "fullmatch", "sub", "subn", "findall", "finditer", "split"})
+# \d \w \b and their negations take Unicode digits and letters in Python's str patterns
+_UNICODE_CLASSES = frozenset("dDwWbB")
+# str methods that accept any Unicode digit ("٣".isdigit() is True, and int("٣") == 3)
+_UNICODE_DIGIT_METHODS = frozenset({"isdigit", "isdecimal", "isnumeric", "isalnum"})
+
+
+def unicode_classes(pattern: str) -> list[str]:
+    """The Unicode-aware escapes in a regular expression (`\\\\d` is an escaped backslash and a `d`)."""
+    found, i = [], 0
+    while i < len(pattern):
+        if pattern[i] == "\\" and i + 1 < len(pattern):
+            if pattern[i + 1] in _UNICODE_CLASSES:
+                found.append(pattern[i : i + 2])
+            i += 2
+            continue
+        i += 1
+    return found
+
+
+def _literal(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):  # rf"..." patterns: judge their literal parts
+        return "".join(v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str))
+    return None
+
+
+def _says_ascii(call: ast.Call, pattern: str) -> bool:
+    if pattern.startswith("(?a") or "(?a" in pattern:
+        return True
+    flags = [*call.args[1:], *(k.value for k in call.keywords if k.arg == "flags")]
+    return any(isinstance(n, ast.Attribute) and n.attr in ("ASCII", "A") for flag in flags for n in ast.walk(flag))
+
+
+def scan(source: str, name: str) -> list[str]:
+    """Every place in `source` where a pattern or a digit test that means ASCII would take other digits."""
+    problems = []
+    for node in ast.walk(ast.parse(source, name)):
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+            continue
+        func = node.func
+        if func.attr in _UNICODE_DIGIT_METHODS and not node.args:
+            problems.append(f"{name}:{node.lineno}: .{func.attr}() takes any Unicode digit; match [0-9]+ instead")
+        is_re = isinstance(func.value, ast.Name) and func.value.id == "re" and func.attr in _RE_FUNCTIONS
+        pattern = _literal(node.args[0]) if is_re and node.args else None
+        if pattern is not None and unicode_classes(pattern) and not _says_ascii(node, pattern):
+            classes = ", ".join(sorted(set(unicode_classes(pattern))))
+            problems.append(f"{name}:{node.lineno}: {classes} take Unicode digits/letters; write [0-9] / [A-Za-z0-9_]")
+    return problems
+
+
+def test_the_scan_finds_unicode_digit_classes_and_tests() -> None:
+    sample = (
+        "import re\n"
+        "A = re.compile(r'^task-(\\d+)$')\n"
+        "B = re.compile(rf'{x}\\w+')\n"
+        "C = re.compile(r'\\d+', re.ASCII)\n"
+        "D = re.compile(r'(?a)\\d+')\n"
+        "E = re.compile(r'\\\\d [0-9]+')\n"
+        "ok = text.isdigit()\n"
+        "fine = text.isascii()\n"
+    )
+    assert [p.split(": ", 1)[0] for p in scan(sample, "sample.py")] == ["sample.py:2", "sample.py:3", "sample.py:7"]
+
+
+def test_no_pattern_in_the_code_takes_non_ascii_digits() -> None:
+    problems = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        problems += scan(path.read_text(encoding="utf-8"), str(path.relative_to(PACKAGE.parent)))
+    assert not problems, "\n".join(problems)
+
+
+def test_no_schema_pattern_takes_non_ascii_digits() -> None:
+    problems = []
+    for path in sorted(SCHEMAS.glob("*.json")):
+        stack: list[object] = [json.loads(path.read_text(encoding="utf-8"))]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, dict):
+                pattern = node.get("pattern")
+                if isinstance(pattern, str) and unicode_classes(pattern):
+                    problems.append(f"{path.name}: {pattern}")
+                stack += node.values()
+            elif isinstance(node, list):
+                stack += node
+    assert not problems, problems
