@@ -25,6 +25,7 @@ import yaml
 from yaml import events as ev
 
 from small_git.errors import EXIT_USAGE, SmallError
+from small_git.protocol.go_time import reads_as_time
 
 try:  # libyaml's parser is an order of magnitude faster than the pure-Python one
     from yaml import CSafeLoader as _EventLoader
@@ -123,6 +124,8 @@ class Document:
     # tuples are allocated while loading; the containers stay alive as long as `data` does.
     _lines: dict[int, Any] = field(default_factory=dict, repr=False)
     text: str | None = field(default=None, repr=False)
+    # (line, column) of each plain scalar that the reference CLI's reader takes for a timestamp (go_time)
+    reference_times: list[tuple[int, int]] = field(default_factory=list, repr=False)
 
     def line_of(self, path: tuple[str | int, ...] | list[str | int]) -> int | None:
         """Line of the node at `path` (a key's line for mapping members); the nearest known ancestor otherwise."""
@@ -342,6 +345,7 @@ class _Builder:
         self.lines: dict[int, Any] = {}
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.alias_nodes = 0
+        self.reference_times: list[tuple[int, int]] = []
 
     def fail(self, message: str, mark: Any, hint: str | None = None) -> YamlError:
         return YamlError(
@@ -379,7 +383,7 @@ class _Builder:
             raise _parse_error(exc, self.text, self.source) from None
         finally:
             parser.dispose()
-        return Document(self.result, self.source, self.lines, self.text)
+        return Document(self.result, self.source, self.lines, self.text, self.reference_times)
 
     def consume(self, next_event: Any, stack: list[_Frame]) -> None:
         scalar_event = ev.ScalarEvent
@@ -388,7 +392,12 @@ class _Builder:
             if kind is scalar_event:
                 try:
                     if event.tag is None and event.anchor is None:  # the common case, kept cheap
-                        value = _resolve_plain(event.value) if not event.style else event.value
+                        if event.style:
+                            value = event.value
+                        else:
+                            value = _resolve_plain(event.value)
+                            if type(value) is str and len(value) > 7 and value[4] == "-":
+                                self.note_time(event)
                     else:
                         value = self.scalar(event)
                 except (ValueError, OverflowError):  # an integer too long to print, or to make a float of
@@ -550,19 +559,29 @@ class _Builder:
         else:
             parent.value.append(value)
 
+    def note_time(self, event: Any) -> None:
+        """Remember a plain scalar that the reference CLI would read as a time, not a string."""
+        if reads_as_time(event.value):
+            self.reference_times.append((event.start_mark.line + 1, event.start_mark.column + 1))
+
     def scalar(self, event: Any) -> Any:
         value: str = event.value
         tag = event.tag
         if tag is None or tag == "!":
             # a non-specific tag: plain scalars resolve by the core schema, quoted ones (and "!") are strings
             if tag is None and not event.style and event.implicit[0]:
-                return _resolve_plain(value)
+                resolved = _resolve_plain(value)
+                if type(resolved) is str:
+                    self.note_time(event)
+                return resolved
             return value
         if not tag.startswith(_YAML):
             raise self.fail(
                 f"unknown tag {tag!r}", event.start_mark, hint="SMALL files hold plain data; remove the tag"
             )
         name = tag[len(_YAML) :]
+        if name == "timestamp":
+            self.reference_times.append((event.start_mark.line + 1, event.start_mark.column + 1))
         if name in ("str", "binary", "timestamp"):
             return value
         if name == "null":
