@@ -67,7 +67,7 @@ def test_which_plain_scalars_the_reference_reads_as_times(plain: str, is_time: b
 @needs_reference
 def test_the_table_agrees_with_the_reference(tmp_path: Path) -> None:
     base = plain_workspace(tmp_path)
-    disagree = []
+    disagree: list[tuple[str, int, str]] = []
     for plain, is_time in REFERENCE_READS_AS_TIME.items():
         root = tmp_path / f"case-{len(disagree)}-{abs(hash(plain))}"
         shutil.copytree(base.path / ".small", root / ".small")
