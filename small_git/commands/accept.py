@@ -16,7 +16,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from small_git.commands.draft import check_kind, draft_display_path, draft_findings, draft_path
 from small_git.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, SmallError
 from small_git.gates.authority import BUILTIN_AGENT_MARKERS, agent_markers_present
 from small_git.protocol.artifacts import SMALL_DIR, display_path, filename
@@ -28,6 +27,7 @@ from small_git.store.lock import workspace_lock
 from small_git.store.progress_log import append_entries
 from small_git.store.reader import configured_limits, read_file, resolve_root, small_dir
 from small_git.store.workspace_file import enforce_scope
+from small_git.workflow.drafts import check_kind, draft_display_path, draft_findings, draft_path
 
 DIGEST_CHARS = 12  # short: a 32+ character token would read as a secret to the reference's strict mode
 

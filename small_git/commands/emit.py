@@ -11,20 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from small_git import PROTOCOL_VERSION, __version__
-from small_git.commands.status import (
-    View,
-    actionable_tasks,
-    current_task,
-    load_view,
-    recent_entries,
-    status_counts,
-)
 from small_git.errors import EXIT_OK, EXIT_USAGE, SmallError
 from small_git.protocol.artifacts import ALL_FILES, display_path
 from small_git.protocol.cross_rules import entries_of, tasks_of
 from small_git.protocol.findings import sort_key
 from small_git.report import json_report
 from small_git.store.workspace_file import enforce_scope
+from small_git.workflow.view import View, actionable_tasks, current_task, load_view, recent_entries, status_counts
 
 SECTIONS = ("paths", "status", "intent", "constraints", "plan", "progress", "handoff", "workspace", "enforcement")
 

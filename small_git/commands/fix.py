@@ -26,8 +26,7 @@ from small_git.store.plan_edit import PlanEditor
 from small_git.store.progress_log import drop_torn_tail, find_torn_tail, log_path
 from small_git.store.reader import read_file, resolve_root, small_dir
 from small_git.store.workspace_file import enforce_scope, run_replay_id
-
-from .handoff import HandoffRequest, existing_handoff, write_handoff
+from small_git.workflow.handoff import existing_handoff, handoff_replay_id, write_handoff
 
 _VERSION_LINE = re.compile(r"^(\s*small_version:)[ \t]*([^#\r\n]*?)([ \t]+#.*)?(\r?)$", re.MULTILINE)
 _MAX = 64 * 1024 * 1024
@@ -148,9 +147,7 @@ def _stale_run_handoff(root: Path) -> list[str]:
     handoff = existing_handoff(root)
     if current is None or not log_path(root).exists():
         return []
-    replay = handoff.get("replayId") if isinstance(handoff, dict) else None
-    value = replay.get("value") if isinstance(replay, dict) else None
-    if isinstance(value, str) and value.lower() == current:
+    if handoff_replay_id(handoff) == current:
         return []
-    write_handoff(root, HandoffRequest())
+    write_handoff(root)
     return [f"{display_path('handoff')}: regenerated for the current run {current[:16]}..."]
