@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -83,11 +84,20 @@ def accept(root: Path, kind: str) -> tuple[list[Finding], dict[str, Any] | None]
     return [], written[0]
 
 
-def run(kind: str, directory: str | None = None, scope: str = "root", as_json: bool = False) -> int:
+@dataclass(frozen=True)
+class AcceptRequest:
+    kind: str  # intent | constraints
+    directory: str | None = None
+    scope: str = "root"
+    json: bool = False
+
+
+def run(request: AcceptRequest) -> int:
+    kind, as_json = request.kind, request.json
     check_kind(kind)
-    root = resolve_root(directory)
+    root = resolve_root(request.directory)
     small_dir(root)
-    enforce_scope(root, scope, "accept")
+    enforce_scope(root, request.scope, "accept")
     _refuse_agents()
     findings, entry = accept(root, kind)
     code = EXIT_INVALID if findings else EXIT_OK

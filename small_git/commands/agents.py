@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import sys
+from dataclasses import dataclass
 
 from small_git.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, SmallError
 from small_git.store.atomic import atomic_write
@@ -27,25 +28,44 @@ from small_git.workflow.agents_md import (
 )
 
 
-def run_apply(
-    directory: str | None = None,
-    file_name: str | None = None,
-    mode: str | None = None,
-    overwrite: bool = False,
-    dry_run: bool = False,
-    print_result: bool = False,
-) -> int:
+@dataclass(frozen=True)
+class ApplyRequest:
+    directory: str | None = None
+    file_name: str | None = None  # default AGENTS.md
+    mode: str | None = None  # append | prepend: where a file without a block gets it
+    overwrite: bool = False  # replace a file without a block by the block
+    dry_run: bool = False  # show the change as a diff
+    print_result: bool = False  # print the composed file
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    directory: str | None = None
+    file_name: str | None = None
+    allow_missing: bool = False
+    strict: bool = False  # also fail on a missing block or drift
+    json: bool = False
+
+
+@dataclass(frozen=True)
+class PrintRequest:
+    with_markers: bool = True
+    output_format: str = "md"  # md | plain
+
+
+def run_apply(request: ApplyRequest) -> int:
+    mode, overwrite = request.mode, request.overwrite
     if mode is not None and mode not in MODES:
         raise SmallError(f"invalid --agents-mode {mode!r} (use append or prepend)", exit_code=EXIT_USAGE)
     if mode is not None and overwrite:
         raise SmallError("--agents-mode and --overwrite-agents/--force are mutually exclusive", exit_code=EXIT_USAGE)
-    path = target_file(directory, file_name)
+    path = target_file(request.directory, request.file_name)
     existing = read_text(path)
     new_text = compose(existing, mode, overwrite)
-    if print_result:
+    if request.print_result:
         sys.stdout.write(new_text)
         return EXIT_OK
-    if dry_run:
+    if request.dry_run:
         old_lines = (existing or "").splitlines(keepends=True)
         diff = difflib.unified_diff(
             old_lines, new_text.splitlines(keepends=True), fromfile=f"a/{path.name}", tofile=f"b/{path.name}"
@@ -72,17 +92,11 @@ def _apply_message(existing: str | None, name: str, mode: str | None, overwrite:
     return f"{'Appended' if mode == 'append' else 'Prepended'} SMALL harness block to {name}"
 
 
-def run_check(
-    directory: str | None = None,
-    file_name: str | None = None,
-    allow_missing: bool = False,
-    strict: bool = False,
-    as_json: bool = False,
-) -> int:
-    path = target_file(directory, file_name)
-    report = inspect(path, allow_missing=allow_missing, strict=strict)
+def run_check(request: CheckRequest) -> int:
+    path = target_file(request.directory, request.file_name)
+    report = inspect(path, allow_missing=request.allow_missing, strict=request.strict)
     code = EXIT_INVALID if "error" in report else EXIT_OK
-    if as_json:
+    if request.json:
         print(json.dumps(report, indent=2))
         return code
     if code == EXIT_OK:
@@ -104,7 +118,8 @@ def run_check(
     return code
 
 
-def run_print(with_markers: bool = True, output_format: str = "md") -> int:
+def run_print(request: PrintRequest) -> int:
+    with_markers, output_format = request.with_markers, request.output_format
     if output_format not in ("md", "plain"):
         raise SmallError(f"invalid --format {output_format!r} (use md or plain)", exit_code=EXIT_USAGE)
     content = BLOCK_CONTENT if output_format == "md" else plain_text(BLOCK_CONTENT)

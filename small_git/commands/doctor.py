@@ -224,8 +224,15 @@ def render_text(root: Path, found: list[Diagnosis]) -> str:
     return "\n".join(lines)
 
 
-def run(directory: str | None = None, as_json: bool = False) -> int:
-    root, found = diagnose(directory)
+@dataclass(frozen=True)
+class DoctorRequest:
+    directory: str | None = None
+    json: bool = False
+
+
+def run(request: DoctorRequest) -> int:
+    as_json = request.json
+    root, found = diagnose(request.directory)
     code = exit_code_of(found)
     if as_json:
         print(

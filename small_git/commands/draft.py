@@ -9,6 +9,7 @@ whether `accept` will take it: exit 1 (draft saved, findings printed) when it wo
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 
 from small_git.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, SmallError
 from small_git.protocol.yamlsafe import DEFAULT_LIMITS
@@ -43,12 +44,21 @@ def _read_source(source: str) -> bytes:
     return data
 
 
-def run(kind: str, source: str, directory: str | None = None, scope: str = "root") -> int:
+@dataclass(frozen=True)
+class DraftRequest:
+    kind: str  # intent | constraints
+    source: str  # a file, or - for stdin
+    directory: str | None = None
+    scope: str = "root"
+
+
+def run(request: DraftRequest) -> int:
+    kind = request.kind
     check_kind(kind)
-    root = resolve_root(directory)
+    root = resolve_root(request.directory)
     small_dir(root)
-    enforce_scope(root, scope, "draft")
-    data = _read_source(source)
+    enforce_scope(root, request.scope, "draft")
+    data = _read_source(request.source)
     target = draft_path(root, kind)
     with workspace_lock(root):
         target.parent.mkdir(exist_ok=True)

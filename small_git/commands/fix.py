@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from small_git.errors import EXIT_OK, EXIT_USAGE, SmallError
@@ -32,25 +33,28 @@ _VERSION_LINE = re.compile(r"^(\s*small_version:)[ \t]*([^#\r\n]*?)([ \t]+#.*)?(
 _MAX = 64 * 1024 * 1024
 
 
-def run(
-    directory: str | None = None,
-    versions: bool = False,
-    all_fixes: bool = False,
-    orphan_progress: bool = False,
-    scope: str = "root",
-) -> int:
+@dataclass(frozen=True)
+class FixRequest:
+    directory: str | None = None
+    versions: bool = False  # only the quoting repair
+    all: bool = False  # every repair (the default)
+    orphan_progress: bool = False  # the reference's flag; refused
+    scope: str = "root"
+
+
+def run(request: FixRequest) -> int:
     """With no selection (or --all), every repair; --versions selects only the quoting repair."""
-    if orphan_progress:
+    if request.orphan_progress:
         raise SmallError(
             "--orphan-progress would rewrite existing progress entries; small-git never does that",
             exit_code=EXIT_USAGE,
             hint="add the missing tasks to the plan (small plan --add), or "
             "start a new run (small reset) so that old entries keep their own replayId",
         )
-    root = resolve_root(directory)
+    root = resolve_root(request.directory)
     small_dir(root)
-    enforce_scope(root, scope, "fix")
-    everything = all_fixes or not versions
+    enforce_scope(root, request.scope, "fix")
+    everything = request.all or not request.versions
     done: list[str] = []
     with workspace_lock(root):
         if everything:

@@ -5,6 +5,7 @@ never touches an existing file, least of all the progress log."""
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from small_git.errors import EXIT_OK, EXIT_USAGE, SmallError
@@ -48,8 +49,16 @@ def ensure_gitignore(root: Path) -> bool:
     return True
 
 
-def run(directory: str | None = None, intent: str | None = None, force: bool = False) -> int:
-    root = resolve_root(directory)
+@dataclass(frozen=True)
+class InitRequest:
+    directory: str | None = None
+    intent: str | None = None  # None: the template's placeholder
+    force: bool = False  # create only what is missing
+
+
+def run(request: InitRequest) -> int:
+    intent, force = request.intent, request.force
+    root = resolve_root(request.directory)
     folder = root / SMALL_DIR
     if os.path.lexists(folder) and not force:
         raise SmallError(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from small_git.errors import EXIT_OK, EXIT_USAGE, SmallError
 from small_git.protocol.artifacts import display_path
@@ -19,17 +20,21 @@ from small_git.store.workspace_file import enforce_scope, read_workspace, run_re
 from small_git.workflow.handoff import existing_handoff, handoff_replay_id, write_handoff
 
 
-def run(
-    directory: str | None = None,
-    yes: bool = False,
-    keep_intent: bool = True,
-    scope: str = "root",
-    confirm: Callable[[str], bool] | None = None,
-) -> int:
-    """`confirm` asks the user (the CLI passes its prompt); without it, or without a terminal, --yes is needed."""
-    root = resolve_root(directory)
+@dataclass(frozen=True)
+class ResetRequest:
+    directory: str | None = None
+    yes: bool = False
+    keep_intent: bool = True
+    scope: str = "root"
+    # asks the user (the CLI passes its prompt); without it, or without a terminal, --yes is needed
+    confirm: Callable[[str], bool] | None = None
+
+
+def run(request: ResetRequest) -> int:
+    yes, keep_intent, confirm = request.yes, request.keep_intent, request.confirm
+    root = resolve_root(request.directory)
     small_dir(root)
-    enforce_scope(root, scope, "reset", allow_examples=False)
+    enforce_scope(root, request.scope, "reset", allow_examples=False)
     if read_workspace(root) is None:
         raise SmallError(
             f"{display_path('workspace')} is missing; a run needs it to keep its replayId",

@@ -7,6 +7,7 @@ command then exits 2, as every command does on unreadable input).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -105,10 +106,18 @@ def render_text(doc: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def run(directory: str | None = None, as_json: bool = False, recent: int = 5, tasks: int = 3) -> int:
-    if recent < 0 or tasks < 0:
+@dataclass(frozen=True)
+class StatusRequest:
+    directory: str | None = None
+    json: bool = False
+    recent: int = 5  # progress entries shown
+    tasks: int = 3  # next actionable tasks shown
+
+
+def run(request: StatusRequest) -> int:
+    if request.recent < 0 or request.tasks < 0:
         raise SmallError("--recent and --tasks must be zero or more", exit_code=EXIT_USAGE)
-    view = load_view(directory)
-    doc = summarise(view, recent, tasks)
-    print(json.dumps(doc, indent=2, default=str) if as_json else render_text(doc))
+    view = load_view(request.directory)
+    doc = summarise(view, request.recent, request.tasks)
+    print(json.dumps(doc, indent=2, default=str) if request.json else render_text(doc))
     return EXIT_OK if view.readable else EXIT_USAGE
