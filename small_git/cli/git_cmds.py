@@ -99,9 +99,8 @@ def register(cli: click.Group) -> None:
           git small redact --entry 3 --field notes
         """
         from small_git.commands import redact as redact_command
-        from small_git.store.reader import resolve_root
 
-        return redact_command.run(resolve_root(directory), entry, field)
+        return redact_command.run(redact_command.RedactRequest(entry, field, directory))
 
     @cli.command()
     @click.argument("file")
