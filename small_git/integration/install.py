@@ -164,12 +164,19 @@ def uninstall(repo: Path) -> InstallReport:
 # --- diff and merge drivers -------------------------------------------------------------------------
 
 
+def textconv_command() -> str:
+    """The diff driver: git starts it once per blob, so it runs the rendering without the command line's
+    start-up (`git small textconv` does the same work)."""
+    return f"{shlex.quote(sys.executable)} -m small_git.commands.textconv"
+
+
 def register_drivers(repo: Path) -> None:
     """`git config` entries for the drivers, and the attributes that select them, kept in `info/attributes`
     (local to this clone, so nothing is committed)."""
     _, run = runner()
     settings = {
-        "diff.small.textconv": f"{run} {TEXTCONV_COMMAND}",
+        "diff.small.textconv": textconv_command(),
+        "diff.small.cachetextconv": "true",  # git keeps each blob's rendering: converted once, not per diff
         "merge.small-progress.name": "small-git: append-only merge of progress.small.yml",
         "merge.small-progress.driver": f"{run} {MERGE_DRIVER_COMMAND} %O %A %B %L %P",
         "merge.small-plan.name": "small-git: plan.small.yml merged by task id when lines conflict",
