@@ -77,20 +77,45 @@ def register(cli: click.Group) -> None:
         return hook_command.run(name, args)
 
     @cli.command()
-    @click.argument("rev_range", metavar="[RANGE]", required=False)
+    @click.argument("rev_range", metavar="[OLD..NEW]", required=False)
+    @click.option("--old", "--before", "old", help="The ref's old tip (all zeros or empty: a new ref).")
+    @click.option("--new", "--after", "new", help="The ref's new tip (default: HEAD).")
+    @click.option("--ref", help="The ref that moved, for messages (default: from NEW).")
+    @click.option("--forced/--no-forced", default=None, help="What CI reported; shown only, the audit decides.")
+    @click.option(
+        "--from-ci",
+        type=click.Choice(["github", "gitlab"]),
+        help="Read the update from the CI event (GITHUB_EVENT_PATH; CI_COMMIT_BEFORE_SHA, CI_COMMIT_SHA).",
+    )
     @click.option("--json", "as_json", is_flag=True, help="Print one JSON document (also on failure).")
     @click.option("--dir", "directory", default=".", show_default=True, help=REPO_HELP)
-    def audit(rev_range: str | None, as_json: bool, directory: str) -> int:
-        """Judge every commit of RANGE (base..head; default: all of HEAD) by the gates' rules.
+    def audit(
+        rev_range: str | None,
+        old: str | None,
+        new: str | None,
+        ref: str | None,
+        forced: bool | None,
+        from_ci: str | None,
+        as_json: bool,
+        directory: str,
+    ) -> int:
+        """Judge a ref update OLD..NEW (the ref moved from OLD to NEW) as a push would be judged.
+
+        Every commit NEW brings is judged; when the move is not a fast-forward (a force push, a rewind),
+        every progress entry OLD held must still be at NEW. A single revision (default HEAD) is judged as
+        a new ref: its whole history. An all-zero OLD (a new branch in CI) means the same.
 
         \b
-        Exit codes: 0 clean, 1 findings, 2 usage error or missing history (a shallow clone).
-        Example:
+        Exit codes: 0 clean, 1 findings, 2 usage error or missing history (the fetch to run is printed).
+        Examples:
           git small audit origin/main..HEAD
+          git small audit --old "$BEFORE" --new "$AFTER" --ref refs/heads/main
+          git small audit --from-ci github
         """
         from small_git.commands import audit as audit_command
 
-        return audit_command.run(rev_range, as_json, directory)
+        request = audit_command.AuditRequest(rev_range, old, new, ref, forced, from_ci, as_json, directory)
+        return audit_command.run(request)
 
     @cli.command()
     @click.option(
@@ -116,9 +141,8 @@ def register(cli: click.Group) -> None:
           git small redact --entry 3 --field notes
         """
         from small_git.commands import redact as redact_command
-        from small_git.store.reader import resolve_root
 
-        return redact_command.run(resolve_root(directory), entry, field)
+        return redact_command.run(redact_command.RedactRequest(entry, field, directory))
 
     @cli.command()
     @click.argument("file")
