@@ -219,6 +219,9 @@ def seeded_server(
     client.git("push", "-q", "origin", "main")
     client.git("fetch", "-q", "origin")
     server = Server(bare, client.home)
+    # Tests assert behaviour, not speed: a deadline far away (the busy test machine is no GHES appliance);
+    # tests/test_server_receive.py sets short ones on purpose.
+    server.config("small.timeout", "300")
     if install:
         install_gate(bare, client.home)
     return server, client
@@ -273,6 +276,7 @@ class Stage:
 
     client: Repo
     seed: str
+    server: Server
     remote: str = "origin"
     colleagues: int = 0
 
@@ -283,6 +287,11 @@ class Stage:
     def setup_push(self, *refspecs: str) -> None:
         proc = push(self.client, self.remote, *refspecs)
         assert proc.returncode == 0, f"setup push {refspecs} refused:\n{proc.stdout}{proc.stderr}"
+
+    def predating_the_gate(self, commit: str, ref: str) -> None:
+        """Put `commit` on the server at `ref` the way history that predates the gate got there: the server
+        fetches it itself (no pre-receive runs)."""
+        self.server.git("fetch", "-q", str(self.client.path), f"{commit}:{ref}")
 
     def colleague(self) -> Repo:
         """Another clone of the server, made now: what it pushes, the client has not fetched."""
@@ -366,6 +375,35 @@ def _policy_files(stage: Stage, ref: str) -> list[str]:
     agent_commit(stage.client, "tune the project's policy")
     stage.client.write(INTENT, intent_text("Ship whatever the agent likes"))
     agent_commit(stage.client, "widen the intent")
+    return [f"HEAD:{ref}"]
+
+
+def _new_ref_at_a_commit_citing_outside_its_history(stage: Stage, ref: str) -> list[str]:
+    """A new branch at an old commit whose log cites a commit that is not in its history: no commit is new,
+    yet the tip-level check runs on every workspace at the new tip."""
+    stage.fresh()
+    stage.client.write("src/side.py", "print('side')\n")
+    stage.client.commit("work on a side branch")
+    side = stage.client.head()
+    stage.setup_push(f"HEAD:{ref}-side")  # the server has the cited commit, just not in that history
+    stage.fresh()
+    append(stage.client, 2, commit=side[:12])  # cites the side commit, which this history never contains
+    stage.predating_the_gate(stage.client.head(), f"{ref}-legacy")
+    return [f"HEAD:{ref}"]
+
+
+def _agent_merge_reverting_a_human_change(stage: Stage, ref: str) -> list[str]:
+    """An agent merges main (where a human changed the intent) with `-s ours`: the merge puts the old intent
+    back, a change to a human-owned file made by an agent."""
+    stage.fresh()
+    stage.client.write(INTENT, intent_text("Ship the parser, then the printer"))
+    stage.client.commit("a human sharpens the intent")
+    stage.setup_push(f"HEAD:{ref}")
+    human = stage.client.head()
+    stage.fresh()
+    stage.client.write("src/agent.py", "print('agent')\n")
+    agent_commit(stage.client, "agent code")
+    stage.client.git("merge", "--no-edit", "-s", "ours", human, env=as_agent())
     return [f"HEAD:{ref}"]
 
 
@@ -477,6 +515,18 @@ REFUSED = (
     Scenario("unfetched", "refs/heads/s-unfetched", _unfetched, ("progress-force-push-lost-entry",)),
     Scenario("agent-intent", "refs/heads/s-agent-intent", _agent_intent, ("human-file-agent-change",)),
     Scenario("policy-files", "refs/heads/s-policy", _policy_files, ("human-file-agent-change",)),
+    Scenario(
+        "new-ref-citing-outside",
+        "refs/heads/s-release",
+        _new_ref_at_a_commit_citing_outside_its_history,
+        ("evidence-commit-not-ancestor",),
+    ),
+    Scenario(
+        "agent-merge-reverts-human",
+        "refs/heads/s-human-main",
+        _agent_merge_reverting_a_human_change,
+        ("human-file-agent-change",),
+    ),
     Scenario("tag", "refs/tags/s-bad-release", _tag_of_a_rewrite, ("progress-rewrite",)),
     Scenario("other-ref", "refs/custom/s-rewrite", _rewrite, ("progress-rewrite",)),
     Scenario("delete-protected", "refs/heads/main", _delete, ("protected-ref-deleted",)),

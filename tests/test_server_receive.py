@@ -30,7 +30,7 @@ from server_support import (
 def served(tmp_path: Path) -> tuple[Server, Stage]:
     server, client = seeded_server(tmp_path)
     prepare_server(server)
-    return server, Stage(client, client.head())
+    return server, Stage(client, client.head(), server)
 
 
 @pytest.mark.parametrize("scenario", REFUSED, ids=[s.name for s in REFUSED])
@@ -102,7 +102,7 @@ def test_a_refused_push_leaves_the_repository_as_it_was(served: tuple[Server, St
 def test_sha256_repositories_are_judged(tmp_path: Path) -> None:
     server, client = seeded_server(tmp_path, object_format="sha256")
     assert len(server.git("rev-parse", "refs/heads/main")) == 64
-    stage = Stage(client, client.head())
+    stage = Stage(client, client.head(), server)
     append(client, 2)
     accepted = push(client, "origin", "HEAD:refs/heads/main")
     assert accepted.returncode == 0, remote_lines(accepted)
