@@ -25,7 +25,8 @@ def prefix_for(env: Mapping[str, str]) -> str:
 def render(outcome: ReceiveOutcome, seconds: float) -> list[str]:
     if not outcome.refused:
         judged = [v for v in outcome.verdicts if v.judged]
-        return [f"small-git: accepted ({plural(len(judged), 'ref update')} judged in {seconds:.1f} s)"]
+        warned = [line for v in outcome.verdicts if v.findings for line in _warning_lines(v)]
+        return warned + [f"small-git: accepted ({plural(len(judged), 'ref update')} judged in {seconds:.1f} s)"]
     lines: list[str] = []
     for verdict in outcome.verdicts:
         lines += _verdict_lines(verdict)
@@ -44,6 +45,13 @@ def _verdict_lines(verdict: RefVerdict) -> list[str]:
             lines += finding_block(finding)
     if verdict.timed_out:
         lines.append(f"small-git: {ref}: not judged: {TOO_SLOW}")
+    return lines
+
+
+def _warning_lines(verdict: RefVerdict) -> list[str]:
+    lines = [f"small-git: {verdict.update.ref}: {plural(len(verdict.findings), 'warning')}"]
+    for finding in verdict.findings:
+        lines += finding_block(finding)
     return lines
 
 
