@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from gitrepo import FIRST_ENTRY, VENV_BIN, Repo, clean_env, entry
+from gitrepo import FIRST_ENTRY, Repo, clean_env, entry
+
+from small_git.integration.server import layouts
 
 AGENT = ("Claude", "noreply@anthropic.com")  # a built-in agent identity (spec §6.3)
 HUMAN_ACCOUNT, AGENT_ACCOUNT = "alice", "agent-bot"
@@ -163,18 +165,6 @@ def with_account(url: str, account: str) -> str:
 # --- server repositories ------------------------------------------------------------------------------------
 
 
-def install_gate(bare: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(
-        [str(VENV_BIN / "git-small"), "install", "--dir", str(bare), *args],
-        capture_output=True,
-        text=True,
-        env=clean_env(home),
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return proc
-
-
 @dataclass
 class Server:
     """A bare repository holding the seeded workspace, with the gate installed."""
@@ -222,8 +212,8 @@ def seeded_server(
     # Tests assert behaviour, not speed: a deadline far away (the busy test machine is no GHES appliance);
     # tests/test_server_receive.py sets short ones on purpose.
     server.config("small.timeout", "300")
-    if install:
-        install_gate(bare, client.home)
+    if install:  # in this process: what `git small install --dir <bare>` does, without starting one more
+        layouts.install_gate(layouts.LAYOUTS["plain"], bare, None)
     return server, client
 
 
