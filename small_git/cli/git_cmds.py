@@ -7,20 +7,31 @@ import click
 # The command modules are imported inside each command: every CLI start (and every hook) pays only for
 # the command it runs.
 REPO_HELP = "A folder inside the repository (default: the current one)."
+SERVER_LAYOUTS = ("plain", "gitlab", "gitlab-file", "gitea", "forgejo")  # integration/server/layouts.py
 
 
 def register(cli: click.Group) -> None:
     @cli.command()
     @click.option("--dir", "directory", default=".", show_default=True, help=REPO_HELP)
     @click.option("--no-drivers", is_flag=True, help="Install the hooks only, not the drivers.")
-    def install(directory: str, no_drivers: bool) -> int:
+    @click.option("--server", is_flag=True, help="Install the pre-receive gate (the default on a bare repository).")
+    @click.option("--layout", type=click.Choice(SERVER_LAYOUTS), help="Where the forge runs hooks (default: detected).")
+    @click.option("--hooks-dir", type=click.Path(file_okay=False), help="A server-wide hooks folder instead of --dir.")
+    @click.option("--policy", type=click.Path(dir_okay=False), help="A server-side policy file (git config format).")
+    def install(
+        directory: str, no_drivers: bool, server: bool, layout: str | None, hooks_dir: str | None, policy: str | None
+    ) -> int:
         """Install the gates as git hooks (pre-commit, pre-merge-commit, commit-msg, post-rewrite, pre-push).
 
         Hooks that were already there keep running, before small-git's. Running it again is harmless.
+        On a bare repository (or with --server) it installs the pre-receive gate instead, where the
+        forge runs it: plain git, GitLab, Gitea or Forgejo (docs/server.md).
 
         \b
-        Example:
+        Examples:
           git small install
+          git small install --dir /srv/git/project.git
+          git small install --server --layout gitlab --hooks-dir /var/opt/gitlab/gitaly/custom_hooks
         """
         # The drivers are registered only when this build has their entry points; a merge driver that
         # does not exist would turn every merge of progress.small.yml into a conflict.
@@ -28,24 +39,30 @@ def register(cli: click.Group) -> None:
         from small_git.integration.install import MERGE_DRIVER_COMMAND, TEXTCONV_COMMAND
 
         available = {TEXTCONV_COMMAND, MERGE_DRIVER_COMMAND} <= set(cli.commands)
-        return install_command.run(directory, drivers=available and not no_drivers)
+        drivers = available and not no_drivers
+        return install_command.run(directory, drivers, server, layout, hooks_dir, policy)
 
     @cli.command()
     @click.option("--dir", "directory", default=".", show_default=True, help=REPO_HELP)
-    def uninstall(directory: str) -> int:
+    @click.option("--hooks-dir", type=click.Path(file_okay=False), help="A server-wide hooks folder instead of --dir.")
+    def uninstall(directory: str, hooks_dir: str | None) -> int:
         """Remove small-git's hooks and drivers, putting back the hooks that were there before.
 
+        On a bare repository it removes the pre-receive gate, wherever its layout put it.
+
         \b
-        Example:
+        Examples:
           git small uninstall
+          git small uninstall --dir /srv/git/project.git
         """
         from small_git.commands import uninstall as uninstall_command
 
-        return uninstall_command.run(directory)
+        return uninstall_command.run(directory, hooks_dir)
 
     @cli.command(context_settings={"ignore_unknown_options": True})
     @click.argument(
-        "name", type=click.Choice(["pre-commit", "pre-merge-commit", "commit-msg", "post-rewrite", "pre-push"])
+        "name",
+        type=click.Choice(["pre-commit", "pre-merge-commit", "commit-msg", "post-rewrite", "pre-push", "pre-receive"]),
     )
     @click.argument("args", nargs=-1, type=click.UNPROCESSED)
     def hook(name: str, args: tuple[str, ...]) -> int:
@@ -124,9 +141,8 @@ def register(cli: click.Group) -> None:
           git small redact --entry 3 --field notes
         """
         from small_git.commands import redact as redact_command
-        from small_git.store.reader import resolve_root
 
-        return redact_command.run(resolve_root(directory), entry, field)
+        return redact_command.run(redact_command.RedactRequest(entry, field, directory))
 
     @cli.command()
     @click.argument("file")
