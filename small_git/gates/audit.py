@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from small_git.errors import SmallError
+from small_git.errors import EXIT_USAGE, SmallError
 from small_git.gates.append_only import changed, progress_findings, subsequence_findings
 from small_git.gates.authority import authority_findings
 from small_git.gates.context import AuditContext, AuditResult, deadline_finding, restore_hint
@@ -255,14 +255,20 @@ def judge_commit(
     return _moved(findings, deleted, created, context)
 
 
+def touched_paths(repo: Path, parents: Sequence[str], new_rev: str | None) -> set[str]:
+    """Paths that differ from any parent (all paths of a root commit)."""
+    bases: list[str | None] = list(parents) or [None]
+    paths: set[str] = set()
+    for base in bases:
+        paths.update(git.changed_paths(base, new_rev, repo))
+    return paths
+
+
 def touched_workspaces(repo: Path, parents: Sequence[str], new_rev: str | None, objects: ObjectReader) -> list[str]:
     """The workspaces whose `.small` differs from any parent's (every workspace of a root commit)."""
     bases: list[str | None] = list(parents) or [None]
     if new_rev is None:  # the index: git compares it with each parent
-        paths: set[str] = set()
-        for base in bases:
-            paths.update(git.changed_paths(base, None, repo))
-        return workspace_prefixes(paths)
+        return workspace_prefixes(touched_paths(repo, parents, None))
     tree = objects.commit(new_rev).tree
     found: set[str] = set()
     for parent in bases:
@@ -386,3 +392,30 @@ def _shallow_finding(cut: str) -> Finding:
         hint="fetch the missing history: git fetch --unshallow (CI: actions/checkout with fetch-depth: 0)",
         stage="git",
     )
+
+
+def range_args(repo: Path, rev_range: str | None) -> tuple[list[str], list[str]]:
+    """(rev-list arguments, tips) for `base..head`, `head`, or the whole history of HEAD by default: the
+    commits a range names (`git small log`), which is not a ref update (`git small audit`)."""
+    spec = rev_range or "HEAD"
+    example = "example: git small log origin/main..HEAD"
+    if "..." in spec:
+        raise SmallError(f"{spec!r}: use a two-dot range base..head", exit_code=EXIT_USAGE, hint=example)
+    base, dots, head = spec.partition("..")
+    head = (head or "HEAD") if dots else base
+    if dots and not base:
+        raise SmallError(f"{spec!r}: the range needs a base", exit_code=EXIT_USAGE, hint=example)
+    head_sha = git.rev_parse(f"{head}^{{commit}}", repo)
+    if head_sha is None:
+        raise SmallError(f"{head!r} is not a commit in this repository", exit_code=EXIT_USAGE, hint=example)
+    if not dots or git.is_zero_sha(base):  # CI on a new branch passes an all-zero "before"
+        return [head_sha], [head_sha]
+    base_sha = git.rev_parse(f"{base}^{{commit}}", repo)
+    if base_sha is None:
+        raise SmallError(
+            f"the base {base!r} is not in this clone",
+            exit_code=EXIT_USAGE,
+            rule="missing-history",
+            hint=f"fetch it first: git fetch origin {base} (CI: actions/checkout with fetch-depth: 0)",
+        )
+    return [head_sha, f"^{base_sha}"], [head_sha]

@@ -12,14 +12,13 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from small_git.errors import EXIT_USAGE, SmallError
-from small_git.gates.audit import audit_revisions
+from small_git.gates import refupdate
 from small_git.gates.context import AuditContext, AuditResult
 from small_git.git import plumbing as git
-from small_git.integration.hooks import force_push_findings
 from small_git.integration.server.policy import ServerPolicy
 from small_git.protocol.findings import ERROR, Finding
 
@@ -109,24 +108,10 @@ def judge_push(
 
 
 def judge_update(repo: Path, update: RefUpdate, context: AuditContext, policy: ServerPolicy) -> AuditResult:
-    """One ref update, through today's engine: the commits it brings, the old tip's entries on a non-fast-
-    forward, and deletion of a protected ref."""
-    if update.new is None:
-        result = AuditResult()
-        if update.old is not None and policy.protects(update.ref):
-            result.findings.append(_deleted(update.ref))
-        return result
-    new = git.rev_parse(f"{update.new}^{{commit}}", repo)
-    if new is None:
-        return AuditResult()  # a tag of a tree or blob: no commits, no workspace history
-    old = git.rev_parse(f"{update.old}^{{commit}}", repo) if update.old is not None else None
-    exclude = [f"^{old}"] if old is not None else []
-    known = policy.known(repo)
-    rev_args = [new, *exclude, *(["--not", *known] if known else [])]
-    result = audit_revisions(repo, rev_args, stage="pre-receive", tips=[new])
-    if old is not None and not git.is_ancestor(old, new, repo):
-        result.findings += force_push_findings(repo, old, new, update.ref)
-    return result
+    """One ref update, judged by the engine's primitive (gates/refupdate.py)."""
+    known = tuple(policy.known(repo))
+    engine_update = refupdate.RefUpdate(update.ref, update.old, update.new)
+    return refupdate.judge_ref_update(repo, engine_update, replace(context, known=known), policy.protects)
 
 
 def _deleted(ref: str) -> Finding:
