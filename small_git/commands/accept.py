@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from small_git.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, SmallError
 from small_git.gates.authority import BUILTIN_AGENT_MARKERS, agent_markers_present
 from small_git.protocol.artifacts import SMALL_DIR, display_path, filename
 from small_git.protocol.findings import Finding
-from small_git.report import json_report
+from small_git.report import console, json_report
 from small_git.report.text import print_findings
 from small_git.store.atomic import atomic_write, fsync_directory
 from small_git.store.lock import workspace_lock
@@ -116,14 +115,13 @@ def run(request: AcceptRequest) -> int:
         return code
     if findings:
         print_findings(findings)
-        print(
+        console.err(
             f"Refused: {draft_display_path(kind)} has {len(findings)} problem(s); {display_path(kind)} is "
-            "unchanged. Fix the draft (or ask for a new one) and accept again.",
-            file=sys.stderr,
+            "unchanged. Fix the draft (or ask for a new one) and accept again."
         )
         return code
-    print(f"Accepted {draft_display_path(kind)} as {display_path(kind)} (recorded as meta/accept-{kind}).")
-    print(
+    console.out(f"Accepted {draft_display_path(kind)} as {display_path(kind)} (recorded as meta/accept-{kind}).")
+    console.out(
         f'Next: commit it as yourself: git add -A {SMALL_DIR} && git commit -m "Accept {kind}" '
         "(include the removed draft if it was committed)"
     )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 from small_git.gates.audit import audit_revisions, range_args
 from small_git.git.plumbing import top_level
+from small_git.report import json_report
 from small_git.report.text import format_finding, plural
 
 
@@ -24,7 +24,7 @@ def run(rev_range: str | None = None, as_json: bool = False, directory: str | No
             "exit_code": result.exit_code,
             "findings": [f.to_dict() for f in result.findings],
         }
-        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        json_report.emit(document)
         return result.exit_code
     for finding in result.findings:
         print(format_finding(finding), file=sys.stderr)
