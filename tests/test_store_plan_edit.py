@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from small_git.errors import SmallError
 from small_git.protocol.yamlsafe import load_yaml
-from small_git.store.plan_edit import TEMPLATE, PlanEditor
+from small_git.store.plan_edit import PlanEditor
+from small_git.store.templates import PLAN_TEMPLATE as TEMPLATE
 
 PLAN = b"""# Plan for the importer
 small_version: "1.0.0"  # quoted on purpose

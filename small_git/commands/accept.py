@@ -18,6 +18,7 @@ from typing import Any
 
 from small_git.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, SmallError
 from small_git.gates.authority import BUILTIN_AGENT_MARKERS, agent_markers_present
+from small_git.git.evidence import SHORT_SHA_LENGTH
 from small_git.protocol.artifacts import SMALL_DIR, display_path, filename
 from small_git.protocol.findings import Finding
 from small_git.report import console, json_report
@@ -29,11 +30,10 @@ from small_git.store.reader import configured_limits, read_file, resolve_root, s
 from small_git.store.workspace_file import enforce_scope
 from small_git.workflow.drafts import check_kind, draft_display_path, draft_findings, draft_path
 
-DIGEST_CHARS = 12  # short: a 32+ character token would read as a secret to the reference's strict mode
-
 
 def _digest(data: bytes | None) -> str:
-    return "none" if data is None else hashlib.sha256(data).hexdigest()[:DIGEST_CHARS]
+    """As short as a cited commit: a 32+ character token would read as a secret to the reference's strict mode."""
+    return "none" if data is None else hashlib.sha256(data).hexdigest()[:SHORT_SHA_LENGTH]
 
 
 def _refuse_agents() -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from small_git.errors import EXIT_OK, EXIT_USAGE, SmallError
+from small_git.git.plumbing import short_sha
 from small_git.report import console, json_report
 from small_git.report.console import warn
 from small_git.store.lock import workspace_lock
@@ -92,7 +93,7 @@ def run(request: CheckpointRequest) -> int:
     else:
         console.out(line)
         if committed:
-            console.out(f"committed {committed[:12]} (Small-Task: {task_id}, Small-Status: {status})")
+            console.out(f"committed {short_sha(committed)} (Small-Task: {task_id}, Small-Status: {status})")
     return EXIT_OK
 
 

@@ -8,6 +8,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from small_git import PROTOCOL_VERSION
 from small_git.errors import EXIT_OK, EXIT_USAGE, SmallError
 from small_git.protocol.artifacts import CACHE_DIR, SMALL_DIR, display_path, filename
 from small_git.protocol.emitter import quote
@@ -100,7 +101,7 @@ def run(request: InitRequest) -> int:
             replay_id = compute_replay_id(*intent_plan, _read(root, "constraints"))
             created += _create(root, "handoff", initial_handoff(replay_id))
         ignored = ensure_gitignore(root)
-    console.out(f"Initialized SMALL v1.0.0 in {folder}" if created else f"Nothing to create in {folder}")
+    console.out(f"Initialized SMALL v{PROTOCOL_VERSION} in {folder}" if created else f"Nothing to create in {folder}")
     for path in created:
         console.out(f"  created {path}")
     if ignored:

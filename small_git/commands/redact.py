@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from small_git import PROTOCOL_VERSION
 from small_git.errors import EXIT_OK, EXIT_USAGE, SmallError
 from small_git.gates.redaction import (
     PROTECTED_FIELDS,
@@ -218,7 +219,7 @@ def _rewrite_whole(text: str, expected: list[Any]) -> str:
     data["entries"] = expected
     dumped = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=2**16)
     # The reference warns about an unquoted small_version, which safe_dump would write.
-    dumped = dumped.replace("small_version: 1.0.0\n", 'small_version: "1.0.0"\n', 1)
+    dumped = dumped.replace(f"small_version: {PROTOCOL_VERSION}\n", f'small_version: "{PROTOCOL_VERSION}"\n', 1)
     if _parsed_entries(dumped) != expected:
         raise SmallError(
             f"cannot rewrite {PROGRESS} without changing other values; nothing was changed",
