@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from small_git.cli import check_cmds, git_cmds, state_cmds, workflow_cmds
+from small_git.cli import check_cmds, git_cmds, history_cmds, state_cmds, workflow_cmds
 from small_git.commands import failure
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
@@ -45,7 +45,8 @@ def cli() -> None:
     """
 
 
-for _command in check_cmds.COMMANDS + state_cmds.COMMANDS + workflow_cmds.COMMANDS + git_cmds.COMMANDS:
+_FAMILIES = (check_cmds, state_cmds, workflow_cmds, git_cmds, history_cmds)
+for _command in (command for family in _FAMILIES for command in family.COMMANDS):
     cli.add_command(_command)
 
 

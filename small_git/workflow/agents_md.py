@@ -15,8 +15,9 @@ from small_git.errors import EXIT_INVALID, EXIT_USAGE, SmallError
 BEGIN_MARKER = f"<!-- BEGIN SMALL HARNESS v{PROTOCOL_VERSION} -->"
 END_MARKER = f"<!-- END SMALL HARNESS v{PROTOCOL_VERSION} -->"
 # Any version, so that a block written by another release is found (and reported as drift, not as missing).
-_BEGIN_RE = re.compile(r"<!-- BEGIN SMALL HARNESS v[\d.]+ -->")
-_END_RE = re.compile(r"<!-- END SMALL HARNESS v[\d.]+ -->")
+# [0-9] as the reference's Go \d: Python's \d would also take "v١.٠" for a version.
+_BEGIN_RE = re.compile(r"<!-- BEGIN SMALL HARNESS v[0-9.]+ -->")
+_END_RE = re.compile(r"<!-- END SMALL HARNESS v[0-9.]+ -->")
 # The reference's `agents check` requires these headings inside a block; ours has them so it passes there too.
 REQUIRED_SECTIONS = ("Ownership Rules", "Artifact Rules", "Strict Mode Rules")
 DEFAULT_FILE = "AGENTS.md"
