@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from small_git.errors import SmallError
@@ -141,7 +141,9 @@ def _plan_text(tasks: list[tuple[bool, bool, int]], indent: int, id_first: bool)
     return ("\n".join(out) + "\n").encode()
 
 
-@settings(max_examples=150, deadline=None)
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)  # a busy machine is not a defect
 @given(
     st.lists(st.tuples(st.booleans(), st.booleans(), st.integers(0, 3)), min_size=2, max_size=5),
     st.sampled_from([0, 2, 4]),
