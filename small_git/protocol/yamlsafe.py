@@ -79,6 +79,7 @@ class YamlError(SmallError):
         column: int | None = None,
         text: str | None = None,
         hint: str | None = None,
+        at_end: bool = False,
     ) -> None:
         where = source
         if line is not None:
@@ -93,6 +94,8 @@ class YamlError(SmallError):
         self.column = column
         self.reason = message
         self.text = text  # the decoded input, for callers that explain the error further (protocol/torn.py)
+        # the parser ran out of input: nothing but blanks follows where it gave up (what a cut-off write gives)
+        self.at_end = at_end
 
 
 def _snippet(text: str | None, line: int | None, column: int | None) -> str:
@@ -176,6 +179,7 @@ def decode(data: bytes, source: str) -> str:
             column=column,
             text=text,
             hint="re-save the file as UTF-8",
+            at_end=exc.end + skip >= len(data),  # a character cut in half by the end of the file
         ) from None
 
 
@@ -272,8 +276,20 @@ def _parse_error(exc: yaml.YAMLError, text: str, source: str) -> YamlError:
             text=text,
             hint="fix the YAML at the marked position: consistent indentation with spaces (no "
             "tabs), quotes around text containing ': ' or '#'",
+            at_end=_gave_up_at_end(exc, text),
         )
     return YamlError(source, str(exc).splitlines()[0] if str(exc) else "invalid YAML", text=text)
+
+
+def _gave_up_at_end(exc: yaml.MarkedYAMLError, text: str) -> bool:
+    found = exc.problem_mark
+    if found is None:
+        return False
+    lines = text.splitlines()
+    # an escape cut short (`\`, `\u00`) is reported at its start, with its few characters after the mark
+    skip = 10 if "escape" in (exc.problem or "") or "hexdecimal" in (exc.problem or "") else 0
+    rest = lines[found.line][found.column :] if found.line < len(lines) else ""
+    return len(rest.strip()) <= skip and " " not in rest.strip() and not "".join(lines[found.line + 1 :]).strip()
 
 
 def _unclosed_quote(exc: yaml.MarkedYAMLError, text: str, source: str) -> YamlError | None:
@@ -287,7 +303,8 @@ def _unclosed_quote(exc: yaml.MarkedYAMLError, text: str, source: str) -> YamlEr
     line = lines[opened.line] if opened.line < len(lines) else ""
     quote = "'" if line[opened.column : opened.column + 1] == "'" else '"'
     found = exc.problem_mark
-    if found is None or _only_blanks_after(lines, found.line, found.column):
+    at_end = _gave_up_at_end(exc, text)
+    if found is None or at_end:
         where = "the end of the file"
     else:
         where = f"line {found.line + 1}"
@@ -299,6 +316,7 @@ def _unclosed_quote(exc: yaml.MarkedYAMLError, text: str, source: str) -> YamlEr
         text=text,
         hint=f"close the string with a {quote} on this line"
         + (' (write \\" for a quote inside it)' if quote == '"' else " (write '' for a quote inside it)"),
+        at_end=at_end,
     )
 
 
