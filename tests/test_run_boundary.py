@@ -82,7 +82,9 @@ def test_command_records_and_earlier_runs_are_not_moves() -> None:
 def test_a_reopen_the_plan_has_not_followed_is_reported() -> None:
     reopened = {**entry("task-1", 2), "notes": "reopened from completed: flaky test"}
     log = progress({**entry("task-1", 1), "status": "completed"}, reopened)
-    assert lifecycle.lagging_tasks(plan_of(**{"task-1": "completed"}), log) == [(0, "task-1", "completed", "in_progress")]
+    assert lifecycle.lagging_tasks(plan_of(**{"task-1": "completed"}), log) == [
+        (0, "task-1", "completed", "in_progress")
+    ]
     plain = progress({**entry("task-1", 1), "status": "completed"}, entry("task-1", 2))
     assert lifecycle.lagging_tasks(plan_of(**{"task-1": "completed"}), plain) == []  # the plan is ahead
 
@@ -122,7 +124,9 @@ def test_a_new_run_after_a_cancelled_task_passes_check_fix_and_the_gate(repo: Re
 def test_an_earlier_runs_evidence_does_not_prove_this_runs_task(repo: Repo) -> None:
     ok(repo, "checkpoint", "--task", "task-1", "--status", "completed", "--evidence", "done in run 1")
     ok(repo, "reset", "--yes")
-    plan = repo.read(".small/plan.small.yml").replace('title: "Initial task"', 'title: "Initial task"\n    status: "completed"')
+    plan = repo.read(".small/plan.small.yml").replace(
+        'title: "Initial task"', 'title: "Initial task"\n    status: "completed"'
+    )
     repo.write(".small/plan.small.yml", plan)
     assert rules(repo) == ["evidence-gate"]
     assert "S1" in rules(repo, "--strict")
