@@ -18,13 +18,13 @@ def rendered(text: str, name: str) -> list[str]:
     return render(text.encode(), name).decode().splitlines()
 
 
-def test_progress_renders_one_line_per_entry_under_a_count() -> None:
+def test_progress_renders_one_line_per_entry_numbered_as_check_numbers_them() -> None:
     lines = rendered(progress_yaml([FIRST_ENTRY, E2]), "/tmp/XyZ12_progress.small.yml")
-    assert lines[0] == "# progress.small.yml (small_version 1.0.0, owner agent)"
-    assert lines[1] == "progress: 2 entries"
-    assert lines[2] == ('#1 2025-01-04T10:00:00.000000000Z task-1 completed evidence="Created the .small directory"')
-    assert lines[3] == '#2 2025-01-05T10:00:01.000000000Z task-2 in_progress commit=abc123def456 evidence="step 1"'
-    assert len(lines) == 4
+    assert lines == [
+        "# progress.small.yml (small_version 1.0.0, owner agent)",
+        'entries[0] 2025-01-04T10:00:00.000000000Z task-1 completed evidence="Created the .small directory"',
+        'entries[1] 2025-01-05T10:00:01.000000000Z task-2 in_progress commit=abc123def456 evidence="step 1"',
+    ]
 
 
 def test_every_field_shows_on_the_entry_line_escaped() -> None:
@@ -35,10 +35,35 @@ def test_every_field_shows_on_the_entry_line_escaped() -> None:
         '    evidence: [{type: test, ref: "ci#1"}]\n'
         f"    replayId: {'a' * 64}\n"
     )
-    assert rendered(log, "progress.small.yml")[2] == (
-        '#1 (no timestamp) t (no status) evidence=[{"type": "test", "ref": "ci#1"}] '
-        f'notes="two\\nlines" replayId={"a" * 64}'
-    )
+    assert rendered(log, "progress.small.yml")[1:] == [
+        f"replayId {'a' * 64}",
+        'entries[0] (no timestamp) t (no status) evidence=[{"type": "test", "ref": "ci#1"}] notes="two\\nlines"',
+    ]
+
+
+RUN_A, RUN_B = "a" * 64, "b" * 64
+
+
+def test_the_replay_id_shows_once_where_a_run_starts() -> None:
+    entries = [
+        entry("task-1", 1, replayId=RUN_A),
+        entry("task-1", 2, replayId=RUN_A),
+        entry("meta/reset", 3, replayId=RUN_B),
+        entry("task-2", 4),
+        entry("task-2", 5, replayId="(not set)"),
+    ]
+    lines = [line.split(" 2025")[0] for line in rendered(progress_yaml(entries), "progress.small.yml")[1:]]
+    assert lines == [
+        f"replayId {RUN_A}",
+        "entries[0]",
+        "entries[1]",
+        f"replayId {RUN_B}",
+        "entries[2]",
+        "replayId (not set)",
+        "entries[3]",
+        'replayId "(not set)"',  # a value that reads like the marker is quoted, so the two never look alike
+        "entries[4]",
+    ]
 
 
 def test_plan_renders_tasks_with_status_and_dependencies() -> None:
@@ -47,7 +72,6 @@ def test_plan_renders_tasks_with_status_and_dependencies() -> None:
         '    depends_on: ["task-1", "task-2"]\n    steps: ["tag", "upload"]\n'
     )
     assert rendered(plan, "plan.small.yml")[1:] == [
-        "plan: 3 tasks",
         "task-1 [completed] Set up project structure",
         "task-2 [in_progress] Implement the parser",
         "task-3 [pending] Ship it (depends on task-1, task-2)",
@@ -86,22 +110,82 @@ def repo(tmp_path: Path) -> Repo:
     return seeded_repo(tmp_path)  # installs the diff driver
 
 
-def test_git_diff_and_log_show_an_appended_entry(repo: Repo) -> None:
+def hunks(diff: str) -> list[str]:
+    return [line for line in diff.splitlines() if line.startswith("@@")]
+
+
+def changed_lines(diff: str) -> list[str]:
+    return [line for line in diff.splitlines() if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+
+
+def test_git_diff_and_log_show_an_append_as_added_lines_only(repo: Repo) -> None:
     repo.append_progress(E2)
     diff = repo.git("diff").stdout
-    assert "-progress: 1 entry\n+progress: 2 entries\n" in diff
-    assert '+#2 2025-01-05T10:00:01.000000000Z task-2 in_progress commit=abc123def456 evidence="step 1"' in diff
-    assert "+  - task_id:" not in diff  # the meaning, not the YAML
+    assert changed_lines(diff) == [
+        '+entries[1] 2025-01-05T10:00:01.000000000Z task-2 in_progress commit=abc123def456 evidence="step 1"'
+    ]
+    assert len(hunks(diff)) == 1
     repo.commit("append")
     log = repo.git("log", "-p", "-1").stdout
-    assert "+#2 2025-01-05T10:00:01.000000000Z task-2 in_progress" in log
+    assert "+entries[1] 2025-01-05T10:00:01.000000000Z task-2 in_progress" in log
+
+
+def test_an_append_that_starts_a_run_adds_its_replay_id_line_and_nothing_else(repo: Repo) -> None:
+    repo.write_progress([dict(FIRST_ENTRY, replayId=RUN_A)])
+    repo.commit("bind the first entry to a run", "--no-verify")
+    repo.append_progress(entry("task-2", 1, replayId=RUN_A))
+    assert changed_lines(repo.git("diff").stdout) == [
+        '+entries[1] 2025-01-05T10:00:01.000000000Z task-2 in_progress evidence="step 1"'
+    ]
+    repo.commit("same run", "--no-verify")
+    repo.append_progress(entry("meta/reset", 2, replayId=RUN_B))
+    assert changed_lines(repo.git("diff").stdout) == [
+        f"+replayId {RUN_B}",
+        '+entries[2] 2025-01-05T10:00:02.000000000Z meta/reset in_progress evidence="step 2"',
+    ]
 
 
 def test_git_diff_flags_a_rewritten_old_entry(repo: Repo) -> None:
     repo.write_progress([dict(FIRST_ENTRY, evidence="quietly rewritten")])
-    diff = repo.git("diff").stdout
-    assert '-#1 2025-01-04T10:00:00.000000000Z task-1 completed evidence="Created the .small directory"' in diff
-    assert '+#1 2025-01-04T10:00:00.000000000Z task-1 completed evidence="quietly rewritten"' in diff
+    assert changed_lines(repo.git("diff").stdout) == [
+        '-entries[0] 2025-01-04T10:00:00.000000000Z task-1 completed evidence="Created the .small directory"',
+        '+entries[0] 2025-01-04T10:00:00.000000000Z task-1 completed evidence="quietly rewritten"',
+    ]
+
+
+def test_entry_numbers_in_the_diff_are_the_ones_redact_takes(repo: Repo) -> None:
+    repo.append_progress(entry("task-2", 1, notes="call me on 555-0100"))
+    repo.commit("a personal datum reached the log", "--no-verify")
+    proc = repo.small("redact", "--entry", "1", "--field", "notes")
+    assert proc.returncode == 0, proc.stderr
+    removed = [line for line in changed_lines(repo.git("diff").stdout) if line.startswith("-")]
+    assert len(removed) == 1 and removed[0].startswith("-entries[1] ") and "555-0100" in removed[0]
+
+
+def test_install_caches_the_rendering_per_blob(repo: Repo) -> None:
+    assert repo.git("config", "diff.small.cachetextconv").stdout.strip() == "true"
+    repo.append_progress(E2)
+    repo.commit("append")
+    repo.git("log", "-p")
+    blob = repo.git("rev-parse", f"HEAD:{PROGRESS}").stdout.strip()
+    cached = repo.git("notes", "--ref=textconv/small", "show", blob).stdout
+    assert cached.splitlines()[2].startswith("entries[1] 2025-01-05T10:00:01")
+
+
+def test_the_driver_entry_point_renders_like_the_command(repo: Repo) -> None:
+    command = repo.git("config", "diff.small.textconv").stdout.strip()
+    assert command.endswith(" -m small_git.commands.textconv")
+    via_driver = repo.run("sh", "-c", f"{command} {PROGRESS}").stdout
+    assert via_driver == repo.small("textconv", PROGRESS).stdout
+    assert via_driver.splitlines()[1].startswith("entries[0] ")
+
+
+def test_the_driver_entry_point_refuses_a_missing_file_without_a_traceback(repo: Repo) -> None:
+    command = repo.git("config", "diff.small.textconv").stdout.strip()
+    proc = repo.run("sh", "-c", f"{command} no-such-file.yml", check=False)
+    assert proc.returncode == 2 and "cannot read no-such-file.yml" in proc.stderr and "Traceback" not in proc.stderr
+    proc = repo.run("sh", "-c", command, check=False)
+    assert proc.returncode == 2 and "usage:" in proc.stderr
 
 
 def test_git_log_shows_a_plan_status_transition(repo: Repo) -> None:

@@ -220,6 +220,31 @@ def test_syntax_error_at_end_of_file_says_so() -> None:
     assert error.message.endswith("\n    (end of file)")
 
 
+@pytest.mark.parametrize(
+    ("text", "line", "column", "shown", "quote", "runs_to"),
+    [
+        (
+            'a: 1\nb: 2\nc: 3\nd: 4\ne: "unterminated\nf: 6\ng: 7\n',
+            5,
+            4,
+            'e: "unterminated',
+            '"',
+            "the end of the file",
+        ),
+        ("a: 1\nb: 2\nc: 3\nd: 4\ne: 'open\nf: 6\n", 5, 4, "e: 'open", "'", "the end of the file"),
+        ('entries:\n  - task_id: "a\n    status: x\n---\nb: 1\n', 2, 14, '  - task_id: "a', '"', "line 4"),
+        ("\u00e4: \u00e9\u00e9\n\u00e9\u00e9: 'x\n", 2, 5, "\u00e9\u00e9: 'x", "'", "the end of the file"),
+    ],
+)
+def test_an_unclosed_quote_is_reported_where_it_opened(
+    text: str, line: int, column: int, shown: str, quote: str, runs_to: str
+) -> None:
+    error = error_of(text)
+    assert_points_at(error, line, column, shown)
+    assert f"the {quote} quote opened here is never closed (the string runs on to {runs_to})" in error.message
+    assert f"close the string with a {quote} on this line" in (error.hint or "")
+
+
 def test_syntax_error_names_line_column_and_shows_the_line() -> None:
     error = error_of("a: 1\nb: x: y\n")
     assert_points_at(error, 2, 5, "b: x: y")
@@ -251,6 +276,22 @@ def test_merge_key_must_merge_mappings() -> None:
     error = error_of("a: &a 1\nc:\n  <<: *a\n")
     assert "merge key (<<) needs a mapping" in error.message
     assert error.line == 3
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &a {x: 1}\nb: &b {x: 2}\nc:\n  <<: *a\n  <<: *b\n",
+        "a: &a {x: 1}\nb: &b {x: 2}\nc:\n  <<: *a\n  y: 0\n  <<: *b\n",
+        "a: &a {x: 1}\nb: &b {x: 2}\nc: {<<: *a, <<: [*b]}\n",
+    ],
+)
+def test_a_second_merge_key_is_a_duplicate_key(text: str) -> None:
+    """Spec §2: `<<` is a key like any other; which of two wins differs between readers."""
+    error = error_of(text)
+    assert "duplicate merge key" in error.message
+    assert error.rule == "yaml"
+    assert "<<: [*first, *second]" in (error.hint or "")
 
 
 def test_quoted_merge_key_is_an_ordinary_key() -> None:
@@ -516,7 +557,9 @@ def test_pure_python_parser_matches_libyaml(text: str, monkeypatch: pytest.Monke
 
 
 @pytest.mark.skipif(not hasattr(yaml, "CSafeLoader"), reason="PyYAML built without libyaml")
-@pytest.mark.parametrize("text", ["a: 1\na: 2\n", "a: [1,\n", "a: !x 1\n", "a: 1\n---\nb: 2\n", 'a: 1\nb: "é€\x1b"\n'])
+@pytest.mark.parametrize(
+    "text", ["a: 1\na: 2\n", "a: [1,\n", "a: !x 1\n", "a: 1\n---\nb: 2\n", 'a: 1\nb: "é€\x1b"\n', "a: 1\nb: 'x\nc: 2\n"]
+)
 def test_pure_python_parser_reports_the_same_line(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
     fast = error_of(text)
     monkeypatch.setattr(yamlsafe, "_EventLoader", yaml.SafeLoader)

@@ -37,7 +37,7 @@ def cli() -> None:
 
 
 # Each module adds its commands with register(cli). The command modules are independent of each other.
-_COMMAND_MODULES = ("check_cmds", "state_cmds", "workflow_cmds", "git_cmds")
+_COMMAND_MODULES = ("check_cmds", "state_cmds", "workflow_cmds", "git_cmds", "history_cmds")
 for _name in _COMMAND_MODULES:
     _qualified = f"{__name__}.{_name}"
     try:

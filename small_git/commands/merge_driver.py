@@ -8,6 +8,7 @@ on stderr, as git expects of a merge driver.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -30,7 +31,7 @@ def parse_arguments(args: tuple[str, ...]) -> tuple[str, str, str, int, str]:
     ancestor, current, other = args[:3]
     marker_size, path = DEFAULT_MARKER_SIZE, ""
     if len(args) == 5:
-        if not args[3].isdigit():
+        if not re.fullmatch(r"[0-9]+", args[3]):  # not isdigit(): git writes ASCII, int() takes any digit
             raise SmallError(
                 f"merge-driver: the conflict marker size must be a number, got {args[3]!r}", exit_code=EXIT_USAGE
             )

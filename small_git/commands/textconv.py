@@ -25,3 +25,23 @@ def run(path: str) -> int:
     sys.stdout.buffer.write(out)
     sys.stdout.buffer.flush()
     return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m small_git.commands.textconv FILE`: what the diff driver runs. git starts one process per
+    blob, so this skips the command line's start-up (click and every command's options)."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m small_git.commands.textconv FILE", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return run(args[0])
+    except SmallError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -16,7 +16,7 @@ REDACTION_TYPE = "redaction"
 TRAILER = "Small-Redact"
 _TRAILER_RE = re.compile(rf"^{TRAILER}:[ \t]*\S", re.IGNORECASE | re.MULTILINE)
 _MARKER_RE = re.compile(r"^\[REDACTED sha256:[0-9a-f]{64}\]\Z")
-_PATH_TOKEN_RE = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+_PATH_TOKEN_RE = re.compile(r"([^.\[\]]+)|\[([0-9]+)\]")  # ASCII: int() would read "[٣]" as 3
 # Fields whose values are structural (ids, instants, digests, patterns): replacing them would break the schema
 # or the log's order. A secret cannot hide in them.
 PROTECTED_FIELDS = ("task_id", "timestamp", "status", "replayId", "commit", "command_sha256")

@@ -1,8 +1,10 @@
 """Interop notices: places where the reference CLI would fail a workspace that small-git accepts.
 
 Deviations D3 (its secret heuristic's false positives) and D7 (evidence lists) make small-git pass what the
-reference fails. A team that also runs the reference needs to know, so the checker reports these as
-`info` findings in the JSON `notices` list; they never change the exit code.
+reference fails, and so does YAML 1.2 (spec §2): a timestamp written without quotes is a string here and a
+time value to the reference, whose schema check then fails. A team that also runs the reference needs to
+know, so the checker reports these as `info` findings in the JSON `notices` list; they never change the exit
+code.
 """
 
 from __future__ import annotations
@@ -64,6 +66,20 @@ def notices(
     our_secret_paths: set[tuple[str, tuple[str | int, ...]]],
 ) -> list[Finding]:
     found: list[Finding] = []
+    for kind in CANONICAL:
+        doc = docs.get(kind)
+        for line, column in doc.reference_times if doc is not None else ():
+            found.append(
+                Finding(
+                    "unquoted-timestamp",
+                    paths[kind],
+                    f"a timestamp without quotes (column {column}) is a string in YAML 1.2, accepted here, "
+                    "but a time value to the reference CLI, whose schema check fails on it",
+                    line,
+                    'quote it if the reference CLI must accept this file: "2025-01-04T10:00:00.000000000Z"',
+                    stage="validate",
+                )
+            )
     progress = docs.get("progress")
     if progress is not None and isinstance(progress.data, dict) and isinstance(progress.data.get("entries"), list):
         out = Reporter(progress, paths["progress"])
@@ -94,4 +110,4 @@ def notices(
                         deviation="D3",
                     )
             found += out.findings
-    return [Finding(f.rule, f.file, f.message, f.line, f.hint, INFO, "lint", f.deviation) for f in found]
+    return [Finding(f.rule, f.file, f.message, f.line, f.hint, INFO, f.stage, f.deviation) for f in found]

@@ -7,7 +7,10 @@ import time
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
-_TS_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})\Z")
+# [0-9], never \d: Python's \d (and int()) take any Unicode digit, so "２０２５-…" would read as 2025
+_TS_RE = re.compile(
+    r"^([0-9]{4}-[0-9]{2}-[0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]+))?(Z|[+-][0-9]{2}:[0-9]{2})\Z"
+)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 

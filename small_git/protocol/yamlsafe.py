@@ -25,6 +25,7 @@ import yaml
 from yaml import events as ev
 
 from small_git.errors import EXIT_USAGE, SmallError
+from small_git.protocol.go_time import reads_as_time
 
 try:  # libyaml's parser is an order of magnitude faster than the pure-Python one
     from yaml import CSafeLoader as _EventLoader
@@ -91,6 +92,7 @@ class YamlError(SmallError):
         super().__init__(full, exit_code=EXIT_USAGE, hint=hint, file=source, line=line, rule="yaml")
         self.column = column
         self.reason = message
+        self.text = text  # the decoded input, for callers that explain the error further (protocol/torn.py)
 
 
 def _snippet(text: str | None, line: int | None, column: int | None) -> str:
@@ -123,6 +125,8 @@ class Document:
     # tuples are allocated while loading; the containers stay alive as long as `data` does.
     _lines: dict[int, Any] = field(default_factory=dict, repr=False)
     text: str | None = field(default=None, repr=False)
+    # (line, column) of each plain scalar that the reference CLI's reader takes for a timestamp (go_time)
+    reference_times: list[tuple[int, int]] = field(default_factory=list, repr=False)
 
     def line_of(self, path: tuple[str | int, ...] | list[str | int]) -> int | None:
         """Line of the node at `path` (a key's line for mapping members); the nearest known ancestor otherwise."""
@@ -253,6 +257,9 @@ def _parse_error(exc: yaml.YAMLError, text: str, source: str) -> YamlError:
     if isinstance(exc, yaml.reader.ReaderError):
         return _reader_error(exc, text, source)
     if isinstance(exc, yaml.MarkedYAMLError):
+        unclosed = _unclosed_quote(exc, text, source)
+        if unclosed is not None:
+            return unclosed
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem:
@@ -267,6 +274,37 @@ def _parse_error(exc: yaml.YAMLError, text: str, source: str) -> YamlError:
             "tabs), quotes around text containing ': ' or '#'",
         )
     return YamlError(source, str(exc).splitlines()[0] if str(exc) else "invalid YAML", text=text)
+
+
+def _unclosed_quote(exc: yaml.MarkedYAMLError, text: str, source: str) -> YamlError | None:
+    """A quoted string that never closes is found where the scan gives up (often the end of the file, or a
+    `---` far below); the place to fix is where the quote opened, so report that."""
+    opened = exc.context_mark
+    if exc.context != "while scanning a quoted scalar" or opened is None:
+        return None
+    # by line and column: libyaml's character index is not always an index into this str
+    lines = text.splitlines()
+    line = lines[opened.line] if opened.line < len(lines) else ""
+    quote = "'" if line[opened.column : opened.column + 1] == "'" else '"'
+    found = exc.problem_mark
+    if found is None or _only_blanks_after(lines, found.line, found.column):
+        where = "the end of the file"
+    else:
+        where = f"line {found.line + 1}"
+    return YamlError(
+        source,
+        f"the {quote} quote opened here is never closed (the string runs on to {where})",
+        line=opened.line + 1,
+        column=opened.column + 1,
+        text=text,
+        hint=f"close the string with a {quote} on this line"
+        + (' (write \\" for a quote inside it)' if quote == '"' else " (write '' for a quote inside it)"),
+    )
+
+
+def _only_blanks_after(lines: list[str], line: int, column: int) -> bool:
+    rest = lines[line][column:] if line < len(lines) else ""
+    return not rest.strip() and not "".join(lines[line + 1 :]).strip()
 
 
 def _reader_error(exc: yaml.reader.ReaderError, text: str, source: str) -> YamlError:
@@ -313,6 +351,7 @@ class _Builder:
         self.lines: dict[int, Any] = {}
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.alias_nodes = 0
+        self.reference_times: list[tuple[int, int]] = []
 
     def fail(self, message: str, mark: Any, hint: str | None = None) -> YamlError:
         return YamlError(
@@ -350,7 +389,7 @@ class _Builder:
             raise _parse_error(exc, self.text, self.source) from None
         finally:
             parser.dispose()
-        return Document(self.result, self.source, self.lines, self.text)
+        return Document(self.result, self.source, self.lines, self.text, self.reference_times)
 
     def consume(self, next_event: Any, stack: list[_Frame]) -> None:
         scalar_event = ev.ScalarEvent
@@ -359,7 +398,12 @@ class _Builder:
             if kind is scalar_event:
                 try:
                     if event.tag is None and event.anchor is None:  # the common case, kept cheap
-                        value = _resolve_plain(event.value) if not event.style else event.value
+                        if event.style:
+                            value = event.value
+                        else:
+                            value = _resolve_plain(event.value)
+                            if type(value) is str and len(value) > 7 and value[4] == "-":
+                                self.note_time(event)
                     else:
                         value = self.scalar(event)
                 except (ValueError, OverflowError):  # an integer too long to print, or to make a float of
@@ -489,6 +533,13 @@ class _Builder:
                 hint="quote the key",
             )
         if not alias and key == "<<" and not event.style and event.tag in (None, _YAML + "merge"):
+            if parent.merges is not None:
+                # spec §2: a key appears once, and `<<` is a key; readers disagree on which of two wins
+                raise self.fail(
+                    "duplicate merge key '<<' in this mapping",
+                    event.start_mark,
+                    hint="merge several mappings with one key: <<: [*first, *second]",
+                )
             parent.key = _MERGE
             return
         if key in parent.value:
@@ -514,19 +565,29 @@ class _Builder:
         else:
             parent.value.append(value)
 
+    def note_time(self, event: Any) -> None:
+        """Remember a plain scalar that the reference CLI would read as a time, not a string."""
+        if reads_as_time(event.value):
+            self.reference_times.append((event.start_mark.line + 1, event.start_mark.column + 1))
+
     def scalar(self, event: Any) -> Any:
         value: str = event.value
         tag = event.tag
         if tag is None or tag == "!":
             # a non-specific tag: plain scalars resolve by the core schema, quoted ones (and "!") are strings
             if tag is None and not event.style and event.implicit[0]:
-                return _resolve_plain(value)
+                resolved = _resolve_plain(value)
+                if type(resolved) is str:
+                    self.note_time(event)
+                return resolved
             return value
         if not tag.startswith(_YAML):
             raise self.fail(
                 f"unknown tag {tag!r}", event.start_mark, hint="SMALL files hold plain data; remove the tag"
             )
         name = tag[len(_YAML) :]
+        if name == "timestamp":
+            self.reference_times.append((event.start_mark.line + 1, event.start_mark.column + 1))
         if name in ("str", "binary", "timestamp"):
             return value
         if name == "null":

@@ -2,9 +2,12 @@
 
 git renders the old and the new version separately and diffs the renderings line by line, so every unit a
 reviewer cares about is exactly one line: one progress entry, one task, one constraint, one human-owned field.
-An appended entry is then an added line at the end, a status transition a changed task line, and an edited old
-entry a changed `#N` line in the middle (a rewrite the gates refuse). Nothing is left out: keys this module has
-no special form for are rendered generically, so every change to the file changes the rendering.
+An appended entry is then an added line at the end and nothing else (no count line that would make a second
+hunk), a status transition a changed task line, and an edited old entry a changed `entries[N]` line in the
+middle (a rewrite the gates refuse). Entries are numbered from 0, as `check` and `redact` number them. The
+replayId, the same on every entry of a run, is shown once where it changes (`replayId …` above the first entry
+of a run). Nothing is left out: keys this module has no special form for are rendered generically, so every
+change to the file changes the rendering.
 
 Input that is not a readable `.small/` document is returned unchanged: a diff must never fail.
 """
@@ -19,7 +22,7 @@ from small_git.errors import SmallError
 from small_git.protocol.artifacts import ALL_FILES, KIND_BY_FILENAME
 from small_git.protocol.yamlsafe import load_yaml
 
-# Evidence first (what a reviewer checks), replayId last (long and the same on every entry of a run).
+# Evidence first (what a reviewer checks). The replayId has a line of its own where it changes.
 ENTRY_FIELD_ORDER = (
     "commit",
     "evidence",
@@ -33,6 +36,8 @@ ENTRY_FIELD_ORDER = (
     "notes",
 )
 ENTRY_HEAD_FIELDS = ("timestamp", "task_id", "status")
+RUN_FIELD = "replayId"
+NO_RUN = "(not set)"  # has a space: text() quotes any string value that would read the same
 DEPENDENCY_KEYS = ("depends_on", "dependencies")
 META_KEYS = ("small_version", "owner")
 
@@ -133,28 +138,32 @@ def _list(data: dict[str, Any], key: str) -> list[Any]:
 
 def _render_progress(data: dict[str, Any]) -> list[str]:
     entries = _list(data, "entries")
-    lines = [f"progress: {len(entries)} {'entry' if len(entries) == 1 else 'entries'}"]
-    lines += _extra(data, (*META_KEYS, "entries"))
-    for number, entry in enumerate(entries, start=1):
-        lines.append(f"#{number} {entry_line(entry)}")
+    lines = _extra(data, (*META_KEYS, "entries"))
+    run = NO_RUN  # the replayId of the entry before: shown again only when it changes
+    for number, entry in enumerate(entries):
+        current = text(entry[RUN_FIELD]) if isinstance(entry, dict) and RUN_FIELD in entry else NO_RUN
+        if current != run:
+            lines.append(f"{RUN_FIELD} {current}")
+            run = current
+        lines.append(f"entries[{number}] {entry_line(entry)}")
     return lines
 
 
 def entry_line(entry: Any) -> str:
-    """`<timestamp> <task> <status> commit=… evidence="…" …`: every field of the entry, on one line."""
+    """`<timestamp> <task> <status> commit=… evidence="…" …`: every field of the entry but its replayId (shown
+    where it changes), on one line."""
     if not isinstance(entry, dict):
         return compact(entry)
     words = [text(entry[key]) if key in entry else f"(no {key.replace('_', ' ')})" for key in ENTRY_HEAD_FIELDS]
     rest = [key for key in ENTRY_FIELD_ORDER if key in entry]
-    rest += [key for key in entry if key not in ENTRY_FIELD_ORDER and key not in ENTRY_HEAD_FIELDS]
+    rest += [key for key in entry if key not in ENTRY_FIELD_ORDER and key not in (*ENTRY_HEAD_FIELDS, RUN_FIELD)]
     words += [_field(key, entry[key]) for key in rest]
     return " ".join(words)
 
 
 def _render_plan(data: dict[str, Any]) -> list[str]:
     tasks = _list(data, "tasks")
-    lines = [f"plan: {len(tasks)} {'task' if len(tasks) == 1 else 'tasks'}"]
-    lines += _extra(data, (*META_KEYS, "tasks"))
+    lines = _extra(data, (*META_KEYS, "tasks"))
     for task in tasks:
         lines += task_lines(task)
     return lines

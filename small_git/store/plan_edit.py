@@ -18,8 +18,8 @@ from small_git.protocol.emitter import emit_document, quote
 from small_git.protocol.yamlsafe import Document, YamlError, load_yaml
 
 _SOURCE = display_path("plan")
-_KEY_LINE = re.compile(r"^(?P<lead>\s*(?:-\s+)*)(?P<q>[\"']?)(?P<key>[A-Za-z_][\w-]*)(?P=q)\s*:(?P<rest>.*)$")
-_TASK_ID = re.compile(r"^task-(\d+)\Z")
+_KEY_LINE = re.compile(r"^(?P<lead>\s*(?:-\s+)*)(?P<q>[\"']?)(?P<key>[A-Za-z_][A-Za-z0-9_-]*)(?P=q)\s*:(?P<rest>.*)$")
+_TASK_ID = re.compile(r"^task-([0-9]+)\Z")  # ASCII: int() would read "task-٣" as 3
 TEMPLATE = (
     b'small_version: "1.0.0"\nowner: "agent"\ntasks:\n  - id: "task-1"\n    title: "Initial task"\n'
     b"    steps: []\n    acceptance: []\n"

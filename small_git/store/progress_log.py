@@ -105,7 +105,7 @@ def log_path(root: Path) -> Path:
 
 def max_entry_bytes() -> int:
     raw = os.environ.get(MAX_ENTRY_ENV, "")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_MAX_ENTRY_BYTES
+    return int(raw) if re.fullmatch(r"[0-9]+", raw) and int(raw) > 0 else DEFAULT_MAX_ENTRY_BYTES
 
 
 def _pread(fd: int, length: int, offset: int) -> bytes:

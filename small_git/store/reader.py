@@ -4,6 +4,7 @@ no unbounded reads."""
 from __future__ import annotations
 
 import os
+import re
 import stat
 from dataclasses import replace
 from pathlib import Path
@@ -89,6 +90,7 @@ def read_file(root: Path, relative: str, max_bytes: int) -> tuple[bytes | None, 
     return data, None
 
 
+_DIGITS = re.compile(r"[0-9]+")  # not str.isdigit(): that takes any Unicode digit ("１０" would be 10)
 LIMIT_VARIABLES = {
     "SMALL_MAX_FILE_BYTES": "max_bytes",
     "SMALL_MAX_DEPTH": "max_depth",
@@ -110,7 +112,7 @@ def configured_limits(env: dict[str, str] | None = None) -> Limits:
             continue
         text = raw.strip()
         ceiling = LIMIT_CEILINGS[field_name]
-        value = int(text) if text.isdigit() and len(text) <= len(str(ceiling)) else 0
+        value = int(text) if _DIGITS.fullmatch(text) and len(text) <= len(str(ceiling)) else 0
         if not 0 < value <= ceiling:
             raise SmallError(
                 f"{variable}={raw!r} is not a positive whole number up to {ceiling}",

@@ -1,0 +1,134 @@
+"""Time `git log -p -- .small/` with and without small-git's textconv diff driver, side by side.
+
+    python bench/textconv_log.py                  # 200 commits, 3 runs per row
+    python bench/textconv_log.py --commits 500 --repeat 5
+
+The repository is made with `git fast-import`: a workspace whose every commit appends one progress entry,
+and every tenth also moves a plan task and regenerates the handoff (what an agent's commits look like). The
+diff driver is registered as `git small install` registers it (`diff.small.textconv`, `cachetextconv`).
+
+Rows: `--no-textconv` (the baseline), textconv with an empty cache (the first `git log -p` after a fetch:
+one conversion per blob), textconv with the cache filled (every later run), and textconv without the cache
+(git before `cachetextconv`). The ratio is each row's median over the baseline's. Benchmarks are not tests:
+nothing here asserts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from workspace import FILES  # noqa: E402
+
+CACHE_REF = "refs/notes/textconv/small"
+
+
+def entry(i: int) -> str:
+    stamp = f"2025-02-{1 + i // 86400:02d}T{i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d}.000000000Z"
+    return (
+        f'  - task_id: "task-{1 + i // 10}"\n    timestamp: "{stamp}"\n    status: "in_progress"\n'
+        f'    evidence: "Step {i}: ran the unit tests and they passed"\n    commit: "{i:012x}"\n'
+        '    replayId: "46311ca6450b7e168171e919f8a39de8f980ca0c98870f0e35f2bcc608fe32a0"\n'
+    )
+
+
+def plan(done: int) -> str:
+    tasks = "".join(
+        f'  - id: "task-{n}"\n    title: "Task {n}"\n    status: "{"completed" if n <= done else "pending"}"\n'
+        for n in range(1, 2 + done)
+    )
+    return 'small_version: "1.0.0"\nowner: "agent"\ntasks:\n' + tasks
+
+
+def fast_import_stream(commits: int) -> bytes:
+    out: list[bytes] = []
+
+    def blob(path: str, text: str) -> None:
+        data = text.encode()
+        out.append(f"M 100644 inline {path}\ndata {len(data)}\n".encode() + data + b"\n")
+
+    log = 'small_version: "1.0.0"\nowner: "agent"\nentries:\n'
+    for i in range(commits):
+        message = f"step {i}".encode()
+        out.append(f"commit refs/heads/main\ncommitter Ada <ada@example.com> {1_700_000_000 + i} +0000\n".encode())
+        out.append(f"data {len(message)}\n".encode() + message + b"\n")
+        if i == 0:
+            for kind in ("intent", "constraints", "workspace", "handoff"):
+                blob(f".small/{kind}.small.yml", FILES[kind])
+            blob("src/app.py", "print('hi')\n")
+        log += entry(i)
+        blob(".small/progress.small.yml", log)
+        if i % 10 == 0:
+            blob(".small/plan.small.yml", plan(i // 10))
+            blob(".small/handoff.small.yml", FILES["handoff"].replace("Benchmark run.", f"After step {i}."))
+    return b"".join(out)
+
+
+def make_repo(root: Path, commits: int, git_small: str) -> Path:
+    repo = root / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, input=fast_import_stream(commits), check=True)
+    subprocess.run(["git", "reset", "-q", "--hard", "main"], cwd=repo, check=True)
+    for key, value in (("diff.small.textconv", f"{git_small} textconv"), ("diff.small.cachetextconv", "true")):
+        subprocess.run(["git", "config", key, value], cwd=repo, check=True)
+    (repo / ".git" / "info" / "attributes").write_text("**/.small/*.small.yml diff=small\n")
+    return repo
+
+
+def timed(repo: Path, args: list[str], before: list[str] | None = None) -> float:
+    if before:
+        subprocess.run(before, cwd=repo, check=False, capture_output=True)
+    start = time.perf_counter()
+    subprocess.run(["git", *args], cwd=repo, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--commits", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--git-small", default=shutil.which("git-small") or str(Path(sys.executable).parent / "git-small")
+    )
+    args = parser.parse_args()
+    log = ["log", "-p", "--", ".small/"]
+    drop_cache = ["git", "update-ref", "-d", CACHE_REF]
+    with tempfile.TemporaryDirectory(prefix="small-bench-log-") as scratch:
+        repo = make_repo(Path(scratch), args.commits, args.git_small)
+        env_note = f"{args.commits} commits, git small = {args.git_small}"
+        rows = [
+            ("git log -p --no-textconv", lambda: timed(repo, ["log", "-p", "--no-textconv", "--", ".small/"])),
+            ("textconv, empty cache", lambda: timed(repo, log, drop_cache)),
+            ("textconv, cache filled", lambda: timed(repo, log)),
+            (
+                "textconv, no cache",
+                lambda: timed(repo, ["-c", "diff.small.cachetextconv=false", *log]),
+            ),
+        ]
+        print(f"# {env_note}, median of {args.repeat}")
+        print(f"{'what':<28} {'seconds':>9} {'ratio':>8}")
+        base = None
+        for label, measure in rows:
+            runs = 1 if label == "textconv, no cache" else args.repeat
+            if label == "textconv, cache filled":
+                measure()  # fill the cache first
+            wall = statistics.median(measure() for _ in range(runs))
+            base = base or wall
+            print(f"{label:<28} {wall:>9.3f} {wall / base:>7.1f}x")
+        if os.environ.get("SMALL_BENCH_KEEP"):
+            print(f"kept: {shutil.copytree(repo, Path(os.environ['SMALL_BENCH_KEEP']))}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""log, blame, review, completion: reading the history of `.small/`, and the shell conventions."""
+
+from __future__ import annotations
+
+import click
+
+# The command modules are imported inside each command: every CLI start pays only for the command it runs.
+REPO_HELP = "A folder inside the repository (default: the current one)."
+RANGE_HELP = "base..head, a single revision, or nothing for all of HEAD's history."
+
+
+def _log_options(func: click.decorators.FC) -> click.decorators.FC:
+    for option in reversed(
+        (
+            click.argument("rev_range", metavar="[RANGE]", required=False),
+            click.option("--task", metavar="ID", help="Only what concerns this task."),
+            click.option("--run", "run_id", metavar="REPLAYID", help="Only this run (a replayId or its first digits)."),
+            click.option("--author", metavar="PATTERN", help="Only commits whose author matches (case-insensitive)."),
+            click.option("--json", "as_json", is_flag=True, help="Print one JSON document."),
+            click.option("--dir", "directory", default=".", show_default=True, help=REPO_HELP),
+        )
+    ):
+        func = option(func)
+    return func
+
+
+@click.command("log")
+@_log_options
+@click.option("--entries", is_flag=True, help="Which commit added each progress entry of the head (as blame).")
+@click.option("--reverse", is_flag=True, help="Oldest commit first.")
+def log_command(
+    rev_range: str | None,
+    task: str | None,
+    run_id: str | None,
+    author: str | None,
+    as_json: bool,
+    directory: str,
+    entries: bool,
+    reverse: bool,
+) -> int:
+    """What happened to .small/, commit by commit, from git history alone.
+
+    Newest commit first, as git log. For each commit that touches .small/: its author, committer and
+    signature; the run it started; the plan tasks it added or moved; the progress entries it appended
+    (entries[N], the numbers check and redact use), reconcile entries and redactions; changes to
+    intent and constraints with the gates' verdict; and every finding the gates' engine has for it.
+
+    \b
+    Examples:
+      git small log
+      git small log origin/main..HEAD --task task-2
+      git small log --entries          # which commit added each entry
+      git small log --author ada --json
+    """
+    from small_git.commands import log
+
+    return log.run(
+        log.LogRequest(rev_range, task, run_id, author, entries, reverse, as_json, directory),
+    )
+
+
+@click.command("blame")
+@_log_options
+def blame_command(
+    rev_range: str | None, task: str | None, run_id: str | None, author: str | None, as_json: bool, directory: str
+) -> int:
+    """Which commit added each progress entry (the same as git small log --entries).
+
+    \b
+    Example:
+      git small blame --task task-2
+    """
+    from small_git.commands import log
+
+    return log.run(log.LogRequest(rev_range, task, run_id, author, True, False, as_json, directory))
+
+
+COMMANDS = (log_command, blame_command)
+
+
+def register(cli: click.Group) -> None:
+    for command in COMMANDS:
+        cli.add_command(command)
