@@ -37,7 +37,8 @@ def install(
     """
     from small_git.commands import install as install_command
 
-    return install_command.run(directory, not no_drivers, server, layout, hooks_dir, policy)
+    request = install_command.InstallRequest(directory, not no_drivers, server, layout, hooks_dir, policy)
+    return install_command.run(request)
 
 
 @click.command()
@@ -55,7 +56,7 @@ def uninstall(directory: str, hooks_dir: str | None) -> int:
     """
     from small_git.commands import uninstall as uninstall_command
 
-    return uninstall_command.run(directory, hooks_dir)
+    return uninstall_command.run(uninstall_command.UninstallRequest(directory, hooks_dir))
 
 
 @click.command(context_settings={"ignore_unknown_options": True})
@@ -74,7 +75,7 @@ def hook(name: str, args: tuple[str, ...]) -> int:
     if name == "pre-receive":  # the server gate is a command of its own
         from small_git.commands import pre_receive
 
-        return pre_receive.run(args, sys.stdin.read(), os.environ)
+        return pre_receive.run(pre_receive.PreReceiveRequest(args, sys.stdin.read(), os.environ))
     from small_git.commands import hook as hook_command
 
     return hook_command.run(name, args)

@@ -9,10 +9,10 @@ server-side log, never a traceback to the pusher).
 from __future__ import annotations
 
 import os
-import sys
 import time
 import traceback
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from small_git.errors import EXIT_INTERNAL, EXIT_USAGE, SmallError
@@ -20,13 +20,24 @@ from small_git.integration.server import messages
 from small_git.integration.server import policy as server_policy
 from small_git.integration.server.failsafe import ServerLog, Watchdog, process_age
 from small_git.integration.server.receive import judge_push, parse_updates
+from small_git.report import console
 
 
-def run(args: Sequence[str], stdin_text: str, env: Mapping[str, str], repo: Path | None = None) -> int:
+@dataclass(frozen=True)
+class PreReceiveRequest:
+    args: Sequence[str]  # what the hook script passes: nothing, or --policy FILE
+    stdin_text: str  # git's `<old> <new> <ref>` lines
+    env: Mapping[str, str] = field(default_factory=dict)  # the hook's environment (the forge's variables)
+    repo: Path | None = None  # the receiving repository; default: GIT_DIR, or the current folder
+
+
+def run(request: PreReceiveRequest) -> int:
     started = time.monotonic() - process_age()  # the forge's clock started with the hook's process
+    args, env = request.args, request.env
+    stdin_text = request.stdin_text
     prefix = messages.prefix_for(env)
     # git runs the hook in the git dir (GIT_DIR="."); GitHub Enterprise Server names the repository in GIT_DIR
-    repo = repo or Path(env.get("GIT_DIR") or ".").absolute()
+    repo = request.repo or Path(env.get("GIT_DIR") or ".").absolute()
     log = ServerLog(None)
     watchdog: Watchdog | None = None
     try:
@@ -93,5 +104,5 @@ def _too_slow(started: float, prefix: str, log: ServerLog) -> int:
 
 def _say(lines: list[str]) -> None:
     # git forwards both streams to the pusher; GitHub Enterprise Server documents stdout.
-    sys.stdout.write("".join(line + "\n" for line in lines))
-    sys.stdout.flush()
+    for line in lines:
+        console.out(line)
