@@ -342,7 +342,7 @@ def test_gitlab_push_pipeline_reports_code_quality_and_fails(forge: Forge) -> No
     workdir = forge.checkout(after, depth=None)
     variables = {"CI_COMMIT_BEFORE_SHA": before, "CI_COMMIT_SHA": after, "CI_COMMIT_REF_NAME": "main"}
     proc, report = run_gitlab(workdir, forge.client.home, variables)
-    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert proc.returncode == 1 and report.is_file(), proc.stdout + proc.stderr
     (issue,) = [i for i in json.loads(report.read_text()) if i["check_name"] == "progress-rewrite"]
     assert issue["location"]["path"] == ".small/progress.small.yml" and issue["severity"] == "blocker"
     assert issue["location"]["lines"]["begin"] > 1

@@ -5,7 +5,7 @@
 set -uo pipefail
 report="${RUNNER_TEMP:-/tmp}/small-git-audit.json"
 after="${SMALL_AFTER:-}"
-git small --version | head -n 1
+git small --version
 # The policy comes from the workflow's inputs, never from the commits being judged: git config variables
 # of this step only.
 policy=(small.humanLevel "${SMALL_HUMAN_LEVEL:-identity}")
