@@ -51,6 +51,8 @@ class AuditResult:
     missing: list[str] = field(default_factory=list)
     forced: bool = False  # the update is not a fast-forward (a force push or a rewind)
     touched: list[str] = field(default_factory=list)  # prefixes of the workspaces the judged commits change
+    # (entry, field, digest) of the redactions the judged commits made and the gates accepted
+    redactions: set[tuple[int, str, str]] = field(default_factory=set)
 
     @property
     def exit_code(self) -> int:
@@ -65,6 +67,7 @@ class AuditResult:
         self.missing += other.missing
         self.forced = self.forced or other.forced
         self.touched = sorted(set(self.touched) | set(other.touched))
+        self.redactions |= other.redactions
 
 
 def restore_hint(ctx: AuditContext, path: str, what: str) -> str:
