@@ -48,7 +48,7 @@ BUILTIN_AGENT_IDENTITIES = (
     r"<cursoragent@cursor\.com>",
     r"<[^>]*\+copilot@users\.noreply\.github\.com>",
 )
-BUILTIN_PUSHER_VARIABLES = ("GL_USERNAME", "GITEA_PUSHER_NAME", "GITHUB_USER_LOGIN")
+BUILTIN_PUSHER_VARIABLES = ("GL_USERNAME", "GITEA_PUSHER_NAME", "GITHUB_USER_LOGIN", "REMOTE_USER")
 _CO_AUTHOR_RE = re.compile(r"^co-authored-by:\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
 _GOOD_SIGNATURE = "G"
 _SIGNATURE_WORDS = {
