@@ -210,3 +210,14 @@ def test_gate_messages_number_entries_as_check_does(repo: Repo) -> None:
     proc = repo.commit("rewrite", check=False)
     refused(proc, "progress-rewrite")
     assert "entries[1]" in proc.stderr and "entry 2" not in proc.stderr
+
+
+def test_refusals_point_at_a_help_topic_that_exists(repo: Repo) -> None:
+    repo.write(PROGRESS, typed_log("7"))
+    proc = repo.commit("rewrite", check=False)
+    assert "see: git small help gates" in proc.stderr and "docs/git-gates.md" not in proc.stderr
+    shown = repo.small("help", "gates")
+    assert shown.returncode == 0 and "entries[N]" in shown.stdout and "git small help recovering" in shown.stdout
+    for topic in ("recovering", "redaction", "authority"):
+        assert repo.small("help", topic).returncode == 0
+    assert repo.small("help", "nonsense").returncode == 2

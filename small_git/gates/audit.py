@@ -38,7 +38,6 @@ from small_git.protocol.artifacts import HUMAN_OWNED
 from small_git.protocol.findings import ERROR, Finding
 from small_git.protocol.state import State
 
-INDEX = None  # the "revision" that means the staged commit
 RULE_DUPLICATE = "tree-duplicate-path"
 
 

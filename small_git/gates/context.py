@@ -14,7 +14,8 @@ from small_git.protocol.findings import ERROR, Finding
 if TYPE_CHECKING:
     from small_git.gates.authority import Policy
 
-LOCAL_STAGES = ("pre-commit", "pre-merge-commit", "commit-msg")
+LOCAL_STAGES = ("pre-commit", "pre-merge-commit", "commit-msg")  # a commit being made: no id, no signature
+COMMIT_STAGES = ("pre-push", "pre-receive", "audit")  # commits that exist
 RULE_DEADLINE = "audit-deadline"
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from small_git.errors import EXIT_USAGE, SmallError
 from small_git.git import runner
 from small_git.git.evidence import SHORT_SHA_LENGTH
-from small_git.git.plumbing import is_shallow
+from small_git.git.plumbing import is_shallow, short_sha
 from small_git.protocol.findings import Finding
 from small_git.protocol.state import State
 
@@ -167,7 +167,7 @@ def tip_findings(repo: Path, tip: str, state: State) -> list[Finding]:
                 Finding(
                     RULE_NOT_ANCESTOR,
                     path,
-                    f"entries[{index}].commit {value!r} is not in the history of {tip[:12]}",
+                    f"entries[{index}].commit {value!r} is not in the history of {short_sha(tip)}",
                     line,
                     hint="the cited work is not part of this branch: "
                     "merge it, or, if it was rewritten, append a reconcile entry mapping it "

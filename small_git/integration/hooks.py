@@ -6,11 +6,9 @@ changes and returns at once when none is under a `.small/`.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
 
 from small_git.errors import EXIT_USAGE, SmallError
 from small_git.gates.audit import judge_commit
@@ -200,27 +198,3 @@ def _push_updates(stdin_text: str | None, env: Mapping[str, str], repo: Path) ->
     if target:
         updates.append(ref_update(env.get("PRE_COMMIT_REMOTE_BRANCH", ""), env.get("PRE_COMMIT_FROM_REF"), target))
     return updates
-
-
-# --- output -------------------------------------------------------------------------------------------------
-
-
-def report(outcome: HookOutcome, stream: TextIO | None = None) -> None:
-    out = stream or sys.stderr
-    for note in outcome.notes:
-        print(note, file=out)
-    errors = [f for f in outcome.findings if f.severity == ERROR]
-    if not outcome.findings:
-        return
-    from small_git.report.text import format_finding
-
-    verdict = "refused" if errors else "warnings"
-    print(
-        f"small-git {outcome.hook}: {verdict} ({len(outcome.findings)} finding"
-        f"{'' if len(outcome.findings) == 1 else 's'})",
-        file=out,
-    )
-    for finding in outcome.findings:
-        print("  " + format_finding(finding).replace("\n", "\n  "), file=out)
-    if errors:
-        print("  see docs/git-gates.md; bypassing with --no-verify only moves the refusal to git push", file=out)
