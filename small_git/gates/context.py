@@ -34,6 +34,9 @@ class AuditContext:
     deadline: float | None = None  # a time.monotonic() value after which the judgement stops and refuses
     policy: Policy | None = None  # the authority policy; None: read from the judging repository's git config
     fetch_hint: str | None = None  # what to run when history is missing (`git fetch origin`)
+    # pre-receive judges inside git's quarantine: the objects the push brought vanish if it is refused, so the
+    # engine writes nothing derived from them (its per-blob cache may keep facts of objects already stored)
+    quarantined: bool = False
 
     @property
     def local(self) -> bool:
