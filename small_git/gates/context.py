@@ -14,7 +14,8 @@ from small_git.protocol.findings import ERROR, Finding
 if TYPE_CHECKING:
     from small_git.gates.authority import Policy
 
-LOCAL_STAGES = ("pre-commit", "pre-merge-commit", "commit-msg")
+LOCAL_STAGES = ("pre-commit", "pre-merge-commit", "commit-msg")  # a commit being made: no id, no signature
+COMMIT_STAGES = ("pre-push", "pre-receive", "audit")  # commits that exist
 RULE_DEADLINE = "audit-deadline"
 
 
@@ -54,6 +55,8 @@ class AuditResult:
     missing: list[str] = field(default_factory=list)
     forced: bool = False  # the update is not a fast-forward (a force push or a rewind)
     touched: list[str] = field(default_factory=list)  # prefixes of the workspaces the judged commits change
+    # (entry, field, digest) of the redactions the judged commits made and the gates accepted
+    redactions: set[tuple[int, str, str]] = field(default_factory=set)
 
     @property
     def exit_code(self) -> int:
@@ -68,6 +71,7 @@ class AuditResult:
         self.missing += other.missing
         self.forced = self.forced or other.forced
         self.touched = sorted(set(self.touched) | set(other.touched))
+        self.redactions |= other.redactions
 
 
 def restore_hint(ctx: AuditContext, path: str, what: str) -> str:
