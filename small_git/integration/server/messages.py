@@ -14,7 +14,7 @@ from small_git.protocol.findings import ERROR, Finding
 from small_git.report.text import plural
 
 TOO_SLOW = "too much to judge in time: push in smaller parts, or raise small.timeout"
-HELP = "what each rule means: docs/git-gates.md of small-git; the server's policy: ask its admin (docs/server.md)"
+HELP = "what each rule means: git small help gates; the server's policy: ask its admin (small-git's docs/server.md)"
 GITLAB_VARIABLES = ("GL_ID", "GL_REPOSITORY", "GL_USERNAME", "GL_PROTOCOL")  # set by GitLab for every hook
 
 
