@@ -223,9 +223,10 @@ def test_the_log_records_each_push(served: tuple[Server, Stage]) -> None:
     assert len((server.path / "small-git/pre-receive.log").read_text().splitlines()) == len(log)
 
 
-def test_the_gate_reads_nothing_from_the_pusher_but_git_input(served: tuple[Server, Stage]) -> None:
-    """The hook's environment under file:// is the pusher's; over a real transport it is the server's. Either
-    way git config variables the gate sets for its policy files are its own, added after any inherited ones."""
+def test_policy_files_come_after_inherited_git_config_variables(served: tuple[Server, Stage]) -> None:
+    """The hook inherits its environment (under file:// the pusher's, elsewhere the server's); the variables
+    the gate sets to include its policy files come after any inherited ones, so the files have the last word,
+    and a protected ref is judged whatever judgeRef says."""
     server, stage = served
     policy = server.path.parent / "policy.gitconfig"
     policy.write_text("[small]\n\tprotectedRef = refs/heads/keep\n")
