@@ -9,7 +9,9 @@ import json
 from pathlib import Path
 
 import pytest
-from gitrepo import FIRST_ENTRY, VENV_BIN, entry, plain_workspace, seeded_repo
+from support.paths import VENV_BIN
+from support.repo import plain_workspace, seeded_repo
+from support.workspace import FIRST_ENTRY, entry
 
 from small_git.gates.redaction import parse_field_path
 from small_git.protocol.timestamps import TimestampError, parse_ns

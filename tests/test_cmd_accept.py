@@ -6,7 +6,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from gitrepo import VENV_BIN, Repo, plain_workspace, seeded_repo
+from support.repo import Repo, plain_workspace, seeded_repo
 
 from small_git.protocol.yamlsafe import load_yaml
 
@@ -73,7 +73,7 @@ def test_missing_draft_and_agent_environment_are_refused(tmp_path: Path) -> None
     missing = repo.small("accept", "constraints")
     assert missing.returncode == 2 and "small draft constraints" in missing.stderr
     repo.small("draft", "intent", "--from", "-", input=NEW_INTENT)
-    as_agent = repo.run(VENV_BIN / "git-small", "accept", "intent", check=False, env={"SMALL_ACTOR": "agent"})
+    as_agent = repo.small("accept", "intent", env={"SMALL_ACTOR": "agent"})
     assert as_agent.returncode == 2 and "human" in as_agent.stderr
     assert (repo.path / ".small-drafts/intent.small.yml").exists()
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from history_support import PHONE, Scripted, build, normalise
+from support.history import PHONE, Scripted, build, normalise
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("SMALL_UPDATE_GOLDEN") == "1"

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-from gitrepo import FIRST_ENTRY, VENV_BIN, Repo, entry, seeded_repo
+from support.cli import Result
+from support.repo import Repo, seeded_repo
+from support.workspace import FIRST_ENTRY, entry
 
 from small_git.gates.context import AuditContext
 from small_git.gates.refupdate import RefUpdate, judge_ref_update, ref_update
@@ -43,7 +44,7 @@ class Team:
     def remote_tip(self, ref: str = "main") -> str:
         return self.remote.git("rev-parse", ref).stdout.strip()
 
-    def push(self, *args: str) -> subprocess.CompletedProcess[str]:
+    def push(self, *args: str) -> Result:
         return self.me.git("push", "origin", *args, check=False)
 
     def push_bypassing(self, *args: str) -> None:
@@ -52,11 +53,11 @@ class Team:
 
     def fresh_clone(self) -> Repo:
         self.clones += 1
-        clone = Repo(self.tmp / f"ci{self.clones}", self.me.home)
+        clone = Repo(self.tmp / f"ci{self.clones}")
         self.me.run("git", "clone", "-q", "--no-local", self.remote.path, clone.path)
         return clone
 
-    def audit(self, old: str, new: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    def audit(self, old: str, new: str, *extra: str) -> Result:
         return self.fresh_clone().small("audit", f"{old}..{new}", *extra)
 
 
@@ -65,7 +66,7 @@ def team(tmp_path: Path) -> Team:
     return Team(tmp_path)
 
 
-def refused(proc: subprocess.CompletedProcess[str], rule: str) -> None:
+def refused(proc: Result, rule: str) -> None:
     assert proc.returncode != 0, proc.stderr
     assert f"[{rule}]" in proc.stderr, proc.stderr
 
@@ -110,7 +111,7 @@ def test_a_rewind_is_refused(team: Team) -> None:
 
 
 def test_a_force_push_over_an_unfetched_remote_tip_is_refused(team: Team) -> None:
-    colleague = Repo(team.tmp / "colleague", team.me.home)
+    colleague = Repo(team.tmp / "colleague")
     team.me.run("git", "clone", "-q", team.remote.path, colleague.path)
     colleague.install()
     colleague.append_progress(E2)
@@ -290,24 +291,14 @@ def test_audit_takes_old_new_ref_and_the_ci_events(team: Team, tmp_path: Path) -
     assert document["ref"] == "refs/heads/main"
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"before": new, "after": old, "forced": True, "ref": "refs/heads/main"}))
-    rewound = me.run(
-        VENV_BIN / "git-small",
-        "audit",
-        "--from-ci",
-        "github",
-        "--json",
-        env={"GITHUB_EVENT_PATH": str(event)},
-        check=False,
-    )
+    rewound = me.small("audit", "--from-ci", "github", "--json", env={"GITHUB_EVENT_PATH": str(event)})
     document = json.loads(rewound.stdout)
     assert rewound.returncode == 1 and document["forced"] is True and document["reported_forced"] is True
-    gitlab = me.run(
-        VENV_BIN / "git-small",
+    gitlab = me.small(
         "audit",
         "--from-ci",
         "gitlab",
         env={"CI_COMMIT_BEFORE_SHA": "0" * 40, "CI_COMMIT_SHA": new, "CI_COMMIT_REF_NAME": "main"},
-        check=False,
     )
     assert gitlab.returncode == 0 and "2 commits checked" in gitlab.stdout
     both = me.small("audit", f"{old}..{new}", "--old", old)

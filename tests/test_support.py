@@ -49,6 +49,19 @@ def test_in_process_cli_leaves_no_memoised_input_behind(tmp_path: Path) -> None:
     assert is_sensitive_name.cache_info().currsize == 0
 
 
+def test_in_process_cli_puts_small_gits_module_variables_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import small_git.cli
+    from small_git.report import colour
+
+    def main_that_switches_colour_off(argv: list[str]) -> None:
+        colour.switch_off()  # what --no-color does, "for the rest of this process"
+        raise SystemExit(0)
+
+    monkeypatch.setattr(small_git.cli, "main", main_that_switches_colour_off)
+    assert small(tmp_path, "status", "--no-color").returncode == 0
+    assert colour._switched_off is False
+
+
 def test_in_process_cli_reads_stdin_and_takes_bytes_on_stdout(tmp_path: Path) -> None:
     root = init_workspace(tmp_path / "ws")
     proposed = (root / ".small" / "intent.small.yml").read_text().replace("owner:", "# proposed\nowner:")

@@ -18,10 +18,12 @@ from .workspace import FIRST_ENTRY, WORKSPACE_FILES, entry_yaml, progress_yaml
 
 
 class Repo:
-    """A folder (usually a git repository) and what tests do in it. `repo / "x"` is a path inside it."""
+    """A folder (usually a git repository) and what tests do in it. `repo / "x"` is a path inside it; `env`
+    holds variables added for everything run in it (a fixed commit date, say)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, env: Mapping[str, str] | None = None) -> None:
         self.path = path
+        self.env: dict[str, str] = dict(env or {})
 
     @classmethod
     def create(cls, parent: Path, name: str = "repo", bare: bool = False) -> Repo:
@@ -48,7 +50,7 @@ class Repo:
         check: bool = True,
         env: Mapping[str, str] | None = None,
     ) -> Result:
-        return run(self.path, *argv, input=input, check=check, env=env)
+        return run(self.path, *argv, input=input, check=check, env={**self.env, **(env or {})})
 
     def git(
         self,
@@ -63,13 +65,15 @@ class Repo:
         self, *args: str, check: bool = False, input: str | None = None, env: Mapping[str, str] | None = None
     ) -> Result:
         """`git small <args>` here, in-process."""
-        return small(self.path, *args, program="git-small", check=check, input=input, env=env)
+        return small(self.path, *args, program="git-small", check=check, input=input, env={**self.env, **(env or {})})
 
     def installed_small(
         self, *args: str, check: bool = False, input: str | None = None, env: Mapping[str, str] | None = None
     ) -> Result:
         """`git small <args>` here, through the installed console script."""
-        return installed_small(self.path, *args, program="git-small", check=check, input=input, env=env)
+        return installed_small(
+            self.path, *args, program="git-small", check=check, input=input, env={**self.env, **(env or {})}
+        )
 
     def install(self) -> Result:
         return self.small("install", check=True)
