@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from support.paths import VENV_BIN
+from support.paths import PROJECT
 from support.repo import plain_workspace, seeded_repo
 from support.workspace import FIRST_ENTRY, entry
 
@@ -71,19 +71,17 @@ def test_pre_commit_refuses_an_entry_with_a_non_ascii_timestamp(tmp_path: Path) 
 
 def test_a_limit_written_in_other_digits_is_a_usage_error(tmp_path: Path) -> None:
     repo = plain_workspace(tmp_path)
-    result = repo.run(str(VENV_BIN / "small"), "check", env={"SMALL_MAX_FILE_BYTES": "６４００００００"}, check=False)
+    result = repo.small("check", env={"SMALL_MAX_FILE_BYTES": "６４００００００"})
     assert result.returncode == 2, result.stdout + result.stderr
     assert "SMALL_MAX_FILE_BYTES" in result.stderr and "positive whole number" in result.stderr
 
 
 def test_an_entry_size_limit_in_other_digits_is_not_read_as_a_number(tmp_path: Path) -> None:
     repo = plain_workspace(tmp_path)
-    result = repo.run(
-        str(VENV_BIN / "small"),
+    result = repo.small(
         *("progress", "add", "--task", "task-2", "--status", "in_progress", "--no-commit-evidence"),
         *("--evidence", "ran the parser tests " * 10),
         env={"SMALL_MAX_ENTRY_BYTES": "１００"},  # read as 100 it would refuse this 200-byte entry
-        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -123,8 +121,8 @@ def test_a_harness_marker_versioned_in_other_digits_is_no_marker(tmp_path: Path)
 
 # --- keeping it so: a scan of the code's patterns -----------------------------------------------------------
 
-PACKAGE = Path(__file__).resolve().parents[1] / "small_git"
-SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
+PACKAGE = PROJECT / "small_git"
+SCHEMAS = PROJECT / "schemas"
 _RE_FUNCTIONS = frozenset({"compile", "match", "search", "fullmatch", "sub", "subn", "findall", "finditer", "split"})
 # \d \w \b and their negations take Unicode digits and letters in Python's str patterns
 _UNICODE_CLASSES = frozenset("dDwWbB")

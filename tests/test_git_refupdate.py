@@ -6,12 +6,11 @@ Each adversarial update is refused at both; each legitimate one is accepted at b
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 from support.cli import Result
-from support.repo import Repo, seeded_repo
+from support.repo import Repo, configure_signing, seeded_repo
 from support.workspace import FIRST_ENTRY, entry
 
 from small_git.gates.context import AuditContext
@@ -177,24 +176,17 @@ def test_an_agent_merge_that_reverts_a_human_change_is_refused(team: Team) -> No
     refused(team.audit(old, team.remote_tip("agent")), "human-file-agent-change")
 
 
-@pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen is not installed: no SSH signing")
 def test_at_signed_level_an_unsigned_merge_that_reverts_a_human_change_is_refused(team: Team) -> None:
-    keys = team.tmp / "keys"
-    keys.mkdir()
-    team.me.run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "human", "-f", keys / "human")
-    allowed = team.tmp / "allowed_signers"
-    allowed.write_text(f"ada@example.com {(keys / 'human.pub').read_text()}")
     me = team.me
-    for key, value in (("small.humanLevel", "signed"), ("small.allowedSignersFile", str(allowed))):
-        me.git("config", key, value)
-    me.git("config", "gpg.format", "ssh")
-    me.git("config", "user.signingkey", str(keys / "human"))
+    signing = configure_signing(me, team.tmp / "keys")
+    me.git("config", "user.signingkey", str(signing.human_key))
     old = _human_changes_intent_on_main(team, "-S")  # the human's change is signed: it passes
     # a human-looking identity, so only the missing signature gives it away
     me.git("merge", "-q", "-s", "ours", "-m", "merge main, keeping our intent", "main")
     refused(team.push("agent"), "human-file-unsigned")
     team.push_bypassing("agent")
     clone = team.fresh_clone()
+    allowed = team.tmp / "keys" / "allowed_signers"  # where configure_signing put them
     for key, value in (("small.humanLevel", "signed"), ("small.allowedSignersFile", str(allowed))):
         clone.git("config", key, value)
     refused(clone.small("audit", f"{old}..{team.remote_tip('agent')}"), "human-file-unsigned")

@@ -9,10 +9,10 @@ import os
 from pathlib import Path
 
 import pytest
+from support.paths import GOLDEN
 from support.repo import Repo
 from support.workspace import FIRST_ENTRY, WORKSPACE_FILES, entry, progress_yaml
 
-GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("SMALL_UPDATE_GOLDEN") == "1"
 SECRET = "AKIA" + "IOSFODNN7" + "EXAMPLE"  # AWS's documented example key id, assembled so no scanner trips here
 RUN = "46311ca6450b7e168171e919f8a39de8f980ca0c98870f0e35f2bcc608fe32a0"  # the handoff's replayId in support.workspace

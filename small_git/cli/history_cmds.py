@@ -76,8 +76,3 @@ def blame_command(
 
 
 COMMANDS = (log_command, blame_command)
-
-
-def register(cli: click.Group) -> None:
-    for command in COMMANDS:
-        cli.add_command(command)

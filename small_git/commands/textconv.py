@@ -7,6 +7,7 @@ from pathlib import Path
 
 from small_git.errors import EXIT_OK, EXIT_USAGE, SmallError
 from small_git.protocol.yamlsafe import DEFAULT_LIMITS
+from small_git.report import console
 from small_git.report.textconv import render
 
 
@@ -22,8 +23,7 @@ def run(path: str) -> int:
             raise SmallError(f"cannot read {path}: {exc.strerror}", exit_code=EXIT_USAGE, file=path) from None
     # Past the loader's size limit there is nothing to render; the raw bytes still diff.
     out = raw if len(raw) > DEFAULT_LIMITS.max_bytes else render(raw, path)
-    sys.stdout.buffer.write(out)
-    sys.stdout.buffer.flush()
+    console.write_bytes(out)
     return EXIT_OK
 
 

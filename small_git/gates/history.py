@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from small_git.errors import SmallError
-from small_git.gates.audit import WORKSPACE_PATHSPEC, judge_transition, range_args, touched_paths
+from small_git.gates.audit import judge_transition, range_args, touched_paths, touched_workspaces
 from small_git.gates.authority import RULE_AGENT, RULE_POLICY, RULE_PUSHER, RULE_UNSIGNED, load_policy
 from small_git.gates.context import AuditContext
 from small_git.gates.history_model import (
@@ -41,6 +41,7 @@ from small_git.gates.history_model import (
 from small_git.gates.redaction import REDACT_TASK_ID, TRAILER, is_exact_redaction, redaction_marker
 from small_git.gates.tipcheck import RECONCILE_TASK_ID, rewrite_of
 from small_git.git import plumbing as git
+from small_git.git.objects import ObjectReader
 from small_git.git.plumbing import CommitMeta
 from small_git.git.states import state_at, workspace_prefixes, workspaces_in
 from small_git.protocol.artifacts import HUMAN_OWNED
@@ -102,7 +103,8 @@ def parse_commit(sha: str, raw: bytes) -> CommitInfo:
 
 def read_commits(repo: Path, shas: Sequence[str], with_signatures: bool = True) -> dict[str, CommitInfo]:
     """The commits, through one `git cat-file --batch`, and their signature letters through one `git log`."""
-    raws = git.read_blobs(list(shas), repo)
+    with ObjectReader(repo) as objects:
+        raws = {sha: objects.require(sha, "commit") for sha in shas}
     infos = {sha: parse_commit(sha, raws[sha]) for sha in shas}
     if with_signatures and shas:
         for sha, letter in _signatures(repo, shas).items():
@@ -299,8 +301,8 @@ def read_history(
     commits = git.rev_list(args, repo)
     head = tips[0]
     history = History(repo, head, walked=len(commits))
-    candidates = set(git.run_git(["rev-list", "--full-history", *args, "--", *WORKSPACE_PATHSPEC], repo).split())
-    touching = [(sha, parents) for sha, parents in commits if sha in candidates]
+    with ObjectReader(repo) as objects:
+        touching = [(sha, parents) for sha, parents in commits if touched_workspaces(repo, parents, sha, objects)]
     infos = read_commits(repo, [sha for sha, _ in touching])
     in_walk = {sha for sha, _ in touching}
     uses: dict[str, int] = {}

@@ -26,6 +26,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple, NoReturn
@@ -33,6 +34,7 @@ from typing import Any, NamedTuple, NoReturn
 from .paths import HAVE_REFERENCE_CLI, REFERENCE_CLI, VENV_BIN
 
 TIMEOUT = 120.0  # seconds; generous for a loaded machine, short enough that a hang is a failure, not a stall
+THREAD_GRACE = 5.0  # seconds a call's threads get to finish after it returns
 Where = str | os.PathLike[str]
 
 
@@ -143,7 +145,11 @@ class _Exited(BaseException):
         self.status = status
 
 
+_exits: list[int] = []  # os._exit calls during the current call, from any thread
+
+
 def _no_exit(status: int) -> NoReturn:
+    _exits.append(status)
     raise _Exited(status)
 
 
@@ -175,6 +181,8 @@ def _in_process(argv: list[str], cwd: Path, env: dict[str, str], stdin: bytes, p
         io.TextIOWrapper(err, encoding="utf-8", write_through=True),
     )
     saved = _GlobalState.save()
+    threads = set(threading.enumerate())
+    _exits.clear()
     code: object = None
     try:
         os.environ.clear()
@@ -188,19 +196,33 @@ def _in_process(argv: list[str], cwd: Path, env: dict[str, str], stdin: bytes, p
                 main(argv)
             except SystemExit as exc:
                 code = exc.code
-            except _Exited as exc:
-                raise AssertionError(
-                    f"{program} {' '.join(argv)} called os._exit({exc.status}): run it with installed_small()"
-                ) from None
+            except _Exited:
+                pass
+        left = _threads_left(threads)
     finally:
         for stream in streams:
             stream.flush()
         saved.restore()
         for stream in streams:
             stream.detach()  # keeps the buffers readable: a wrapper closes what it wraps when collected
+    what = f"{program} {' '.join(argv)}"
+    if _exits:
+        raise AssertionError(f"{what} called os._exit({_exits[0]}): run it with installed_small()")
+    if left:
+        raise AssertionError(f"{what} left threads running ({', '.join(left)}): run it with installed_small()")
     if not isinstance(code, int):
         raise AssertionError(f"{program} {' '.join(argv)}: main() ended with {code!r}, not an exit code")
     return Result(code, _decode(out.getvalue()), _decode(err.getvalue()))
+
+
+def _threads_left(before: set[threading.Thread]) -> list[str]:
+    """Threads the call started that outlive it (given THREAD_GRACE seconds to finish): one could still end
+    the process or write to the call's streams while later tests run."""
+    deadline = time.monotonic() + THREAD_GRACE
+    started = [t for t in threading.enumerate() if t not in before]
+    for thread in started:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return [t.name for t in started if t.is_alive()]
 
 
 def _decode(data: bytes) -> str:

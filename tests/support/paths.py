@@ -15,6 +15,7 @@ import pytest
 
 PROJECT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent  # where this interpreter's `small` and `git-small` are installed
+GOLDEN = PROJECT / "tests" / "golden"  # expected outputs, rewritten with SMALL_UPDATE_GOLDEN=1
 SHARED = PROJECT.parent / "shared"
 CONFORMANCE = Path(os.environ.get("SMALL_CONFORMANCE_DIR") or SHARED / "conformance")
 REFERENCE_CLI = Path(os.environ.get("SMALL_REF") or SHARED / "reference" / "bin" / "small-ref")
