@@ -25,6 +25,7 @@ import resource
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -131,6 +132,59 @@ def run_reference(
     assert HAVE_REFERENCE_CLI, "guard the test with @needs_reference"
     quiet = {"SMALL_NO_UPDATE_CHECK": "1", "NO_COLOR": "1", "CI": "1"}
     return run(cwd, REFERENCE_CLI, *args, env={**(env or {}), **quiet}, timeout=timeout)
+
+
+def forked_small(
+    cwd: Where,
+    *args: str | os.PathLike[str],
+    program: str = "small",
+    env: Mapping[str, str] | None = None,
+    timeout: float = TIMEOUT,
+    memory_limit: int | None = None,
+) -> Result:
+    """small-git's CLI in a forked child of this process: a process of its own (an address space bounded by
+    `memory_limit`, killed at the timeout, free to end as it likes) without an interpreter's start-up. For
+    the many runs of hostile-file tests; stdin is empty."""
+    import small_git.cli  # imported before the fork, so that no child imports it again
+
+    words = [os.fspath(a) for a in args]
+    folder = Path(tempfile.mkdtemp(prefix="forked-"))
+    out, err = folder / "stdout", folder / "stderr"
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        status = 70
+        try:
+            os.chdir(cwd)
+            os.environ.update(env or {})
+            if memory_limit is not None:
+                resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+            os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+            for fd, path in ((1, out), (2, err)):
+                os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), fd)
+            sys.stdin = open(0, closefd=False)  # noqa: SIM115 - the child ends with them open
+            sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+            sys.stderr = open(2, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+            sys.argv = [str(VENV_BIN / program), *words]
+            small_git.cli.main(words)
+        except SystemExit as exc:
+            status = exc.code if isinstance(exc.code, int) else 70
+        finally:
+            with contextlib.suppress(BaseException):
+                sys.stdout.flush()
+                sys.stderr.flush()
+            os._exit(status)
+    deadline = time.monotonic() + timeout
+    while True:
+        done, wait_status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            raise AssertionError(f"{program} {' '.join(words)} did not finish within {timeout:g} s (killed)")
+        time.sleep(0.01)
+    code = os.WEXITSTATUS(wait_status) if os.WIFEXITED(wait_status) else -os.WTERMSIG(wait_status)
+    return Result(code, _decode(out.read_bytes()), _decode(err.read_bytes()))
 
 
 # --- small-git's CLI in this process ---------------------------------------------------------------------
