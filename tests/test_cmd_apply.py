@@ -137,6 +137,9 @@ def test_refusals_happen_before_anything_runs(tmp_path: Path) -> None:
     assert dry.returncode == 0 and "Would run" in dry.stdout
     assert not (repo.path / "ran").exists()
     assert len(entries(repo)) == count
+    nothing = repo.small("apply", "--dry-run")  # as the reference, whose own CI flow runs exactly this
+    assert nothing.returncode == 0 and nothing.stdout.startswith("No command specified\n")
+    assert len(entries(repo)) == count
 
 
 def test_without_task_the_entry_is_meta_and_missing_commands_are_recorded(tmp_path: Path) -> None:
