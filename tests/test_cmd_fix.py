@@ -63,3 +63,35 @@ def test_orphan_rewrite_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture
     root = init_workspace(capsys, tmp_path / "p")
     code, _, err = run_cli(capsys, "fix", "--orphan-progress", "--dir", str(root))
     assert code == 2 and "never" in err
+
+
+INIT_ORDER = ("intent", "constraints", "plan", "workspace", "progress", "handoff")
+
+
+@pytest.mark.parametrize("written", range(len(INIT_ORDER)), ids=lambda n: f"{n}-files-written")
+def test_fix_completes_an_interrupted_init(tmp_path: Path, capsys: pytest.CaptureFixture[str], written: int) -> None:
+    """init writes its files one by one, atomically: a kill leaves a prefix of them (and perhaps a temporary
+    file), which fix completes, as `init --force` would."""
+    root = init_workspace(capsys, tmp_path / "p", "--intent", "Ship the importer")
+    for kind in INIT_ORDER[written:]:
+        (root / f".small/{kind}.small.yml").unlink()
+    (root / ".small/.handoff.small.yml.tmp-99-abcd").write_bytes(b"small_version: ")
+    code, out, _ = run_cli(capsys, "fix", "--dir", str(root))
+    assert code == 0, out
+    assert "completing an interrupted init" in out
+    assert not (root / ".small/.handoff.small.yml.tmp-99-abcd").exists()
+    assert check_exit(root, strict=True) == 0
+    if written:
+        assert "Ship the importer" in (root / ".small/intent.small.yml").read_text()
+
+
+def test_fix_names_init_force_for_files_missing_after_work(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Once work is logged, a missing file is not an interrupted init: fix names the repair, creates nothing."""
+    root = init_workspace(capsys, tmp_path / "p")
+    d = ["--dir", str(root)]
+    run_cli(capsys, "progress", "add", "--task", "task-1", "--status", "in_progress", "--no-commit-evidence", *d)
+    (root / ".small/constraints.small.yml").unlink()
+    code, out, _ = run_cli(capsys, "fix", *d)
+    assert code == 1
+    assert "missing .small/constraints.small.yml: run small init --force" in out
+    assert not (root / ".small/constraints.small.yml").exists()

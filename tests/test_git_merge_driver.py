@@ -62,7 +62,7 @@ def test_different_entries_at_the_same_instant_conflict() -> None:
 def test_a_side_that_rewrote_the_ancestor_conflicts() -> None:
     rewritten = dict(E1, evidence="rewritten")
     result = merge_progress(log(E1), log(rewritten, E2), log(E1, E3))
-    assert result.conflict is not None and "ours changes entry 2" in result.conflict
+    assert result.conflict is not None and "ours changes entries[1]" in result.conflict
     assert b"<<<<<<< ours" in result.data and b"rewritten" in result.data and b"step 3" in result.data
 
 

@@ -26,7 +26,7 @@ from small_git.report.text import print_findings
 from small_git.store.atomic import atomic_write, fsync_directory
 from small_git.store.lock import workspace_lock
 from small_git.store.progress_log import append_entries
-from small_git.store.reader import configured_limits, read_file, resolve_root, small_dir
+from small_git.store.reader import read_file, resolve_root, small_dir
 from small_git.store.workspace_file import enforce_scope
 from small_git.workflow.drafts import check_kind, draft_display_path, draft_findings, draft_path
 
@@ -48,7 +48,7 @@ def _refuse_agents() -> None:
 
 
 def _read_draft(root: Path, kind: str) -> bytes:
-    raw, problem = read_file(root, draft_display_path(kind), configured_limits().max_bytes)
+    raw, problem = read_file(root, draft_display_path(kind))
     if problem is not None:
         raise SmallError(f"{draft_display_path(kind)} {problem}", exit_code=EXIT_USAGE, file=draft_display_path(kind))
     if raw is None:
@@ -67,7 +67,7 @@ def accept(root: Path, kind: str) -> tuple[list[Finding], dict[str, Any] | None]
         findings = draft_findings(kind, raw)
         if findings:
             return findings, None
-        current, _ = read_file(root, display_path(kind), configured_limits().max_bytes)
+        current, _ = read_file(root, display_path(kind))
         atomic_write(root / SMALL_DIR / filename(kind), raw)
         entry = {
             "task_id": f"meta/accept-{kind}",
