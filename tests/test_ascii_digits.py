@@ -233,3 +233,13 @@ def test_no_schema_pattern_takes_non_ascii_digits() -> None:
             elif isinstance(node, list):
                 stack += node
     assert not problems, problems
+
+
+def test_a_commit_date_in_other_digits_is_not_read_as_a_date() -> None:
+    from small_git.gates.history import parse_commit
+
+    header = "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n"
+    crafted = parse_commit("0" * 40, f"{header}author Ada <a@x.org> ١٧٠٠٠٠٠٠٠٠ +0000\n\nmsg\n".encode())
+    assert crafted.author_date == ""  # shown as an odd identity, as git fsck would call it
+    plain = parse_commit("0" * 40, f"{header}author Ada <a@x.org> 1700000000 +0000\n\nmsg\n".encode())
+    assert plain.author_date.startswith("2023-11-14")
