@@ -158,15 +158,35 @@ def _says_ascii(call: ast.Call, pattern: str) -> bool:
     return any(isinstance(n, ast.Attribute) and n.attr in ("ASCII", "A") for flag in flags for n in ast.walk(flag))
 
 
+def _guarded_by_isascii(tree: ast.AST) -> set[int]:
+    """The digit tests written `x.isascii() and x.isdigit()`: ASCII by the guard."""
+    guarded: set[int] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.BoolOp) or not isinstance(node.op, ast.And):
+            continue
+        calls = [v for v in node.values if isinstance(v, ast.Call) and isinstance(v.func, ast.Attribute)]
+        ascii_of = {
+            ast.dump(c.func.value) for c in calls if isinstance(c.func, ast.Attribute) and c.func.attr == "isascii"
+        }
+        for call in calls:
+            if isinstance(call.func, ast.Attribute) and ast.dump(call.func.value) in ascii_of:
+                guarded.add(id(call))
+    return guarded
+
+
 def scan(source: str, name: str) -> list[str]:
     """Every place in `source` where a pattern or a digit test that means ASCII would take other digits."""
     problems = []
-    for node in ast.walk(ast.parse(source, name)):
+    tree = ast.parse(source, name)
+    guarded = _guarded_by_isascii(tree)
+    for node in ast.walk(tree):
         if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
             continue
         func = node.func
-        if func.attr in _UNICODE_DIGIT_METHODS and not node.args:
-            problems.append(f"{name}:{node.lineno}: .{func.attr}() takes any Unicode digit; match [0-9]+ instead")
+        if func.attr in _UNICODE_DIGIT_METHODS and not node.args and id(node) not in guarded:
+            problems.append(
+                f"{name}:{node.lineno}: .{func.attr}() takes any Unicode digit; match [0-9]+ (or guard with isascii())"
+            )
         is_re = isinstance(func.value, ast.Name) and func.value.id == "re" and func.attr in _RE_FUNCTIONS
         pattern = _literal(node.args[0]) if is_re and node.args else None
         if pattern is not None and unicode_classes(pattern) and not _says_ascii(node, pattern):
@@ -183,10 +203,13 @@ def test_the_scan_finds_unicode_digit_classes_and_tests() -> None:
         "C = re.compile(r'\\d+', re.ASCII)\n"
         "D = re.compile(r'(?a)\\d+')\n"
         "E = re.compile(r'\\\\d [0-9]+')\n"
-        "ok = text.isdigit()\n"
+        "bare = text.isdigit()\n"
         "fine = text.isascii()\n"
+        "guarded = text.isascii() and text.isdigit()\n"
+        "unguarded = other.isascii() and text.isdigit()\n"
     )
-    assert [p.split(": ", 1)[0] for p in scan(sample, "sample.py")] == ["sample.py:2", "sample.py:3", "sample.py:7"]
+    found = [p.split(": ", 1)[0] for p in scan(sample, "sample.py")]
+    assert found == ["sample.py:2", "sample.py:3", "sample.py:7", "sample.py:10"]
 
 
 def test_no_pattern_in_the_code_takes_non_ascii_digits() -> None:
@@ -210,3 +233,13 @@ def test_no_schema_pattern_takes_non_ascii_digits() -> None:
             elif isinstance(node, list):
                 stack += node
     assert not problems, problems
+
+
+def test_a_commit_date_in_other_digits_is_not_read_as_a_date() -> None:
+    from small_git.gates.history import parse_commit
+
+    header = "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n"
+    crafted = parse_commit("0" * 40, f"{header}author Ada <a@x.org> ١٧٠٠٠٠٠٠٠٠ +0000\n\nmsg\n".encode())
+    assert crafted.author_date == ""  # shown as an odd identity, as git fsck would call it
+    plain = parse_commit("0" * 40, f"{header}author Ada <a@x.org> 1700000000 +0000\n\nmsg\n".encode())
+    assert plain.author_date.startswith("2023-11-14")
