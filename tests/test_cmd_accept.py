@@ -92,7 +92,7 @@ def test_accept_honours_the_agent_markers_the_hooks_honour(tmp_path: Path) -> No
     repo = seeded_repo(tmp_path)
     repo.git("config", "--add", "small.agentMarker", "BUILD_BOT=yes")
     repo.small("draft", "intent", "--from", "-", input=NEW_INTENT)
-    as_bot = repo.run(VENV_BIN / "git-small", "accept", "intent", check=False, env={"BUILD_BOT": "yes"})
+    as_bot = repo.small("accept", "intent", env={"BUILD_BOT": "yes"})
     assert as_bot.returncode == 2 and "BUILD_BOT=yes" in as_bot.stderr
     assert (repo.path / ".small-drafts/intent.small.yml").exists()
     assert "Ship the parser and the formatter" not in repo.read(".small/intent.small.yml")
