@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from store_support import check_exit, small
+from support.cli import small
+from support.workspace import check_exit
 
 from small_git.protocol.yamlsafe import load_yaml
 

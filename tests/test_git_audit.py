@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from gitrepo import FIRST_ENTRY, WORKSPACE_FILES, entry, progress_yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.workspace import FIRST_ENTRY, WORKSPACE_FILES, entry, progress_yaml
 
 from small_git.gates.append_only import subsequence_findings
 from small_git.gates.audit import judge_transition

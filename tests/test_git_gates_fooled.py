@@ -4,11 +4,12 @@ gates (a squash of the driver's interleaving, merges across a redaction)."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
-from gitrepo import FIRST_ENTRY, Repo, entry, entry_yaml, progress_yaml, seeded_repo
+from support.cli import Result
+from support.repo import Repo, seeded_repo
+from support.workspace import FIRST_ENTRY, entry, entry_yaml, progress_yaml
 
 from small_git.gates.redaction import TRAILER
 from small_git.integration.merge_driver import merge_progress
@@ -20,12 +21,12 @@ E2, E3, E4, E5 = (entry("task-2", second) for second in (1, 2, 3, 4))
 TOKEN = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
 
 
-def refused(proc: subprocess.CompletedProcess[str], rule: str) -> None:
+def refused(proc: Result, rule: str) -> None:
     assert proc.returncode != 0, proc.stderr
     assert f"[{rule}]" in proc.stderr, proc.stderr
 
 
-def accepted(proc: subprocess.CompletedProcess[str]) -> None:
+def accepted(proc: Result) -> None:
     assert proc.returncode == 0, proc.stderr
 
 

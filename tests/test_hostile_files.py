@@ -9,14 +9,11 @@ Each case runs the CLI in a forked child, so that a hang is a timeout and not a 
 from __future__ import annotations
 
 import os
-import resource
-import signal
-import sys
-import time
 from pathlib import Path
 
 import pytest
-from store_support import init_workspace
+from support.cli import forked_small
+from support.repo import init_workspace
 
 import small_git.cli  # noqa: F401 - imported once here, so that each forked child starts at once
 import small_git.protocol.checker  # noqa: F401
@@ -67,53 +64,18 @@ def _plant(root: Path, kind: str, hostile: str) -> dict[str, str]:
 
 
 def _run_forked(root: Path, args: list[str], env: dict[str, str]) -> tuple[int | None, str]:
-    """(exit code or None when it had to be killed, its output) of `small ARGS` in a child process."""
-    err_path = root.parent / "output.txt"
-    pid = os.fork()
-    if pid == 0:  # the child: never returns
-        try:
-            os.chdir(root)
-            os.environ.update(env)
-            resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
-            fd = os.open(err_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
-            os.dup2(fd, 1)
-            os.dup2(fd, 2)
-            os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
-            sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115 - the child exits with it open
-            sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
-            from small_git.cli import main
-
-            main([*args, "--dir", str(root)] if args[0] != "apply" else [args[0], "--dir", str(root), *args[1:]])
-        except SystemExit as exc:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(exc.code if isinstance(exc.code, int) else 0)
-        except BaseException:  # noqa: BLE001 - anything else is the harness's own failure
-            os._exit(99)
-        os._exit(0)
-    deadline = time.monotonic() + TIMEOUT
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
-        if time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            return None, err_path.read_text(errors="replace")
-        time.sleep(0.01)
-    stderr = err_path.read_text(errors="replace")
-    return (os.WEXITSTATUS(status) if os.WIFEXITED(status) else -os.WTERMSIG(status)), stderr
+    """(exit code, its output) of `small ARGS` in a forked child with a bounded address space; a child that
+    has to be killed fails the test."""
+    where = [*args, "--dir", str(root)] if args[0] != "apply" else [args[0], "--dir", str(root), *args[1:]]
+    result = forked_small(root, *where, env=env, timeout=TIMEOUT, memory_limit=ADDRESS_SPACE)
+    return result.returncode, result.stdout + result.stderr
 
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("template") / "ws"
 
-    class _Quiet:
-        def readouterr(self) -> tuple[str, str]:
-            return "", ""
-
-    init_workspace(_Quiet(), root)
+    init_workspace(root)
     return root
 
 

@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gitrepo import Repo
-from reference_cli import needs_reference, run_reference
+from support.cli import run_reference
+from support.paths import needs_reference
+from support.repo import Repo
 
 from small_git.protocol import lifecycle
 from small_git.protocol.checker import CheckOptions, check_state

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from small_git.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, SmallError
-from small_git.gates.authority import BUILTIN_AGENT_MARKERS, agent_markers_present
+from small_git.gates.authority import agent_markers_present, load_policy
 from small_git.git.evidence import SHORT_SHA_LENGTH
 from small_git.protocol.artifacts import SMALL_DIR, display_path, filename
 from small_git.protocol.findings import Finding
@@ -36,8 +36,9 @@ def _digest(data: bytes | None) -> str:
     return "none" if data is None else hashlib.sha256(data).hexdigest()[:SHORT_SHA_LENGTH]
 
 
-def _refuse_agents() -> None:
-    markers = agent_markers_present(os.environ, BUILTIN_AGENT_MARKERS)
+def _refuse_agents(root: Path) -> None:
+    """The markers the commit gates honour: the built-in ones and `git config small.agentMarker`."""
+    markers = agent_markers_present(os.environ, load_policy(root).agent_markers)
     if markers:
         raise SmallError(
             f"accept is a human's step, and this environment says an agent runs it ({', '.join(markers)})",
@@ -97,7 +98,7 @@ def run(request: AcceptRequest) -> int:
     root = resolve_root(request.directory)
     small_dir(root)
     enforce_scope(root, request.scope, "accept")
-    _refuse_agents()
+    _refuse_agents(root)
     findings, entry = accept(root, kind)
     code = EXIT_INVALID if findings else EXIT_OK
     if as_json:

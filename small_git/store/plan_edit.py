@@ -67,7 +67,8 @@ class PlanEditor:
         raise SmallError(f"task {task_id!r} is not in the plan (tasks: {known})", exit_code=EXIT_USAGE, file=_SOURCE)
 
     def task(self, task_id: str) -> dict[str, Any]:
-        return self.data["tasks"][self.index_of(task_id)]  # type: ignore[no-any-return]
+        index = self.index_of(task_id)  # first: a plan without a list of tasks has no task to return
+        return self.data["tasks"][index]  # type: ignore[no-any-return]
 
     def next_task_id(self) -> str:
         numbers = [

@@ -12,6 +12,7 @@ from typing import Any
 
 from small_git import PROTOCOL_VERSION
 from small_git.errors import EXIT_USAGE, SmallError
+from small_git.git.evidence import head_commit_evidence
 from small_git.protocol import lifecycle
 from small_git.protocol.artifacts import display_path
 from small_git.protocol.emitter import emit_document
@@ -166,10 +167,6 @@ def resolve_replay_id(root: Path, manual: str | None, existing: Any) -> tuple[st
 
 
 def head_commit(root: Path) -> str | None:
-    try:
-        from small_git.git.evidence import head_commit_evidence
-    except ImportError:
-        return None
     return head_commit_evidence(root)[0]
 
 
