@@ -75,7 +75,36 @@ def blame_command(
     return log.run(log.LogRequest(rev_range, task, run_id, author, True, False, as_json, directory))
 
 
-COMMANDS = (log_command, blame_command)
+@click.command("review")
+@click.argument("rev_range", metavar="BASE..HEAD")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="markdown: for a pull-request comment or a GitHub job summary.",
+)
+@click.option("--dir", "directory", default=".", show_default=True, help=REPO_HELP)
+def review_command(rev_range: str, output_format: str, directory: str) -> int:
+    """What BASE..HEAD did to .small/, on one screen, for a reviewer.
+
+    Tasks added and moved with their transitions; entries appended with task, status, evidence and whether
+    each cited commit is in HEAD's history; human-owned files changed, by whom, with the gates' verdict;
+    handoff freshness at HEAD; every finding of the audit; and the plan as a Mermaid graph coloured by
+    status. Exits 0 once printed: git small audit is the gate.
+
+    \b
+    Examples:
+      git small review origin/main..HEAD
+      git small review "$BASE..$HEAD" --format markdown >> "$GITHUB_STEP_SUMMARY"
+    """
+    from small_git.commands import review
+
+    return review.run(review.ReviewRequest(rev_range, output_format, directory))
+
+
+COMMANDS = (log_command, blame_command, review_command)
 
 
 def register(cli: click.Group) -> None:
