@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from small_git.commands.agents import BEGIN_MARKER, END_MARKER, canonical_block, compose
+from small_git.workflow.agents_md import BEGIN_MARKER, END_MARKER, canonical_block, compose
 
 BLOCK = canonical_block()
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from store_support import CONFORMANCE, check_exit, git, init_workspace, run_cli, small
 
-from small_git.commands.handoff import resume_point
 from small_git.protocol.yamlsafe import load_yaml
+from small_git.workflow.handoff import resume_point
 
 
 def handoff_data(root: Path) -> dict:

@@ -114,10 +114,12 @@ def test_uninstall_leaves_foreign_hooks_alone(tmp_path: Path) -> None:
     assert (repo.path / ".git/hooks/pre-commit").read_text() == OLD_HOOK
 
 
-def test_install_refuses_a_bare_repository(tmp_path: Path) -> None:
+def test_install_on_a_bare_repository_takes_the_pre_receive_gate_only(tmp_path: Path) -> None:
     bare = Repo.create(tmp_path, "bare.git", bare=True)
     result = bare.small("install")
-    assert result.returncode == 2 and "bare repository" in result.stderr
+    assert result.returncode == 0 and "pre-receive gate" in result.stdout
+    assert (bare.path / "hooks/pre-receive").is_file()
+    assert not any((bare.path / "hooks" / hook).exists() for hook in HOOKS)  # they need a work tree
 
 
 def test_shim_reports_a_missing_executable(tmp_path: Path) -> None:

@@ -10,13 +10,20 @@ from typing import Any
 import pytest
 from gitrepo import git
 
-from small_git.commands.redact import run
+from small_git.commands.redact import RedactRequest
+from small_git.commands.redact import run as redact_run
 from small_git.errors import SmallError
 from small_git.gates.redaction import is_exact_redaction, redaction_marker
 from small_git.protocol.yamlsafe import load_yaml
 
 SECRET = "ghp_0123456789abcdefghijklmnopqrstuvwxyz"
 PROGRESS = ".small/progress.small.yml"
+
+
+def run(root: Path, entry: int, field: str) -> int:
+    return redact_run(RedactRequest(entry, field, str(root)))
+
+
 LOG = f"""small_version: "1.0.0"
 owner: agent
 entries:

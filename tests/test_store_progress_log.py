@@ -173,7 +173,7 @@ def test_every_truncation_of_the_final_entry_is_valid_or_repairable(
             continue
         with pytest.raises(TornEntryError):
             append_entries(root, [{"task_id": "x", "evidence": "y"}])
-        assert fix.run(str(root), scope="any") == 0  # the real repair command
+        assert fix.run(fix.FixRequest(str(root), scope="any")) == 0  # the real repair command
         repaired = (root / ".small/progress.small.yml").read_bytes()
         assert repaired == before, cut
         append_entries(root, [{"task_id": "x", "evidence": "y"}])

@@ -40,8 +40,8 @@ def test_replay_id_vectors(row: dict[str, str]) -> None:
 
 
 def test_reference_init_template_vectors() -> None:
-    from small_git.commands.init import CONSTRAINTS_TEMPLATE, INTENT_TEMPLATE
-    from small_git.store.plan_edit import TEMPLATE
+    from small_git.store.templates import CONSTRAINTS_TEMPLATE, INTENT_TEMPLATE
+    from small_git.store.templates import PLAN_TEMPLATE as TEMPLATE
 
     assert (
         compute_replay_id(INTENT_TEMPLATE, TEMPLATE, CONSTRAINTS_TEMPLATE)

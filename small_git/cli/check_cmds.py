@@ -96,4 +96,4 @@ def register(cli: click.Group) -> None:
         """
         from small_git.commands import version as version_command
 
-        return version_command.run(as_json)
+        return version_command.run(version_command.VersionRequest(json=as_json))

@@ -7,20 +7,31 @@ import click
 # The command modules are imported inside each command: every CLI start (and every hook) pays only for
 # the command it runs.
 REPO_HELP = "A folder inside the repository (default: the current one)."
+SERVER_LAYOUTS = ("plain", "gitlab", "gitlab-file", "gitea", "forgejo")  # integration/server/layouts.py
 
 
 def register(cli: click.Group) -> None:
     @cli.command()
     @click.option("--dir", "directory", default=".", show_default=True, help=REPO_HELP)
     @click.option("--no-drivers", is_flag=True, help="Install the hooks only, not the drivers.")
-    def install(directory: str, no_drivers: bool) -> int:
+    @click.option("--server", is_flag=True, help="Install the pre-receive gate (the default on a bare repository).")
+    @click.option("--layout", type=click.Choice(SERVER_LAYOUTS), help="Where the forge runs hooks (default: detected).")
+    @click.option("--hooks-dir", type=click.Path(file_okay=False), help="A server-wide hooks folder instead of --dir.")
+    @click.option("--policy", type=click.Path(dir_okay=False), help="A server-side policy file (git config format).")
+    def install(
+        directory: str, no_drivers: bool, server: bool, layout: str | None, hooks_dir: str | None, policy: str | None
+    ) -> int:
         """Install the gates as git hooks (pre-commit, pre-merge-commit, commit-msg, post-rewrite, pre-push).
 
         Hooks that were already there keep running, before small-git's. Running it again is harmless.
+        On a bare repository (or with --server) it installs the pre-receive gate instead, where the
+        forge runs it: plain git, GitLab, Gitea or Forgejo (docs/server.md).
 
         \b
-        Example:
+        Examples:
           git small install
+          git small install --dir /srv/git/project.git
+          git small install --server --layout gitlab --hooks-dir /var/opt/gitlab/gitaly/custom_hooks
         """
         # The drivers are registered only when this build has their entry points; a merge driver that
         # does not exist would turn every merge of progress.small.yml into a conflict.
@@ -28,24 +39,30 @@ def register(cli: click.Group) -> None:
         from small_git.integration.install import MERGE_DRIVER_COMMAND, TEXTCONV_COMMAND
 
         available = {TEXTCONV_COMMAND, MERGE_DRIVER_COMMAND} <= set(cli.commands)
-        return install_command.run(directory, drivers=available and not no_drivers)
+        drivers = available and not no_drivers
+        return install_command.run(directory, drivers, server, layout, hooks_dir, policy)
 
     @cli.command()
     @click.option("--dir", "directory", default=".", show_default=True, help=REPO_HELP)
-    def uninstall(directory: str) -> int:
+    @click.option("--hooks-dir", type=click.Path(file_okay=False), help="A server-wide hooks folder instead of --dir.")
+    def uninstall(directory: str, hooks_dir: str | None) -> int:
         """Remove small-git's hooks and drivers, putting back the hooks that were there before.
 
+        On a bare repository it removes the pre-receive gate, wherever its layout put it.
+
         \b
-        Example:
+        Examples:
           git small uninstall
+          git small uninstall --dir /srv/git/project.git
         """
         from small_git.commands import uninstall as uninstall_command
 
-        return uninstall_command.run(directory)
+        return uninstall_command.run(directory, hooks_dir)
 
     @cli.command(context_settings={"ignore_unknown_options": True})
     @click.argument(
-        "name", type=click.Choice(["pre-commit", "pre-merge-commit", "commit-msg", "post-rewrite", "pre-push"])
+        "name",
+        type=click.Choice(["pre-commit", "pre-merge-commit", "commit-msg", "post-rewrite", "pre-push", "pre-receive"]),
     )
     @click.argument("args", nargs=-1, type=click.UNPROCESSED)
     def hook(name: str, args: tuple[str, ...]) -> int:
@@ -60,20 +77,45 @@ def register(cli: click.Group) -> None:
         return hook_command.run(name, args)
 
     @cli.command()
-    @click.argument("rev_range", metavar="[RANGE]", required=False)
+    @click.argument("rev_range", metavar="[OLD..NEW]", required=False)
+    @click.option("--old", "--before", "old", help="The ref's old tip (all zeros or empty: a new ref).")
+    @click.option("--new", "--after", "new", help="The ref's new tip (default: HEAD).")
+    @click.option("--ref", help="The ref that moved, for messages (default: from NEW).")
+    @click.option("--forced/--no-forced", default=None, help="What CI reported; shown only, the audit decides.")
+    @click.option(
+        "--from-ci",
+        type=click.Choice(["github", "gitlab"]),
+        help="Read the update from the CI event (GITHUB_EVENT_PATH; CI_COMMIT_BEFORE_SHA, CI_COMMIT_SHA).",
+    )
     @click.option("--json", "as_json", is_flag=True, help="Print one JSON document (also on failure).")
     @click.option("--dir", "directory", default=".", show_default=True, help=REPO_HELP)
-    def audit(rev_range: str | None, as_json: bool, directory: str) -> int:
-        """Judge every commit of RANGE (base..head; default: all of HEAD) by the gates' rules.
+    def audit(
+        rev_range: str | None,
+        old: str | None,
+        new: str | None,
+        ref: str | None,
+        forced: bool | None,
+        from_ci: str | None,
+        as_json: bool,
+        directory: str,
+    ) -> int:
+        """Judge a ref update OLD..NEW (the ref moved from OLD to NEW) as a push would be judged.
+
+        Every commit NEW brings is judged; when the move is not a fast-forward (a force push, a rewind),
+        every progress entry OLD held must still be at NEW. A single revision (default HEAD) is judged as
+        a new ref: its whole history. An all-zero OLD (a new branch in CI) means the same.
 
         \b
-        Exit codes: 0 clean, 1 findings, 2 usage error or missing history (a shallow clone).
-        Example:
+        Exit codes: 0 clean, 1 findings, 2 usage error or missing history (the fetch to run is printed).
+        Examples:
           git small audit origin/main..HEAD
+          git small audit --old "$BEFORE" --new "$AFTER" --ref refs/heads/main
+          git small audit --from-ci github
         """
         from small_git.commands import audit as audit_command
 
-        return audit_command.run(rev_range, as_json, directory)
+        request = audit_command.AuditRequest(rev_range, old, new, ref, forced, from_ci, as_json, directory)
+        return audit_command.run(request)
 
     @cli.command()
     @click.option(
@@ -99,9 +141,8 @@ def register(cli: click.Group) -> None:
           git small redact --entry 3 --field notes
         """
         from small_git.commands import redact as redact_command
-        from small_git.store.reader import resolve_root
 
-        return redact_command.run(resolve_root(directory), entry, field)
+        return redact_command.run(redact_command.RedactRequest(entry, field, directory))
 
     @cli.command()
     @click.argument("file")

@@ -31,7 +31,7 @@ def _register_init_plan(cli: click.Group) -> None:
         """
         from small_git.commands import init as command
 
-        return command.run(directory, intent, force)
+        return command.run(command.InitRequest(directory, intent, force))
 
     @cli.command()
     @click.option("--add", "add", multiple=True, metavar="TITLE", help="Add a pending task (id task-N).")
@@ -238,7 +238,7 @@ def _register_reset_fix(cli: click.Group) -> None:
 
         if keep_intent and reset_intent:
             raise click.UsageError("--keep-intent and --reset-intent exclude each other")
-        return command.run(directory, yes, not reset_intent, scope, confirm=click.confirm)
+        return command.run(command.ResetRequest(directory, yes, not reset_intent, scope, confirm=click.confirm))
 
     @cli.command()
     @click.option("--versions", is_flag=True, help="Only quote small_version values.")
@@ -255,4 +255,4 @@ def _register_reset_fix(cli: click.Group) -> None:
         """
         from small_git.commands import fix as command
 
-        return command.run(directory, versions, all_fixes, orphan_progress, scope)
+        return command.run(command.FixRequest(directory, versions, all_fixes, orphan_progress, scope))

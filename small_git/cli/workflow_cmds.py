@@ -48,7 +48,7 @@ def _register_views(cli: click.Group) -> None:
         """
         from small_git.commands import status as command
 
-        return command.run(directory, as_json, recent, tasks)
+        return command.run(command.StatusRequest(directory, as_json, recent, tasks))
 
     @cli.command()
     @click.option("--dir", "directory", default=None, help=DIR_HELP + "  [default: .]")
@@ -62,7 +62,7 @@ def _register_views(cli: click.Group) -> None:
         """
         from small_git.commands import doctor as command
 
-        return command.run(directory, as_json)
+        return command.run(command.DoctorRequest(directory, as_json))
 
     @cli.command()
     @dir_option
@@ -100,7 +100,7 @@ def _register_views(cli: click.Group) -> None:
         """
         from small_git.commands import emit as command
 
-        return command.run(directory, include, recent, tasks, check, scope)
+        return command.run(command.EmitRequest(directory, include, recent, tasks, check, scope))
 
 
 def _register_apply(cli: click.Group) -> None:
@@ -184,7 +184,7 @@ def _register_drafts(cli: click.Group) -> None:
         """
         from small_git.commands import draft as command
 
-        return command.run(kind, source, directory, scope)
+        return command.run(command.DraftRequest(kind, source, directory, scope))
 
     @cli.command()
     @click.argument("kind", type=HUMAN_KINDS)
@@ -200,7 +200,7 @@ def _register_drafts(cli: click.Group) -> None:
         """
         from small_git.commands import accept as command
 
-        return command.run(kind, directory, scope, as_json)
+        return command.run(command.AcceptRequest(kind, directory, scope, as_json))
 
 
 def _register_agents(cli: click.Group) -> None:
@@ -249,7 +249,7 @@ def _register_agents(cli: click.Group) -> None:
         """
         from small_git.commands import agents as command
 
-        return command.run_apply(directory, file_name, mode, overwrite, dry_run, print_result)
+        return command.run_apply(command.ApplyRequest(directory, file_name, mode, overwrite, dry_run, print_result))
 
     @agents.command("check")
     @click.option("--dir", "directory", default=None, help="Folder of the file.  [default: .]")
@@ -281,7 +281,9 @@ def _register_agents(cli: click.Group) -> None:
         """
         from small_git.commands import agents as command
 
-        return command.run_check(directory, file_name, allow_missing, strict, as_json or output_format == "json")
+        return command.run_check(
+            command.CheckRequest(directory, file_name, allow_missing, strict, as_json or output_format == "json")
+        )
 
     @agents.command("print")
     @click.option(
@@ -310,4 +312,4 @@ def _register_agents(cli: click.Group) -> None:
         """
         from small_git.commands import agents as command
 
-        return command.run_print(with_markers, output_format)
+        return command.run_print(command.PrintRequest(with_markers, output_format))

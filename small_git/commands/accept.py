@@ -13,10 +13,10 @@ import contextlib
 import hashlib
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from small_git.commands.draft import check_kind, draft_display_path, draft_findings, draft_path
 from small_git.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, SmallError
 from small_git.gates.authority import BUILTIN_AGENT_MARKERS, agent_markers_present
 from small_git.protocol.artifacts import SMALL_DIR, display_path, filename
@@ -28,6 +28,7 @@ from small_git.store.lock import workspace_lock
 from small_git.store.progress_log import append_entries
 from small_git.store.reader import configured_limits, read_file, resolve_root, small_dir
 from small_git.store.workspace_file import enforce_scope
+from small_git.workflow.drafts import check_kind, draft_display_path, draft_findings, draft_path
 
 DIGEST_CHARS = 12  # short: a 32+ character token would read as a secret to the reference's strict mode
 
@@ -83,11 +84,20 @@ def accept(root: Path, kind: str) -> tuple[list[Finding], dict[str, Any] | None]
     return [], written[0]
 
 
-def run(kind: str, directory: str | None = None, scope: str = "root", as_json: bool = False) -> int:
+@dataclass(frozen=True)
+class AcceptRequest:
+    kind: str  # intent | constraints
+    directory: str | None = None
+    scope: str = "root"
+    json: bool = False
+
+
+def run(request: AcceptRequest) -> int:
+    kind, as_json = request.kind, request.json
     check_kind(kind)
-    root = resolve_root(directory)
+    root = resolve_root(request.directory)
     small_dir(root)
-    enforce_scope(root, scope, "accept")
+    enforce_scope(root, request.scope, "accept")
     _refuse_agents()
     findings, entry = accept(root, kind)
     code = EXIT_INVALID if findings else EXIT_OK

@@ -36,12 +36,12 @@ from small_git.protocol import lifecycle
 from small_git.protocol.artifacts import CACHE_DIR, display_path
 from small_git.protocol.secrets import find_insecure_links, find_secrets, secret_in_text
 from small_git.protocol.timestamps import format_ns, now_ns
-from small_git.store.atomic import atomic_write
 from small_git.store.lock import workspace_lock
 from small_git.store.plan_edit import PlanEditor
 from small_git.store.progress_log import append_entries
-from small_git.store.reader import read_file, resolve_root, small_dir
+from small_git.store.reader import resolve_root, small_dir
 from small_git.store.workspace_file import enforce_scope
+from small_git.workflow.plan import read_plan, record, transition
 
 DEFAULT_TASK = "meta/apply"  # meta/: exempt from S2, and views hide it from "recent"
 TIMEOUT_EXIT = 124  # what coreutils `timeout` returns
@@ -51,7 +51,6 @@ SUMMARY_LINES = 20
 SUMMARY_BYTES = 2048
 COMMAND_CHARS = 1000
 _TAIL_KEEP = 64 * 1024  # bytes of output kept in memory for the summary
-_PLAN_LIMIT = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -124,9 +123,7 @@ def command_text(request: ApplyRequest) -> tuple[list[str], str]:
 def _plan_task_status(root: Path, task_id: str, need_task: bool) -> str | None:
     """The task's plan status; refuses unknown tasks (they would fail strict S2 forever, the log being
     append-only) unless the id is meta/ or there is no plan to compare with."""
-    raw, problem = read_file(root, display_path("plan"), _PLAN_LIMIT)
-    if problem is not None:
-        raise SmallError(f"{display_path('plan')} {problem}", exit_code=EXIT_USAGE)
+    raw = read_plan(root)
     if raw is None:
         if need_task:
             raise SmallError(
@@ -373,23 +370,11 @@ def outcome_evidence(outcome: Outcome, log_ref: str) -> str:
 def _checkpoint(root: Path, task_id: str, entry: dict[str, Any]) -> dict[str, Any]:
     """Append the outcome entry and move the plan task, as `checkpoint` does: progress first, then the plan
     (an interruption in between is what `fix` repairs)."""
-    from small_git.store.runs import ensure_run
-
     with workspace_lock(root):
-        raw, problem = read_file(root, display_path("plan"), _PLAN_LIMIT)
-        if problem is not None or raw is None:
-            raise SmallError(f"{display_path('plan')} {problem or 'is missing'}", exit_code=EXIT_USAGE)
+        raw = read_plan(root, required=True)
         editor = PlanEditor(raw)
-        current = editor.task(task_id).get("status")
-        refusal = lifecycle.move_error(task_id, current, entry["status"], False)
-        if refusal:
-            raise SmallError(refusal, exit_code=EXIT_USAGE)
-        editor.set_status(task_id, entry["status"])
-        ensure_run(root, editor.result())
-        written = append_entries(root, [entry], locked=True)[0]
-        if editor.result() != raw:
-            atomic_write(root / display_path("plan"), editor.result())
-    return written
+        transition(editor, task_id, entry["status"], False)
+        return record(root, raw, editor, [entry])[0]
 
 
 def run(request: ApplyRequest) -> int:

@@ -8,25 +8,20 @@ two leaves a plan status that contradicts the task's last entry: `check` reports
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from small_git.errors import EXIT_OK, EXIT_USAGE, SmallError
-from small_git.protocol import lifecycle
-from small_git.protocol.artifacts import display_path
-from small_git.store.atomic import atomic_write
+from small_git.report.console import warn
 from small_git.store.lock import workspace_lock
 from small_git.store.plan_edit import PlanEditor
-from small_git.store.progress_log import append_entries
-from small_git.store.reader import read_file, resolve_root, small_dir
-from small_git.store.runs import ensure_run
+from small_git.store.reader import resolve_root, small_dir
 from small_git.store.workspace_file import enforce_scope
-
-from .progress import commit_evidence, parse_status, timing, warn
+from small_git.workflow.entries import commit_evidence, parse_status, timing
+from small_git.workflow.plan import read_plan, record, transition
 
 DEFAULT_EVIDENCE = "Recorded checkpoint via small checkpoint"
-FAILPOINT_ENV = "SMALL_TEST_FAILPOINT"  # tests only: die at a named point to prove crash safety
 
 
 @dataclass(frozen=True)
@@ -46,11 +41,6 @@ class CheckpointRequest:
     default_evidence: str = DEFAULT_EVIDENCE
 
 
-def failpoint(name: str) -> None:
-    if os.environ.get(FAILPOINT_ENV) == name:
-        os._exit(99)
-
-
 def run(request: CheckpointRequest) -> int:
     root = resolve_root(request.directory)
     small_dir(root)
@@ -60,19 +50,9 @@ def run(request: CheckpointRequest) -> int:
     stamp, not_before = timing(request.at, request.after)
     commit, warnings = commit_evidence(root, request.commit_evidence)
     with workspace_lock(root):
-        raw, problem = read_file(root, display_path("plan"), 64 * 1024 * 1024)
-        if problem is not None or raw is None:
-            raise SmallError(
-                f"{display_path('plan')} {problem or 'is missing'}",
-                exit_code=EXIT_USAGE,
-                hint="run: small init --force   (it creates only missing files)",
-            )
+        raw = read_plan(root, required=True)
         editor = PlanEditor(raw)
-        current = lifecycle.normalise(editor.task(task_id).get("status"))
-        refusal = lifecycle.move_error(task_id, current, status, request.reopen)
-        if refusal:
-            raise SmallError(refusal, exit_code=EXIT_USAGE)
-        editor.set_status(task_id, status)
+        current = transition(editor, task_id, status, request.reopen)
         entry: dict[str, Any] = {
             "task_id": task_id,
             "status": status,
@@ -87,11 +67,7 @@ def run(request: CheckpointRequest) -> int:
             entry["commit"] = commit
         if stamp:
             entry["timestamp"] = stamp
-        ensure_run(root, editor.result())
-        written = append_entries(root, [entry], locked=True, not_before_ns=not_before)[0]
-        failpoint("checkpoint-after-progress")
-        if editor.result() != raw:
-            atomic_write(root / display_path("plan"), editor.result())
+        written = record(root, raw, editor, [entry], not_before_ns=not_before)[0]
     for message in warnings:
         warn(message)
     line = f"checkpoint: {task_id} {current} -> {status} at {written['timestamp']}"
@@ -123,7 +99,7 @@ def run(request: CheckpointRequest) -> int:
     return EXIT_OK
 
 
-def _commit(root: Any, task_id: str, status: str) -> str:
+def _commit(root: Path, task_id: str, status: str) -> str:
     try:
         from small_git.git.evidence import commit_small
     except ImportError:

@@ -12,14 +12,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from small_git.commands import agents
-from small_git.commands.status import View, handoff_freshness, load_view, pending_drafts, status_counts
 from small_git.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, SmallError
 from small_git.git import plumbing as git
 from small_git.protocol.artifacts import ALL_FILES, CACHE_DIR, display_path
 from small_git.protocol.cross_rules import tasks_of
 from small_git.protocol.findings import sort_key
 from small_git.store.reader import resolve_root
+from small_git.workflow import agents_md
+from small_git.workflow.drafts import pending_drafts
+from small_git.workflow.freshness import handoff_freshness
+from small_git.workflow.view import View, load_view, status_counts
 
 OK, WARN, ERROR = "ok", "warn", "error"
 
@@ -177,18 +179,18 @@ def _environment(root: Path) -> list[Diagnosis]:
                     f"add the line {CACHE_DIR}/ to {root / '.gitignore'}",
                 )
             )
-    report = agents.inspect(root / agents.DEFAULT_FILE, allow_missing=False, strict=True)
+    report = agents_md.inspect(root / agents_md.DEFAULT_FILE, allow_missing=False, strict=True)
     if "error" in report:
         out.append(
             Diagnosis(
                 "agents",
                 WARN,
-                f"{agents.DEFAULT_FILE}: {report['error']}",
+                f"{agents_md.DEFAULT_FILE}: {report['error']}",
                 str(report.get("recommendation") or "run: small agents apply"),
             )
         )
     else:
-        out.append(Diagnosis("agents", OK, f"{agents.DEFAULT_FILE} has the current SMALL block"))
+        out.append(Diagnosis("agents", OK, f"{agents_md.DEFAULT_FILE} has the current SMALL block"))
     return out
 
 
@@ -222,8 +224,15 @@ def render_text(root: Path, found: list[Diagnosis]) -> str:
     return "\n".join(lines)
 
 
-def run(directory: str | None = None, as_json: bool = False) -> int:
-    root, found = diagnose(directory)
+@dataclass(frozen=True)
+class DoctorRequest:
+    directory: str | None = None
+    json: bool = False
+
+
+def run(request: DoctorRequest) -> int:
+    as_json = request.json
+    root, found = diagnose(request.directory)
     code = exit_code_of(found)
     if as_json:
         print(

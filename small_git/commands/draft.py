@@ -9,46 +9,16 @@ whether `accept` will take it: exit 1 (draft saved, findings printed) when it wo
 from __future__ import annotations
 
 import sys
-from pathlib import Path
+from dataclasses import dataclass
 
 from small_git.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, SmallError
-from small_git.protocol.artifacts import ALL_FILES, DRAFTS_DIR, HUMAN_OWNED, display_path, filename
-from small_git.protocol.checker import CheckOptions, check_state
-from small_git.protocol.findings import Finding, sort_key
-from small_git.protocol.state import FileEntry, State
 from small_git.protocol.yamlsafe import DEFAULT_LIMITS
 from small_git.report.text import print_findings
 from small_git.store.atomic import atomic_write
 from small_git.store.lock import workspace_lock
 from small_git.store.reader import resolve_root, small_dir
 from small_git.store.workspace_file import enforce_scope
-
-
-def draft_display_path(kind: str) -> str:
-    return f"{DRAFTS_DIR}/{filename(kind)}"
-
-
-def draft_path(root: Path, kind: str) -> Path:
-    return root / DRAFTS_DIR / filename(kind)
-
-
-def check_kind(kind: str) -> None:
-    if kind not in HUMAN_OWNED:
-        raise SmallError(
-            f"drafts are for the human-owned files only, not {kind!r}",
-            exit_code=EXIT_USAGE,
-            hint="use: intent or constraints",
-        )
-
-
-def draft_findings(kind: str, raw: bytes) -> list[Finding]:
-    """What `check --strict` would say about `raw` as `.small/<kind>.small.yml` (schema, rules, secrets,
-    links), reported against the draft's own path. Raises SmallError (exit 2) when it does not parse."""
-    files = {k: FileEntry(k, display_path(k)) for k in ALL_FILES}
-    files[kind] = FileEntry(kind, draft_display_path(kind), raw)
-    state = State(files)
-    result = check_state(state, options=CheckOptions(strict=True, scope="any", stages=("validate", "lint")))
-    return sorted((f for f in result.findings if f.file == files[kind].path), key=sort_key)
+from small_git.workflow.drafts import check_kind, draft_display_path, draft_findings, draft_path
 
 
 def _read_source(source: str) -> bytes:
@@ -74,12 +44,21 @@ def _read_source(source: str) -> bytes:
     return data
 
 
-def run(kind: str, source: str, directory: str | None = None, scope: str = "root") -> int:
+@dataclass(frozen=True)
+class DraftRequest:
+    kind: str  # intent | constraints
+    source: str  # a file, or - for stdin
+    directory: str | None = None
+    scope: str = "root"
+
+
+def run(request: DraftRequest) -> int:
+    kind = request.kind
     check_kind(kind)
-    root = resolve_root(directory)
+    root = resolve_root(request.directory)
     small_dir(root)
-    enforce_scope(root, scope, "draft")
-    data = _read_source(source)
+    enforce_scope(root, request.scope, "draft")
+    data = _read_source(request.source)
     target = draft_path(root, kind)
     with workspace_lock(root):
         target.parent.mkdir(exist_ok=True)

@@ -8,23 +8,17 @@ emitted as they are in the files (snake_case keys, as in YAML).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from small_git import PROTOCOL_VERSION, __version__
-from small_git.commands.status import (
-    View,
-    actionable_tasks,
-    current_task,
-    load_view,
-    recent_entries,
-    status_counts,
-)
 from small_git.errors import EXIT_OK, EXIT_USAGE, SmallError
 from small_git.protocol.artifacts import ALL_FILES, display_path
 from small_git.protocol.cross_rules import entries_of, tasks_of
 from small_git.protocol.findings import sort_key
 from small_git.report import json_report
 from small_git.store.workspace_file import enforce_scope
+from small_git.workflow.view import View, actionable_tasks, current_task, load_view, recent_entries, status_counts
 
 SECTIONS = ("paths", "status", "intent", "constraints", "plan", "progress", "handoff", "workspace", "enforcement")
 
@@ -99,26 +93,29 @@ def build(
     return doc
 
 
-def run(
-    directory: str | None = None,
-    include: str | None = None,
-    recent: int = 5,
-    tasks: int = 3,
-    check: bool = False,
-    scope: str = "root",
-) -> int:
+@dataclass(frozen=True)
+class EmitRequest:
+    directory: str | None = None
+    include: str | None = None  # comma-separated sections; None: all but enforcement
+    recent: int = 5
+    tasks: int = 3
+    check: bool = False
+    scope: str = "root"
+
+
+def run(request: EmitRequest) -> int:
     """Always one JSON document on stdout: the state, or `{"command", "exit_code", "error"}`."""
     try:
-        if recent < 0 or tasks < 0:
+        if request.recent < 0 or request.tasks < 0:
             raise SmallError("--recent and --tasks must be zero or more", exit_code=EXIT_USAGE)
-        sections = parse_include(include)
-        view = load_view(directory)
-        enforce_scope(view.root, scope, "emit")
+        sections = parse_include(request.include)
+        view = load_view(request.directory)
+        enforce_scope(view.root, request.scope, "emit")
     except SmallError as exc:
         json_report.emit(json_report.error_document("emit", exc.exit_code, exc.to_dict()))
         return exc.exit_code
-    check = check or "enforcement" in sections
-    doc = build(view, sections, recent, tasks, run_check=check)
+    check = request.check or "enforcement" in sections
+    doc = build(view, sections, request.recent, request.tasks, run_check=check)
     json_report.emit(doc)
     if not view.readable:
         return EXIT_USAGE

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from small_git.errors import EXIT_OK, EXIT_USAGE, SmallError
@@ -26,32 +27,34 @@ from small_git.store.plan_edit import PlanEditor
 from small_git.store.progress_log import drop_torn_tail, find_torn_tail, log_path
 from small_git.store.reader import read_file, resolve_root, small_dir
 from small_git.store.workspace_file import enforce_scope, run_replay_id
-
-from .handoff import HandoffRequest, existing_handoff, write_handoff
+from small_git.workflow.handoff import existing_handoff, handoff_replay_id, write_handoff
 
 _VERSION_LINE = re.compile(r"^(\s*small_version:)[ \t]*([^#\r\n]*?)([ \t]+#.*)?(\r?)$", re.MULTILINE)
 _MAX = 64 * 1024 * 1024
 
 
-def run(
-    directory: str | None = None,
-    versions: bool = False,
-    all_fixes: bool = False,
-    orphan_progress: bool = False,
-    scope: str = "root",
-) -> int:
+@dataclass(frozen=True)
+class FixRequest:
+    directory: str | None = None
+    versions: bool = False  # only the quoting repair
+    all: bool = False  # every repair (the default)
+    orphan_progress: bool = False  # the reference's flag; refused
+    scope: str = "root"
+
+
+def run(request: FixRequest) -> int:
     """With no selection (or --all), every repair; --versions selects only the quoting repair."""
-    if orphan_progress:
+    if request.orphan_progress:
         raise SmallError(
             "--orphan-progress would rewrite existing progress entries; small-git never does that",
             exit_code=EXIT_USAGE,
             hint="add the missing tasks to the plan (small plan --add), or "
             "start a new run (small reset) so that old entries keep their own replayId",
         )
-    root = resolve_root(directory)
+    root = resolve_root(request.directory)
     small_dir(root)
-    enforce_scope(root, scope, "fix")
-    everything = all_fixes or not versions
+    enforce_scope(root, request.scope, "fix")
+    everything = request.all or not request.versions
     done: list[str] = []
     with workspace_lock(root):
         if everything:
@@ -148,9 +151,7 @@ def _stale_run_handoff(root: Path) -> list[str]:
     handoff = existing_handoff(root)
     if current is None or not log_path(root).exists():
         return []
-    replay = handoff.get("replayId") if isinstance(handoff, dict) else None
-    value = replay.get("value") if isinstance(replay, dict) else None
-    if isinstance(value, str) and value.lower() == current:
+    if handoff_replay_id(handoff) == current:
         return []
-    write_handoff(root, HandoffRequest())
+    write_handoff(root)
     return [f"{display_path('handoff')}: regenerated for the current run {current[:16]}..."]

@@ -5,6 +5,7 @@ never touches an existing file, least of all the progress log."""
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from small_git.errors import EXIT_OK, EXIT_USAGE, SmallError
@@ -14,25 +15,12 @@ from small_git.protocol.replayid import compute_replay_id
 from small_git.protocol.timestamps import format_ns, now_ns
 from small_git.store.atomic import atomic_write
 from small_git.store.lock import workspace_lock
-from small_git.store.plan_edit import TEMPLATE as PLAN_TEMPLATE
 from small_git.store.progress_log import new_log_bytes
 from small_git.store.reader import resolve_root
+from small_git.store.templates import CONSTRAINTS_TEMPLATE, INTENT_TEMPLATE, PLAN_TEMPLATE
 from small_git.store.workspace_file import new_workspace, write_workspace
+from small_git.workflow.handoff import initial_handoff
 
-from .handoff import build_handoff
-
-# The reference's templates, byte for byte, so that a default init gives the reference's replayId.
-INTENT_TEMPLATE = (
-    b'small_version: "1.0.0"\nowner: "human"\nintent: "Define project intent"\nscope:\n'
-    b"  include: []\n  exclude: []\nsuccess_criteria: []\n"
-)
-CONSTRAINTS_TEMPLATE = (
-    b'small_version: "1.0.0"\nowner: "human"\nconstraints:\n  - id: "no-secrets"\n'
-    b'    rule: "No secrets in .small artifacts"\n    severity: "error"\n'
-    b'  - id: "no-prod-writes"\n    rule: "No writes to production by default"\n'
-    b'    severity: "error"\n'
-)
-INIT_STEPS = ["Fill intent.small.yml", "Fill constraints.small.yml", "Generate plan.small.yml"]
 GITIGNORE_LINE = f"{CACHE_DIR}/"
 
 
@@ -61,8 +49,16 @@ def ensure_gitignore(root: Path) -> bool:
     return True
 
 
-def run(directory: str | None = None, intent: str | None = None, force: bool = False) -> int:
-    root = resolve_root(directory)
+@dataclass(frozen=True)
+class InitRequest:
+    directory: str | None = None
+    intent: str | None = None  # None: the template's placeholder
+    force: bool = False  # create only what is missing
+
+
+def run(request: InitRequest) -> int:
+    intent, force = request.intent, request.force
+    root = resolve_root(request.directory)
     folder = root / SMALL_DIR
     if os.path.lexists(folder) and not force:
         raise SmallError(
@@ -101,8 +97,7 @@ def run(directory: str | None = None, intent: str | None = None, force: bool = F
         if not (folder / filename("handoff")).exists():
             intent_plan = _read(root, "intent"), _read(root, "plan")
             replay_id = compute_replay_id(*intent_plan, _read(root, "constraints"))
-            data = build_handoff({}, None, replay_id, "auto", "Project initialized.")
-            created += _create(root, "handoff", _with_steps(data))
+            created += _create(root, "handoff", initial_handoff(replay_id))
         ignored = ensure_gitignore(root)
     print(f"Initialized SMALL v1.0.0 in {folder}" if created else f"Nothing to create in {folder}")
     for path in created:
@@ -112,16 +107,6 @@ def run(directory: str | None = None, intent: str | None = None, force: bool = F
     if created:
         print('Next: fill in intent.small.yml and constraints.small.yml, then: small plan --add "<first task>"')
     return EXIT_OK
-
-
-def _with_steps(handoff: bytes) -> bytes:
-    """init's handoff lists the setup steps (as the reference's does) instead of plan tasks."""
-    from small_git.protocol.emitter import emit_document
-    from small_git.protocol.yamlsafe import load_yaml
-
-    data = load_yaml(handoff, display_path("handoff")).data
-    data["resume"] = {"next_steps": INIT_STEPS}
-    return emit_document(data)
 
 
 def _read(root: Path, kind: str) -> bytes:

@@ -8,17 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from small_git.errors import EXIT_OK, EXIT_USAGE, SmallError
-from small_git.protocol import lifecycle
-from small_git.protocol.artifacts import display_path
-from small_git.store.atomic import atomic_write
 from small_git.store.lock import workspace_lock
-from small_git.store.plan_edit import TEMPLATE, PlanEditor
-from small_git.store.progress_log import append_entries, load_log
-from small_git.store.reader import read_file, resolve_root, small_dir
-from small_git.store.runs import ensure_run
+from small_git.store.plan_edit import PlanEditor
+from small_git.store.progress_log import load_log
+from small_git.store.reader import resolve_root, small_dir
+from small_git.store.templates import PLAN_TEMPLATE
 from small_git.store.workspace_file import enforce_scope
-
-from .progress import parse_status
+from small_git.workflow.entries import parse_status
+from small_git.workflow.plan import read_plan, record, transition
 
 
 @dataclass(frozen=True)
@@ -64,11 +61,7 @@ def _edit(root: Path, editor: PlanEditor, request: PlanRequest) -> tuple[list[st
         messages.append(f"Added task {task_id}: {title}")
     for task_id, raw_status in request.statuses:
         status = parse_status(raw_status)
-        current = lifecycle.normalise(editor.task(task_id).get("status"))
-        refusal = lifecycle.move_error(task_id, current, status, request.reopen)
-        if refusal:
-            raise SmallError(refusal, exit_code=EXIT_USAGE)
-        editor.set_status(task_id, status)
+        current = transition(editor, task_id, status, request.reopen)
         entry = {
             "task_id": task_id,
             "status": status,
@@ -107,11 +100,8 @@ def run(request: PlanRequest) -> int:
     enforce_scope(root, request.scope, "plan", allow_examples=False)
     if request.reset and not request.yes:
         raise SmallError("--reset replaces the whole plan; confirm with --yes", exit_code=EXIT_USAGE)
-    path = root / display_path("plan")
     with workspace_lock(root):
-        raw, problem = read_file(root, display_path("plan"), 64 * 1024 * 1024)
-        if problem is not None:
-            raise SmallError(f"{display_path('plan')} {problem}", exit_code=EXIT_USAGE)
+        raw = read_plan(root)
         messages: list[str] = []
         entries: list[dict[str, Any]] = []
         if raw is None or request.reset:
@@ -125,7 +115,7 @@ def run(request: PlanRequest) -> int:
                         "notes": "small plan --reset",
                     }
                 )
-        editor = PlanEditor(TEMPLATE if raw is None or request.reset else raw)
+        editor = PlanEditor(PLAN_TEMPLATE if raw is None or request.reset else raw)
         edited, status_entries = _edit(root, editor, request)
         messages += edited
         entries += status_entries
@@ -133,11 +123,7 @@ def run(request: PlanRequest) -> int:
         if result == raw and not entries:
             print("No changes made to plan")
             return EXIT_OK
-        ensure_run(root, result)
-        if entries:  # the log first: an interruption leaves a plan that lags, which fix repairs
-            append_entries(root, entries, locked=True)
-        if result != raw:
-            atomic_write(path, result)
+        record(root, raw, editor, entries)
     for message in messages:
         print(message)
     return EXIT_OK

@@ -11,6 +11,7 @@ import codecs
 import json
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,13 +34,22 @@ from small_git.protocol.yamlsafe import DEFAULT_LIMITS, decode, load_yaml
 from small_git.store.atomic import atomic_write
 from small_git.store.lock import workspace_lock
 from small_git.store.progress_log import append_entries
-from small_git.store.reader import read_file, small_dir
+from small_git.store.reader import read_file, resolve_root, small_dir
 
 PROGRESS = display_path("progress")
 
 
-def run(root: Path, entry: int, field: str) -> int:
-    """Redact `entries[entry].<field>` of the workspace at `root`; print how to commit it."""
+@dataclass(frozen=True)
+class RedactRequest:
+    entry: int  # numbered from 0, as findings name it
+    field: str  # notes, evidence.output, evidence[0].ref, ...
+    directory: str | None = None  # the folder holding .small/, or the .small folder itself
+
+
+def run(request: RedactRequest) -> int:
+    """Redact `entries[entry].<field>` of the workspace; print how to commit it."""
+    entry, field = request.entry, request.field
+    root = resolve_root(request.directory)
     try:
         steps = parse_field_path(field)
     except ValueError as exc:

@@ -5,33 +5,36 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from small_git.errors import EXIT_OK, EXIT_USAGE, SmallError
 from small_git.protocol.artifacts import display_path
-from small_git.protocol.replayid import is_replay_id, next_run_id
+from small_git.protocol.replayid import next_run_id
 from small_git.store.atomic import atomic_write
 from small_git.store.lock import workspace_lock
-from small_git.store.plan_edit import TEMPLATE as PLAN_TEMPLATE
 from small_git.store.progress_log import append_entries
 from small_git.store.reader import resolve_root, small_dir
 from small_git.store.runs import formula_id
+from small_git.store.templates import INTENT_TEMPLATE, PLAN_TEMPLATE
 from small_git.store.workspace_file import enforce_scope, read_workspace, run_replay_id, set_run_replay_id
-
-from .handoff import HandoffRequest, existing_handoff, write_handoff
-from .init import INTENT_TEMPLATE
+from small_git.workflow.handoff import existing_handoff, handoff_replay_id, write_handoff
 
 
-def run(
-    directory: str | None = None,
-    yes: bool = False,
-    keep_intent: bool = True,
-    scope: str = "root",
-    confirm: Callable[[str], bool] | None = None,
-) -> int:
-    """`confirm` asks the user (the CLI passes its prompt); without it, or without a terminal, --yes is needed."""
-    root = resolve_root(directory)
+@dataclass(frozen=True)
+class ResetRequest:
+    directory: str | None = None
+    yes: bool = False
+    keep_intent: bool = True
+    scope: str = "root"
+    # asks the user (the CLI passes its prompt); without it, or without a terminal, --yes is needed
+    confirm: Callable[[str], bool] | None = None
+
+
+def run(request: ResetRequest) -> int:
+    yes, keep_intent, confirm = request.yes, request.keep_intent, request.confirm
+    root = resolve_root(request.directory)
     small_dir(root)
-    enforce_scope(root, scope, "reset", allow_examples=False)
+    enforce_scope(root, request.scope, "reset", allow_examples=False)
     if read_workspace(root) is None:
         raise SmallError(
             f"{display_path('workspace')} is missing; a run needs it to keep its replayId",
@@ -45,7 +48,7 @@ def run(
             print("Reset cancelled.")
             return EXIT_OK
     with workspace_lock(root):
-        previous = run_replay_id(root) or _handoff_id(existing_handoff(root))
+        previous = run_replay_id(root) or handoff_replay_id(existing_handoff(root))
         if not keep_intent:
             atomic_write(root / display_path("intent"), INTENT_TEMPLATE)
         new_id = next_run_id(formula_id(root, PLAN_TEMPLATE), previous)
@@ -63,13 +66,7 @@ def run(
         run_info = {"created_at": written["timestamp"], "transition_reason": "reset"}
         if previous:
             run_info["previous_replay_id"] = previous
-        write_handoff(root, HandoffRequest(), run=run_info)
+        write_handoff(root, run=run_info)
     print(f"Reset: {display_path('plan')}, {display_path('handoff')}" + ("" if keep_intent else ", intent"))
     print(f"New run {new_id[:16]}..." + (f" (previous {previous[:16]}...)" if previous else ""))
     return EXIT_OK
-
-
-def _handoff_id(handoff: object) -> str | None:
-    replay = handoff.get("replayId") if isinstance(handoff, dict) else None
-    value = replay.get("value") if isinstance(replay, dict) else None
-    return value.lower() if isinstance(value, str) and is_replay_id(value) else None

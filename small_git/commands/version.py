@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from small_git import PROTOCOL_VERSION, __version__
 from small_git.report import json_report
 
 
-def run(as_json: bool = False) -> int:
-    if as_json:
+@dataclass(frozen=True)
+class VersionRequest:
+    json: bool = False
+
+
+def run(request: VersionRequest) -> int:
+    if request.json:
         json_report.emit({"version": __version__, "spec_versions": [PROTOCOL_VERSION], "exit_code": 0})
     else:
         print(f'small-git {__version__}\nSupported spec versions: ["{PROTOCOL_VERSION}"]')

@@ -14,9 +14,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from small_git.errors import EXIT_USAGE, SmallError
-from small_git.gates.append_only import changed, progress_findings
-from small_git.gates.context import AuditContext, AuditResult, restore_hint
+from small_git.errors import SmallError
+from small_git.gates.append_only import changed, progress_findings, subsequence_findings
+from small_git.gates.authority import authority_findings
+from small_git.gates.context import AuditContext, AuditResult, deadline_finding, restore_hint
+from small_git.gates.tipcheck import tip_findings
 from small_git.git import plumbing as git
 from small_git.git.plumbing import CommitMeta
 from small_git.git.states import (
@@ -25,6 +27,7 @@ from small_git.git.states import (
     state_at,
     touches_workspace,
     workspace_prefixes,
+    workspaces_in,
 )
 from small_git.protocol.artifacts import HUMAN_OWNED
 from small_git.protocol.findings import ERROR, Finding
@@ -44,8 +47,12 @@ def judge_transition(
     meta: CommitMeta | None,
     parents_states: Sequence[State | None] | None = None,
     context: AuditContext | None = None,
+    bases: Sequence[State | None] | None = None,
 ) -> list[Finding]:
-    """Findings for the change from `old` (or, for a merge, every parent in `parents_states`) to `new`."""
+    """Findings for the change from `old` (or, for a merge, every parent in `parents_states`) to `new`.
+
+    `bases` are the workspace at each merge base of a merge (None where it had none), so that a merge that
+    discards a parent's change to a human-owned file is judged as the change it is."""
     ctx = context or AuditContext(Path("."))
     parents = list(parents_states) if parents_states is not None and len(parents_states) > 1 else [old]
     sample = new or next((p for p in parents if p is not None), None)
@@ -54,7 +61,7 @@ def judge_transition(
     findings = _symlink_findings(parents[0], new, ctx)
     log_findings, redacted = progress_findings(parents, new, meta, ctx, sample)
     findings += log_findings
-    findings += _human_findings(parents, new, meta, ctx, redacted)
+    findings += _human_findings(parents, new, meta, ctx, redacted, bases)
     if ctx.judge_validity and new is not None and not findings:
         findings += _validity_findings(parents, new, ctx)
     return findings
@@ -95,18 +102,42 @@ def _symlink_findings(old: State | None, new: State | None, ctx: AuditContext) -
 
 
 def _human_findings(
-    parents: list[State | None], new: State | None, meta: CommitMeta | None, ctx: AuditContext, redacted: bool
+    parents: list[State | None],
+    new: State | None,
+    meta: CommitMeta | None,
+    ctx: AuditContext,
+    redacted: bool,
+    bases: Sequence[State | None] | None,
 ) -> list[Finding]:
     sample = new or next(p for p in parents if p is not None)
-    touched = [sample.path(kind) for kind in HUMAN_OWNED if all(changed(p, new, kind) for p in parents)]
+    touched = [sample.path(kind) for kind in HUMAN_OWNED if human_change(parents, new, kind, bases)]
     if redacted:
         touched.append(sample.path("progress"))  # a redaction needs the same human authority (§6.6)
     if not touched or meta is None:
         return []
-    from small_git.gates.authority import authority_findings
+    return authority_findings(
+        touched,
+        meta,
+        env=ctx.env if ctx.local else None,
+        repo=ctx.repo,
+        stage=ctx.stage,
+        policy=ctx.policy,
+        pusher=ctx.pusher,
+    )
 
-    found = authority_findings(touched, meta, env=ctx.env if ctx.local else None, repo=ctx.repo, stage=ctx.stage)
-    return found
+
+def human_change(
+    parents: Sequence[State | None], new: State | None, kind: str, bases: Sequence[State | None] | None
+) -> bool:
+    """Whether the commit changes human-owned file `kind` (spec §6.3): it differs from every parent, or (a
+    merge) it discards what some parent changed since the merge base (the parent's version is not the
+    result's, and no merge base had it). `-s ours` over a human's edit is a change; taking it is not."""
+    if all(changed(p, new, kind) for p in parents):
+        return True
+    if len(parents) < 2:
+        return False
+    versions = list(bases) if bases else [None]
+    return any(changed(p, new, kind) and all(changed(b, p, kind) for b in versions) for p in parents)
 
 
 def _validity_findings(parents: list[State | None], new: State, ctx: AuditContext) -> list[Finding]:
@@ -184,10 +215,16 @@ def judge_commit(
     findings: list[Finding] = []
     deleted: dict[str, State] = {}
     created: dict[str, State] = {}
+    merge_bases: list[str] | None = None
     for prefix in workspace_prefixes(paths):
         new_state = state_at(new_rev, prefix, repo)
         parent_states = [state_at(base, prefix, repo) if base is not None else None for base in bases]
-        found = judge_transition(parent_states[0], new_state, meta, parent_states, context)
+        base_states: list[State | None] | None = None
+        if len(parent_states) > 1 and any(changed(p, new_state, k) for p in parent_states for k in HUMAN_OWNED):
+            if merge_bases is None:
+                merge_bases = git.merge_bases(list(parents), repo)
+            base_states = [state_at(base, prefix, repo) for base in merge_bases]
+        found = judge_transition(parent_states[0], new_state, meta, parent_states, context, base_states)
         if new_state is None and parent_states[0] is not None:
             deleted[prefix] = parent_states[0]
         if new_state is not None and all(p is None for p in parent_states):
@@ -236,11 +273,15 @@ def _move_hint(ctx: AuditContext, source: str, target: str) -> str:
     return restore_hint(ctx, source, "keep the workspace where it was")
 
 
-def audit_revisions(repo: Path, rev_args: Sequence[str], stage: str = "audit", tips: Sequence[str] = ()) -> AuditResult:
-    """Judge every commit `git rev-list <rev_args>` names, oldest first, then the tip-level checks."""
+def judge_commits(repo: Path, rev_args: Sequence[str], context: AuditContext, ref: str = "") -> AuditResult:
+    """Judge every commit `git rev-list <rev_args>` names, parent -> child, oldest first (topological order)."""
     commits = git.rev_list(rev_args, repo)
-    _require_history(repo, commits)
     result = AuditResult(commits=[sha for sha, _ in commits])
+    cut = _cut_history(repo, commits)
+    if cut is not None:
+        result.missing.append(cut)
+        result.findings.append(_shallow_finding(cut, context))
+        return result
     touched: set[str] = set()
     # One walk finds the commits that touch any workspace (--full-history keeps a merge that differs from
     # any parent there); the others cost nothing more.
@@ -248,23 +289,34 @@ def audit_revisions(repo: Path, rev_args: Sequence[str], stage: str = "audit", t
     for sha, parents in commits:
         if sha not in candidates:
             continue
+        if context.out_of_time():
+            result.findings.append(deadline_finding(context, ref or "the update"))
+            return result
         paths = touched_paths(repo, parents, sha)
         if not touches_workspace(paths):
             continue
         touched.update(workspace_prefixes(paths))
-        context = AuditContext(repo, stage=stage, env=None, label=f"commit {git.short_sha(sha)}")
+        commit_context = replace(context, label=f"commit {git.short_sha(sha)}", env=None)
         meta = git.commit_meta(sha, repo)
-        result.findings += judge_commit(repo, parents, sha, meta, context, paths)
-    for tip in tips:
-        result.findings += tip_level_findings(repo, tip, sorted(touched))
+        result.findings += judge_commit(repo, parents, sha, meta, commit_context, paths)
+    result.touched = sorted(touched)
     return result
 
 
+def kept_entries_findings(repo: Path, old_tip: str, new_tip: str, ref: str, context: AuditContext) -> list[Finding]:
+    """An update that is not a fast-forward: every entry of the old tip's logs must still be at the new tip,
+    in order, others possibly between them (spec §6.2)."""
+    findings: list[Finding] = []
+    label = f"the update of {ref or 'a ref'} ({git.short_sha(old_tip)} -> {git.short_sha(new_tip)})"
+    force_context = replace(context, label=label, judge_validity=False, env=None)
+    for prefix in workspaces_in(old_tip, repo):
+        old_state, new_state = state_at(old_tip, prefix, repo), state_at(new_tip, prefix, repo)
+        findings += subsequence_findings(old_state, new_state, force_context)
+    return findings
+
+
 def tip_level_findings(repo: Path, tip: str, prefixes: Sequence[str]) -> list[Finding]:
-    try:
-        from small_git.gates.tipcheck import tip_findings
-    except ImportError:
-        return []
+    """The tip-level evidence check (spec §6.4) on the workspaces at `prefixes` of commit `tip`."""
     findings: list[Finding] = []
     for prefix in prefixes:
         state = state_at(tip, prefix, repo)
@@ -281,57 +333,20 @@ def tip_level_findings(repo: Path, tip: str, prefixes: Sequence[str]) -> list[Fi
     return findings
 
 
-def _require_history(repo: Path, commits: list[tuple[str, list[str]]]) -> None:
+def _cut_history(repo: Path, commits: list[tuple[str, list[str]]]) -> str | None:
     """A shallow clone's boundary commits look like root commits: judging them would miss rewrites."""
     if not git.is_shallow(repo):
-        return
+        return None
     shallow_file = git.git_path("shallow", repo)
     boundary = set(shallow_file.read_text().split()) if shallow_file.is_file() else set()
-    cut = [sha for sha, _ in commits if sha in boundary]
-    if cut:
-        raise SmallError(
-            f"the history is cut at commit {git.short_sha(cut[0])} (a shallow clone), so its parent cannot be compared",
-            exit_code=EXIT_USAGE,
-            hint="fetch the missing history: git fetch --unshallow (CI: actions/checkout with fetch-depth: 0)",
-            rule="shallow-history",
-        )
+    return next((sha for sha, _ in commits if sha in boundary), None)
 
 
-def range_args(repo: Path, rev_range: str | None) -> tuple[list[str], list[str]]:
-    """(rev-list arguments, tips) for `base..head`, `head`, or the whole history of HEAD by default."""
-    spec = rev_range or "HEAD"
-    if "..." in spec:
-        raise SmallError(
-            f"{spec!r}: use a two-dot range base..head",
-            exit_code=EXIT_USAGE,
-            hint="example: git small audit origin/main..HEAD",
-        )
-    base, dots, head = spec.partition("..")
-    head = (head or "HEAD") if dots else base
-    if dots and not base:
-        raise SmallError(
-            f"{spec!r}: the range needs a base", exit_code=EXIT_USAGE, hint="example: git small audit origin/main..HEAD"
-        )
-    head_sha = git.rev_parse(f"{head}^{{commit}}", repo)
-    if head_sha is None:
-        raise SmallError(
-            f"{head!r} is not a commit in this repository",
-            exit_code=EXIT_USAGE,
-            hint="name a branch, tag or commit: git small audit origin/main..HEAD",
-        )
-    if not dots or git.is_zero_sha(base):  # CI on a new branch passes an all-zero "before"
-        return [head_sha], [head_sha]
-    base_sha = git.rev_parse(f"{base}^{{commit}}", repo)
-    if base_sha is None:
-        raise SmallError(
-            f"the base {base!r} is not in this clone, so the range cannot be audited",
-            exit_code=EXIT_USAGE,
-            rule="shallow-history",
-            hint=f"fetch it first: git fetch origin {base} (CI: actions/checkout with fetch-depth: 0)",
-        )
-    return [head_sha, f"^{base_sha}"], [head_sha]
-
-
-def audit_range(repo: Path, rev_range: str | None, stage: str = "audit") -> list[Finding]:
-    args, tips = range_args(repo, rev_range)
-    return audit_revisions(repo, args, stage, tips).findings
+def _shallow_finding(cut: str, context: AuditContext) -> Finding:
+    return Finding(
+        "shallow-history",
+        ".",
+        f"the history is cut at commit {git.short_sha(cut)} (a shallow clone), so its parent cannot be compared",
+        hint="fetch the missing history: git fetch --unshallow (CI: actions/checkout with fetch-depth: 0)",
+        stage="git",
+    )

@@ -191,11 +191,13 @@ def authority_findings(
     repo: Path,
     stage: str,
     policy: Policy | None = None,
+    pusher: str | None = None,
 ) -> list[Finding]:
     """Findings when the change to `changed_human_files` does not come from a human at the policy's level.
 
     `env` is the environment of the process making the change (local hooks); pass None where it is not the
-    author's (pre-push, pre-receive, audit). Signatures are judged only once the commit exists.
+    author's (pre-push, pre-receive, audit). Signatures are judged only once the commit exists. `pusher` is the
+    pushing account when the server knows it (else it is read from the policy's pusher variables).
     """
     if not changed_human_files:
         return []
@@ -218,7 +220,7 @@ def authority_findings(
     if "signed" in policy.levels and stage in COMMIT_STAGES and meta.sha:
         findings += _signature_findings(meta.sha, what, where, commit, repo, policy)
     if "pusher" in policy.levels and stage == "pre-receive":
-        findings += _pusher_findings(env if env is not None else os.environ, what, where, commit, policy)
+        findings += _pusher_findings(pusher, env if env is not None else os.environ, what, where, commit, policy)
     return findings
 
 
@@ -254,8 +256,11 @@ def _signature_findings(sha: str, what: str, where: str, commit: str, repo: Path
     ]
 
 
-def _pusher_findings(env: Mapping[str, str], what: str, where: str, commit: str, policy: Policy) -> list[Finding]:
-    pusher = next((env[v] for v in policy.pusher_variables if env.get(v)), None)
+def _pusher_findings(
+    pusher: str | None, env: Mapping[str, str], what: str, where: str, commit: str, policy: Policy
+) -> list[Finding]:
+    if pusher is None:
+        pusher = next((env[v] for v in policy.pusher_variables if env.get(v)), None)
     if pusher is not None and pusher in policy.humans:
         return []
     who = f"the pusher {pusher!r} is not" if pusher else "no pusher account is known, so the pusher is not"

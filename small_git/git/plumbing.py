@@ -117,12 +117,24 @@ def head_sha(cwd: Path | str | None = None) -> str | None:
     return rev_parse("HEAD^{commit}", cwd)
 
 
-def has_object(sha: str, cwd: Path | str | None = None) -> bool:
-    return git_succeeds(["cat-file", "-e", f"{sha}^{{commit}}"], cwd)
+def object_type(name: str, cwd: Path | str | None = None) -> str | None:
+    """The type of the object `name` names (commit, tag, tree, blob), or None when this repository lacks it."""
+    proc = _git(["cat-file", "-t", name], cwd, None, None)
+    return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
 
 
 def is_ancestor(ancestor: str, descendant: str, cwd: Path | str | None = None) -> bool:
     return git_succeeds(["merge-base", "--is-ancestor", ancestor, descendant], cwd)
+
+
+def merge_bases(commits: Sequence[str], cwd: Path | str | None = None) -> list[str]:
+    """Every merge base of each pair of `commits` (a merge's parents); empty for unrelated histories."""
+    found: dict[str, None] = {}
+    for index, first in enumerate(commits):
+        for second in commits[index + 1 :]:
+            out = run_git(["merge-base", "--all", first, second], cwd, check=False)
+            found.update(dict.fromkeys(out.split()))
+    return list(found)
 
 
 def git_path(name: str, cwd: Path | str) -> Path:

@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import TextIO
 
 from small_git.errors import EXIT_USAGE, SmallError
-from small_git.gates.append_only import subsequence_findings
-from small_git.gates.audit import audit_revisions, judge_commit
+from small_git.gates.audit import judge_commit
 from small_git.gates.context import AuditContext
+from small_git.gates.refupdate import RefUpdate, configured_protection, judge_ref_update, ref_update
 from small_git.git import plumbing as git
 from small_git.git.processes import git_ancestors
-from small_git.git.states import state_at, workspace_prefix, workspaces_in
+from small_git.git.states import workspaces_in
+from small_git.integration.reconcile import reconcile_after_rewrite
 from small_git.protocol.artifacts import display_path
 from small_git.protocol.findings import ERROR, Finding
 
@@ -150,10 +151,6 @@ def _post_rewrite(
 
 
 def _reconcile(outcome: HookOutcome, repo: Path, pairs: list[tuple[str, str]]) -> None:
-    try:
-        from small_git.integration.reconcile import reconcile_after_rewrite
-    except ImportError:
-        return
     top = git.top_level(repo)
     head = git.head_sha(repo)
     if top is None or head is None:
@@ -176,32 +173,26 @@ def _pre_push(
     outcome: HookOutcome, args: list[str], repo: Path, stdin_text: str | None, env: Mapping[str, str]
 ) -> None:
     remote = args[0] if args else env.get("PRE_COMMIT_REMOTE_NAME", "")
-    updates = _push_updates(stdin_text, env, repo)
-    for _local_ref, local_sha, remote_ref, remote_sha in updates:
-        if git.is_zero_sha(local_sha):
-            outcome.findings += _deletion_findings(repo, remote_ref)
-            continue
-        commit = git.rev_parse(f"{local_sha}^{{commit}}", repo)
-        if commit is None:
-            continue  # a tag of a tree or blob: no commits, no workspace history
-        local_sha = commit
-        known_remote = not git.is_zero_sha(remote_sha) and git.has_object(remote_sha, repo)
-        if known_remote:
-            rev_args = [local_sha, f"^{remote_sha}"]
-        else:
-            rev_args = [local_sha, "--not", f"--remotes={remote}"] if remote else [local_sha]
-        result = audit_revisions(repo, rev_args, stage="pre-push", tips=[local_sha])
-        outcome.findings += result.findings
-        if known_remote and not git.is_ancestor(remote_sha, local_sha, repo):
-            outcome.findings += force_push_findings(repo, remote_sha, local_sha, remote_ref)
+    tracked = bool(remote) and remote in git.run_git(["remote"], repo, check=False).split()
+    context = AuditContext(
+        repo,
+        stage="pre-push",
+        # commits on the remote's tracking refs were judged when they were pushed there
+        known=(f"--remotes={remote}",) if tracked else (),
+        fetch_hint=f"git fetch {remote if tracked else '<remote>'}",
+    )
+    protected = configured_protection(repo)
+    for update in _push_updates(stdin_text, env, repo):
+        outcome.findings += judge_ref_update(repo, update, context, protected).findings
 
 
-def _push_updates(stdin_text: str | None, env: Mapping[str, str], repo: Path) -> list[tuple[str, str, str, str]]:
+def _push_updates(stdin_text: str | None, env: Mapping[str, str], repo: Path) -> list[RefUpdate]:
+    """git's pre-push input: `<local ref> <local sha> <remote ref> <remote sha>` per line."""
     updates = []
     for line in (stdin_text or "").splitlines():
         fields = line.split()
         if len(fields) == 4:
-            updates.append((fields[0], fields[1], fields[2], fields[3]))
+            updates.append(ref_update(fields[2], fields[3], fields[1]))
     if updates:
         return updates
     # The pre-commit framework does not pass stdin; it names the range in variables instead (and only
@@ -209,38 +200,8 @@ def _push_updates(stdin_text: str | None, env: Mapping[str, str], repo: Path) ->
     local = env.get("PRE_COMMIT_LOCAL_BRANCH", "")
     target = env.get("PRE_COMMIT_TO_REF") or (git.rev_parse(f"{local}^{{commit}}", repo) if local else None)
     if target:
-        source = env.get("PRE_COMMIT_FROM_REF") or ""
-        remote_sha = source if source and not git.is_zero_sha(source) else "0" * 40
-        updates.append((local, target, env.get("PRE_COMMIT_REMOTE_BRANCH", ""), remote_sha))
+        updates.append(ref_update(env.get("PRE_COMMIT_REMOTE_BRANCH", ""), env.get("PRE_COMMIT_FROM_REF"), target))
     return updates
-
-
-def _deletion_findings(repo: Path, remote_ref: str) -> list[Finding]:
-    import fnmatch
-
-    patterns = git.run_git(["config", "--get-all", "small.protectedRef"], repo, check=False).split()
-    if any(fnmatch.fnmatchcase(remote_ref, p) for p in patterns):
-        return [
-            Finding(
-                "protected-ref-deleted",
-                remote_ref,
-                f"deleting {remote_ref} is refused: the policy (git config small.protectedRef) protects it",
-                hint="push a new commit instead",
-                stage="git",
-            )
-        ]
-    return []
-
-
-def force_push_findings(repo: Path, old_tip: str, new_tip: str, ref: str) -> list[Finding]:
-    """A non-fast-forward update: the old tip's entries must be a subsequence of the new tip's (§6.2)."""
-    findings: list[Finding] = []
-    label = f"the force push of {ref or 'a ref'} ({git.short_sha(old_tip)} -> {git.short_sha(new_tip)})"
-    context = AuditContext(repo, stage="pre-push", label=label, judge_validity=False)
-    for prefix in workspaces_in(old_tip, repo):
-        old_state, new_state = state_at(old_tip, prefix, repo), state_at(new_tip, prefix, repo)
-        findings += subsequence_findings(old_state, new_state, context)
-    return findings
 
 
 # --- output -------------------------------------------------------------------------------------------------
@@ -265,7 +226,3 @@ def report(outcome: HookOutcome, stream: TextIO | None = None) -> None:
         print("  " + format_finding(finding).replace("\n", "\n  "), file=out)
     if errors:
         print("  see docs/git-gates.md; bypassing with --no-verify only moves the refusal to git push", file=out)
-
-
-def is_workspace_path(path: str) -> bool:
-    return workspace_prefix(path) is not None

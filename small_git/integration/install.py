@@ -50,7 +50,7 @@ def hooks_dir(repo: Path) -> Path:
         raise SmallError(
             f"{repo} is a bare repository; the commit hooks need a work tree",
             exit_code=EXIT_USAGE,
-            hint="a server takes the pre-receive gate instead (see docs/git-gates.md)",
+            hint="a server takes the pre-receive gate instead: git small install --server (docs/server.md)",
         )
     return git.git_path("hooks", repo)
 
@@ -70,20 +70,21 @@ def runner() -> tuple[str, str]:
     return sys.executable, f"{shlex.quote(sys.executable)} -m small_git"
 
 
-def _template() -> str:
+def template(name: str = "shim.sh") -> str:
+    """A hook template from `hooks/` (the installed wheel's copy, or the source tree's)."""
     here = Path(__file__).resolve().parent
-    for candidate in (here.parent / "hooks" / "shim.sh", here.parent.parent / "hooks" / "shim.sh"):
+    for candidate in (here.parent / "hooks" / name, here.parent.parent / "hooks" / name):
         if candidate.is_file():
             return candidate.read_text(encoding="utf-8")
     raise SmallError(
-        "the hook template hooks/shim.sh is missing from this installation", exit_code=3, hint="reinstall small-git"
+        f"the hook template hooks/{name} is missing from this installation", exit_code=3, hint="reinstall small-git"
     )
 
 
 def shim_text(hook: str) -> str:
     exe, run = runner()
     return (
-        _template()
+        template()
         .replace("@HOOK@", shlex.quote(hook))
         .replace("@EXE@", shlex.quote(exe))
         .replace("@STDIN@", "yes" if hook in STDIN_HOOKS else "no")
@@ -101,7 +102,7 @@ def is_our_shim(path: Path) -> bool:
         return False
 
 
-def _write_executable(path: Path, text: str) -> None:
+def write_executable(path: Path, text: str) -> None:
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -134,7 +135,7 @@ def install(repo: Path, drivers: bool = True) -> InstallReport:
             os.rename(path, previous)
         if previous.exists() or previous.is_symlink():
             report.chained.append(hook)
-        _write_executable(path, shim_text(hook))
+        write_executable(path, shim_text(hook))
         report.installed.append(hook)
     if drivers:
         register_drivers(repo)

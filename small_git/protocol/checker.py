@@ -53,8 +53,9 @@ def check_state(state: State, strict: bool = False, options: CheckOptions | None
     """Judge a workspace. Raises SmallError (exit 2) when a file cannot be read or parsed."""
     opts = options or CheckOptions(strict=strict)
     result = CheckResult()
-    # validate judges the five artifacts only; lint (small_version quoting) and verify also read the workspace file
-    needed = CANONICAL if opts.stages == ("validate",) else ALL_FILES
+    # Only verify parses the workspace file; lint reads its text for the small_version quoting, as the
+    # reference's lint does (which never parses it, so a workspace file that does not parse fails only verify)
+    needed = ALL_FILES if "verify" in opts.stages else CANONICAL
     docs: dict[str, Document | None] = {kind: state.load(kind) if kind in needed else None for kind in ALL_FILES}
     paths = {kind: state.path(kind) for kind in ALL_FILES}
     by_stage: dict[str, list[Finding]] = {stage: [] for stage in STAGES}
@@ -87,7 +88,7 @@ def check_state(state: State, strict: bool = False, options: CheckOptions | None
             lint += cross_rules.strict_cross(docs["plan"], docs["progress"], docs["handoff"], paths)
             lint += _strict_content(docs, paths, secret_paths)
             lint += cross_rules.layout(state.layout, state.small_dir)
-        quoting = [f for kind in ALL_FILES for f in version_format(docs[kind], paths[kind])]
+        quoting = [f for kind in ALL_FILES for f in version_format(_text(state, docs[kind], kind), paths[kind])]
         if opts.format_strict:
             lint += quoting
         else:
@@ -207,21 +208,28 @@ def workspace_findings(doc: Document | None, path: str, scope: str) -> list[Find
 _VERSION_LINE = re.compile(r"^[ \t]*small_version:[ \t]*(.*)$", re.MULTILINE)
 
 
-def version_format(doc: Document | None, path: str) -> list[Finding]:
+def _text(state: State, doc: Document | None, kind: str) -> str | None:
+    if doc is not None:
+        return doc.text
+    raw = state.files[kind].raw
+    return None if raw is None else raw.decode("utf-8", errors="replace")
+
+
+def version_format(text: str | None, path: str) -> list[Finding]:
     """small_version must be written as a double-quoted string (the reference's --format-strict rule).
 
     Like the reference, the first line that looks like `small_version:` is judged, wherever it is, so a
     workspace that passes here passes there too.
     """
-    if doc is None or doc.text is None:
+    if text is None:
         return []
-    match = _VERSION_LINE.search(doc.text)
+    match = _VERSION_LINE.search(text)
     if not match:
         return []
     value = match.group(1).split("#", 1)[0].strip()
     if value.startswith('"') and value.endswith('"') and len(value) >= 2:
         return []
-    line_no = doc.text.count("\n", 0, match.start()) + 1
+    line_no = text.count("\n", 0, match.start()) + 1
     return [
         Finding(
             "version-format",

@@ -215,7 +215,7 @@ def strict_cross(
                     f"{scope or 'unknown'}): progress entries name tasks that are not in the "
                     "plan: " + "; ".join(names),
                     line,
-                    "add the tasks to the plan (small plan --add), or record a meta/reconcile-plan entry",
+                    _s2_hint(names),
                 )
             )
     if isinstance(handoff_data, dict) and isinstance(handoff_data.get("resume"), dict):
@@ -233,6 +233,17 @@ def strict_cross(
                 )
             )
     return findings
+
+
+def _s2_hint(names: list[str]) -> str:
+    """What really fixes S2: no command adds a task under a given id (`plan --add` numbers its own), and
+    entries cannot be renamed (the log is append-only), so the plan must name them, or a new run begin."""
+    example = names[0].replace("\\", "\\\\").replace('"', '\\"')
+    return (
+        f'if they are this run\'s work, add them to .small/plan.small.yml by hand (- id: "{example}" with a '
+        "title); if they belong to an earlier run, start a new run: small reset --yes (a new plan; the log keeps "
+        "every entry, outside the new run)"
+    )
 
 
 def current_task(plan: Document | None, handoff: Document | None, handoff_path: str) -> list[Finding]:

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 from small_git.errors import EXIT_USAGE, SmallError
 from small_git.protocol.artifacts import ALL_FILES, SMALL_DIR, display_path
-from small_git.protocol.yamlsafe import DEFAULT_LIMITS, Document, Limits, load_yaml
+from small_git.protocol.torn import torn_entry, torn_entry_error
+from small_git.protocol.yamlsafe import DEFAULT_LIMITS, Document, Limits, YamlError, load_yaml
 
 
 @dataclass
@@ -65,7 +66,14 @@ class State:
         entry = self.files[kind]
         if entry.problem is not None:
             raise SmallError(f"{entry.path}: {entry.problem}", exit_code=EXIT_USAGE, file=entry.path, rule="unreadable")
-        doc = None if entry.raw is None else load_yaml(entry.raw, entry.path, self.limits)
+        try:
+            doc = None if entry.raw is None else load_yaml(entry.raw, entry.path, self.limits)
+        except YamlError as exc:
+            if kind == "progress" and exc.text is not None:
+                torn = torn_entry(exc.text, exc, entry.path, self.limits)
+                if torn is not None:
+                    raise torn_entry_error(exc, torn) from None
+            raise
         self._docs[kind] = doc
         return doc
 

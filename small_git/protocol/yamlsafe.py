@@ -92,6 +92,7 @@ class YamlError(SmallError):
         super().__init__(full, exit_code=EXIT_USAGE, hint=hint, file=source, line=line, rule="yaml")
         self.column = column
         self.reason = message
+        self.text = text  # the decoded input, for callers that explain the error further (protocol/torn.py)
 
 
 def _snippet(text: str | None, line: int | None, column: int | None) -> str:
@@ -286,7 +287,7 @@ def _unclosed_quote(exc: yaml.MarkedYAMLError, text: str, source: str) -> YamlEr
     line = lines[opened.line] if opened.line < len(lines) else ""
     quote = "'" if line[opened.column : opened.column + 1] == "'" else '"'
     found = exc.problem_mark
-    if found is None or not "".join(lines[found.line :]).strip():
+    if found is None or _only_blanks_after(lines, found.line, found.column):
         where = "the end of the file"
     else:
         where = f"line {found.line + 1}"
@@ -299,6 +300,11 @@ def _unclosed_quote(exc: yaml.MarkedYAMLError, text: str, source: str) -> YamlEr
         hint=f"close the string with a {quote} on this line"
         + (' (write \\" for a quote inside it)' if quote == '"' else " (write '' for a quote inside it)"),
     )
+
+
+def _only_blanks_after(lines: list[str], line: int, column: int) -> bool:
+    rest = lines[line][column:] if line < len(lines) else ""
+    return not rest.strip() and not "".join(lines[line + 1 :]).strip()
 
 
 def _reader_error(exc: yaml.reader.ReaderError, text: str, source: str) -> YamlError:
