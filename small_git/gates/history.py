@@ -16,12 +16,13 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from small_git.errors import SmallError
-from small_git.gates.audit import WORKSPACE_PATHSPEC, judge_transition, range_args, touched_paths
+from small_git.errors import EXIT_USAGE, SmallError
+from small_git.gates.audit import WORKSPACE_PATHSPEC, human_change, judge_transition, touched_paths
 from small_git.gates.authority import RULE_AGENT, RULE_POLICY, RULE_PUSHER, RULE_UNSIGNED, load_policy
 from small_git.gates.context import AuditContext
 from small_git.gates.history_model import (
@@ -239,14 +240,14 @@ def task_changes(parents: Sequence[State | None], new: State | None) -> list[Tas
     return changes
 
 
-def _changed_fields(parents: Sequence[State | None], new: State | None, kind: str) -> list[str] | None:
-    """The top-level keys of a human-owned file that differ from every parent, or None when it is unchanged."""
+def _changed_fields(parents: Sequence[State | None], new: State | None, kind: str) -> list[str]:
+    """The top-level keys of a human-owned file that differ from the first parent whose version differs (for a
+    merge that discards a parent's change, that parent's)."""
     raw_new = new.files[kind].raw if new is not None else None
     raws = [p.files[kind].raw if p is not None else None for p in parents] or [None]
-    if any(raw == raw_new for raw in raws):
-        return None
+    other = next((p for p, raw in zip(parents, raws, strict=True) if raw != raw_new), parents[0] if parents else None)
     after = _data(new, kind)
-    before = _data(parents[0] if parents else None, kind)
+    before = _data(other, kind)
     after = after if isinstance(after, dict) else {}
     before = before if isinstance(before, dict) else {}
     keys = [k for k in list(after) + [k for k in before if k not in after] if after.get(k) != before.get(k)]
@@ -260,6 +261,45 @@ def _changed_fields(parents: Sequence[State | None], new: State | None, kind: st
 def _trailer(message: str) -> str | None:
     match = _TRAILER_VALUE_RE.search(message or "")
     return match.group(1) if match else None
+
+
+# --- the range ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Range:
+    rev_args: list[str]  # for git rev-list
+    head: str
+    base: str | None  # None: the whole history of head
+
+
+def parse_range(repo: Path, rev_range: str | None, example: str = "git small log origin/main..HEAD") -> Range:
+    """`base..head` (the commits head has and base lacks), one revision (its whole history), or all of HEAD."""
+    spec = rev_range or "HEAD"
+    if "..." in spec:
+        raise SmallError(f"{spec!r}: use a two-dot range base..head", exit_code=EXIT_USAGE, hint=f"example: {example}")
+    base, dots, head = spec.partition("..")
+    head = (head or "HEAD") if dots else base
+    if dots and not base:
+        raise SmallError(f"{spec!r}: the range needs a base", exit_code=EXIT_USAGE, hint=f"example: {example}")
+    head_sha = git.rev_parse(f"{head}^{{commit}}", repo)
+    if head_sha is None:
+        raise SmallError(
+            f"{head!r} is not a commit in this repository",
+            exit_code=EXIT_USAGE,
+            hint=f"name a branch, tag or commit: {example}",
+        )
+    if not dots or git.is_zero_sha(base):  # CI on a new branch passes an all-zero "before"
+        return Range([head_sha], head_sha, None)
+    base_sha = git.rev_parse(f"{base}^{{commit}}", repo)
+    if base_sha is None:
+        raise SmallError(
+            f"the base {base!r} is not in this clone",
+            exit_code=EXIT_USAGE,
+            rule="missing-history",
+            hint=f"fetch it first: git fetch origin {base} (CI: actions/checkout with fetch-depth: 0)",
+        )
+    return Range([head_sha, f"^{base_sha}"], head_sha, base_sha)
 
 
 # --- the walk ---------------------------------------------------------------------------------------------
@@ -295,9 +335,9 @@ def read_history(
     progress: Callable[[int, int], None] | None = None,
 ) -> History:
     """Walk `rev_range` (`base..head`, a revision, or all of HEAD) and tell the story of every workspace."""
-    args, tips = range_args(repo, rev_range)
+    span = parse_range(repo, rev_range)
+    args, head = span.rev_args, span.head
     commits = git.rev_list(args, repo)
-    head = tips[0]
     history = History(repo, head, walked=len(commits))
     candidates = set(git.run_git(["rev-list", "--full-history", *args, "--", *WORKSPACE_PATHSPEC], repo).split())
     touching = [(sha, parents) for sha, parents in commits if sha in candidates]
@@ -376,15 +416,17 @@ def _workspace_story(
     ws.run = run_of(new)
     parent_runs = {run_of(old) for old in olds}
     ws.run_started = ws.run is not None and ws.run not in parent_runs
+    context = AuditContext(repo, stage="audit", env=None, label=f"commit {info.short}")
+    bases = [state_at(b, prefix, repo) for b in git.merge_bases(info.parents, repo)] if len(olds) > 1 else None
     if with_findings:
-        context = AuditContext(repo, stage="audit", env=None, label=f"commit {info.short}")
-        ws.findings = judge_transition(olds[0] if olds else None, new, commit_meta(info), olds or [None], context)
+        meta = commit_meta(info)
+        ws.findings = judge_transition(olds[0] if olds else None, new, meta, olds or [None], context, bases)
     _entry_story(ws, info, prefix, olds, new, origin)
     ws.tasks = task_changes(olds or [None], new)
     for kind in HUMAN_OWNED:
-        fields = _changed_fields(olds or [None], new, kind)
-        if fields is None:
+        if not human_change(olds or [None], new, kind, bases):
             continue
+        fields = _changed_fields(olds or [None], new, kind)
         path = (sample.path(kind)) if sample is not None else kind
         reasons = [f.message for f in ws.findings if f.rule in AUTHORITY_RULES and f.file == path]
         ws.human.append(HumanChange(path, fields, "refused" if reasons else "accepted", reasons))

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from small_git.gates.audit import audit_revisions, range_args
-from small_git.gates.history import entry_key, read_history
+from small_git.gates.context import AuditContext
+from small_git.gates.history import entry_key, parse_range, read_history
 from small_git.gates.history_model import (
     AppendedEntry,
     Citation,
@@ -21,6 +21,7 @@ from small_git.gates.history_model import (
     Review,
     TaskMoves,
 )
+from small_git.gates.refupdate import RefUpdate, judge_ref_update
 from small_git.gates.tipcheck import ancestors_among, resolve_commits, rewrite_of, same_commit
 from small_git.git import plumbing as git
 from small_git.git.states import state_at, workspaces_in
@@ -30,11 +31,17 @@ COMMIT_LINK_PREFIX = "git:"  # how `handoff` records the commit it was generated
 
 
 def build_review(repo: Path, rev_range: str, progress: Callable[[int, int], None] | None = None) -> Review:
-    args, tips = range_args(repo, rev_range)
-    head = tips[0]
+    span = parse_range(repo, rev_range, example="git small review origin/main..HEAD")
+    head = span.head
     history = read_history(repo, rev_range, progress=progress)
     review = Review(rev_range, head, history.walked)
-    review.findings = audit_revisions(repo, args, stage="audit", tips=tips).findings
+    # A pull request is not a move of its base: the audit judges what head added since it left the base, as
+    # `git small audit --from-ci github` does, so a branch behind its base is not taken for a rewind.
+    fork = None
+    if span.base is not None:
+        fork = git.run_git(["merge-base", span.base, head], repo, check=False).strip() or None
+    context = AuditContext(repo, stage="audit")
+    review.findings = judge_ref_update(repo, RefUpdate("HEAD", fork, head), context).findings
     review.tasks = _task_moves(history)
     review.entries = _appended(repo, head, history)
     review.human = [HumanFileChange(h, s.commit) for s in history.commits for w in s.workspaces for h in w.human]
