@@ -69,7 +69,8 @@ def main(argv: list[str] | None = None) -> None:
     sys.setrecursionlimit(max(sys.getrecursionlimit(), _RECURSION_LIMIT))
     as_json = "--json" in args
     try:
-        code = cli.main(args=args, prog_name=_prog_name(), standalone_mode=False)
+        # One completion variable for `small` and `git-small` alike (the scripts of `small completion` set it).
+        code = cli.main(args=args, prog_name=_prog_name(), complete_var="_SMALL_COMPLETE", standalone_mode=False)
     except click.exceptions.Exit as exc:
         code = exc.exit_code
     except click.ClickException as exc:  # unknown flag, bad value, missing argument: always exit 2 (D6)

@@ -104,7 +104,27 @@ def review_command(rev_range: str, output_format: str, directory: str) -> int:
     return review.run(review.ReviewRequest(rev_range, output_format, directory))
 
 
-COMMANDS = (log_command, blame_command, review_command)
+@click.command("completion")
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion_command(shell: str) -> int:
+    """Print the completion script for SHELL: commands, options and values complete on TAB.
+
+    Completes small, git-small and, where git's own completion is loaded, git small.
+
+    \b
+    Examples:
+      source <(small completion bash)        # now; add the line to ~/.bashrc for every shell
+      source <(small completion zsh)         # in ~/.zshrc, after compinit
+      small completion fish > ~/.config/fish/completions/small.fish
+    """
+    from small_git.cli import cli
+    from small_git.cli.completion import script
+    from small_git.commands import completion
+
+    return completion.run(script(cli, shell))
+
+
+COMMANDS = (log_command, blame_command, review_command, completion_command)
 
 
 def register(cli: click.Group) -> None:
