@@ -19,6 +19,13 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
 
 
 @click.group(context_settings=CONTEXT)
+@click.option(
+    "--no-color",
+    "--no-colour",
+    is_flag=True,
+    expose_value=False,
+    help="No ANSI colour (also NO_COLOR=1; colour is only ever used on a terminal). Works after the command too.",
+)
 @click.version_option(
     __version__,
     "-v",
@@ -64,8 +71,22 @@ def _emit_error(command: str, code: int, error: dict[str, object]) -> None:
     json_report.emit(json_report.error_document(command, code, error))
 
 
+NO_COLOR_FLAGS = ("--no-color", "--no-colour")
+
+
+def _take_no_color(args: list[str]) -> list[str]:
+    """`--no-color` anywhere before `--` (the reference CLI's persistent flag): colour off, flag removed."""
+    end = args.index("--") if "--" in args else len(args)
+    if not any(a in NO_COLOR_FLAGS for a in args[:end]):
+        return args
+    from small_git.report.colour import switch_off
+
+    switch_off()
+    return [a for a in args[:end] if a not in NO_COLOR_FLAGS] + args[end:]
+
+
 def main(argv: list[str] | None = None) -> None:
-    args = list(sys.argv[1:] if argv is None else argv)
+    args = _take_no_color(list(sys.argv[1:] if argv is None else argv))
     sys.setrecursionlimit(max(sys.getrecursionlimit(), _RECURSION_LIMIT))
     as_json = "--json" in args
     try:

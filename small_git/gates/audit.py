@@ -286,7 +286,9 @@ def judge_commits(repo: Path, rev_args: Sequence[str], context: AuditContext, re
     # One walk finds the commits that touch any workspace (--full-history keeps a merge that differs from
     # any parent there); the others cost nothing more.
     candidates = set(git.run_git(["rev-list", "--full-history", *rev_args, "--", *WORKSPACE_PATHSPEC], repo).split())
-    for sha, parents in commits:
+    for number, (sha, parents) in enumerate(commits, start=1):
+        if context.progress is not None:
+            context.progress(number, len(commits))
         if sha not in candidates:
             continue
         if context.out_of_time():

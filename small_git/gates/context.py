@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,6 +33,7 @@ class AuditContext:
     deadline: float | None = None  # a time.monotonic() value after which the judgement stops and refuses
     policy: Policy | None = None  # the authority policy; None: read from the judging repository's git config
     fetch_hint: str | None = None  # what to run when history is missing (`git fetch origin`)
+    progress: Callable[[int, int], None] | None = None  # told (commits judged, commits to judge) as the walk goes
 
     @property
     def local(self) -> bool:
