@@ -73,13 +73,13 @@ def fast_import_stream(commits: int) -> bytes:
     return b"".join(out)
 
 
-def make_repo(root: Path, commits: int, git_small: str) -> Path:
+def make_repo(root: Path, commits: int, driver: str) -> Path:
     repo = root / "repo"
     repo.mkdir()
     subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
     subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, input=fast_import_stream(commits), check=True)
     subprocess.run(["git", "reset", "-q", "--hard", "main"], cwd=repo, check=True)
-    for key, value in (("diff.small.textconv", f"{git_small} textconv"), ("diff.small.cachetextconv", "true")):
+    for key, value in (("diff.small.textconv", driver), ("diff.small.cachetextconv", "true")):
         subprocess.run(["git", "config", key, value], cwd=repo, check=True)
     (repo / ".git" / "info" / "attributes").write_text("**/.small/*.small.yml diff=small\n")
     return repo
@@ -98,14 +98,16 @@ def main() -> int:
     parser.add_argument("--commits", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument(
-        "--git-small", default=shutil.which("git-small") or str(Path(sys.executable).parent / "git-small")
+        "--driver",
+        default=f"{sys.executable} -m small_git.commands.textconv",
+        help="the textconv command (default: what git small install registers for this interpreter)",
     )
     args = parser.parse_args()
     log = ["log", "-p", "--", ".small/"]
     drop_cache = ["git", "update-ref", "-d", CACHE_REF]
     with tempfile.TemporaryDirectory(prefix="small-bench-log-") as scratch:
-        repo = make_repo(Path(scratch), args.commits, args.git_small)
-        env_note = f"{args.commits} commits, git small = {args.git_small}"
+        repo = make_repo(Path(scratch), args.commits, args.driver)
+        env_note = f"{args.commits} commits, driver: {args.driver}"
         rows = [
             ("git log -p --no-textconv", lambda: timed(repo, ["log", "-p", "--no-textconv", "--", ".small/"])),
             ("textconv, empty cache", lambda: timed(repo, log, drop_cache)),

@@ -101,30 +101,46 @@ def parse_commit(sha: str, raw: bytes) -> CommitInfo:
     return CommitInfo(sha, parents, author, committer, author_date, commit_date, message)
 
 
-def read_commits(repo: Path, shas: Sequence[str], with_signatures: bool = True) -> dict[str, CommitInfo]:
-    """The commits, through one `git cat-file --batch`, and their signature letters through one `git log`."""
+def read_commits(repo: Path, shas: Sequence[str]) -> dict[str, CommitInfo]:
+    """The commits: parents and message from the objects (one `git cat-file --batch`), and who, when and the
+    signature as git itself reads them (one `git log`), so the story names the people the gates judged."""
     raws = git.read_blobs(list(shas), repo)
     infos = {sha: parse_commit(sha, raws[sha]) for sha in shas}
-    if with_signatures and shas:
-        for sha, letter in _signatures(repo, shas).items():
-            if sha in infos:
-                infos[sha].signature = letter
+    for sha, fields in _identities(repo, shas).items():
+        an, ae, ad, cn, ce, cd, letter = fields
+        info = infos[sha]
+        info.author, info.author_date = Person(an, ae), ad
+        info.committer, info.commit_date = Person(cn, ce), cd
+        info.signature = letter or "N"
     return infos
 
 
-def _signatures(repo: Path, shas: Sequence[str]) -> dict[str, str]:
-    """%G? for each commit (a letter after a full object id: nothing in a commit can shift it)."""
-    args = ["log", "--no-walk=unsorted", "--stdin", "--no-show-signature", "--format=%H %G?"]
+_IDENTITY_FORMAT = "%x00".join(["%H", "%an", "%ae", "%aI", "%cn", "%ce", "%cI", "%G?"])
+
+
+def _identities(repo: Path, shas: Sequence[str]) -> dict[str, list[str]]:
+    """sha -> [author name, email, date, committer name, email, date, %G?]: one line per commit, fields
+    split at NUL, which no identity can hold."""
+    if not shas:
+        return {}
+    args = [
+        "log",
+        "--no-walk=unsorted",
+        "--stdin",
+        "--no-show-signature",
+        "--no-mailmap",
+        f"--format={_IDENTITY_FORMAT}",
+    ]
     signers = load_policy(repo).allowed_signers_file
     if signers is not None:
         args = ["-c", f"gpg.ssh.allowedSignersFile={signers}", *args]
-    out = git.run_git(args, repo, input=("\n".join(shas) + "\n").encode(), check=False)
-    letters = {}
+    out = git.run_git(args, repo, input=("\n".join(shas) + "\n").encode())
+    found = {}
     for line in out.splitlines():
-        sha, _, letter = line.partition(" ")
-        if _HEX_RE.match(sha) and len(letter) == 1:
-            letters[sha] = letter
-    return letters
+        fields = line.split("\0")
+        if len(fields) == 8 and _HEX_RE.match(fields[0]):
+            found[fields[0]] = fields[1:]
+    return found
 
 
 # --- comparing states -------------------------------------------------------------------------------------
