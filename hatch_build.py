@@ -24,7 +24,7 @@ class ManPages(BuildHookInterface):  # type: ignore[misc]
         try:
             from small_git.cli.manpages import write_pages
 
-            pages = write_pages(self._scratch)
+            pages = write_pages(self._scratch, self.metadata.version)
         finally:
             sys.path.remove(self.root)
         for page in pages:

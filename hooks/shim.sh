@@ -27,9 +27,15 @@ pre-commit | commit-msg)
     # Fast path, without starting Python: nothing staged under a .small/ folder, and not a merge (whose
     # other parents may differ there; pre-merge-commit always runs). small-git makes the same test itself
     # when run another way.
+    # The test reads what git shows people: no replace objects, and the pathspec means what it says
+    # whatever pathspec switches the caller exported.
     if ! git rev-parse -q --verify MERGE_HEAD >/dev/null 2>&1 &&
         base=$(git rev-parse -q --verify HEAD 2>/dev/null) &&
-        git diff-index --cached --quiet --no-renames "$base" -- ':(glob)**/.small' ':(glob)**/.small/**' 2>/dev/null
+        (
+            unset GIT_LITERAL_PATHSPECS GIT_GLOB_PATHSPECS GIT_NOGLOB_PATHSPECS GIT_ICASE_PATHSPECS
+            GIT_NO_REPLACE_OBJECTS=1 git diff-index --cached --quiet --no-renames "$base" -- \
+                ':(glob)**/.small' ':(glob)**/.small/**'
+        ) 2>/dev/null
     then
         exit 0
     fi

@@ -1,31 +1,92 @@
-"""Every test runs git in a clean, self-contained environment.
+"""Every test runs in a clean, self-contained environment and writes only inside its temporary directories.
 
-The machine running the tests may be inside a git hook (GIT_DIR, GIT_INDEX_FILE set), may have a global git
-config, or may be an agent's shell carrying an agent marker (CLAUDECODE, SMALL_ACTOR=agent, ...). None of
-that may leak into a test: it would change which commits the gates accept.
+- `isolated_environment` (every test): the environment of tests/support/env.py, with a private HOME and TMPDIR.
+- `no_writes_outside_tmp` (every test): fails a test that created, changed or removed anything in this
+  checkout or in the real home directory. A test that must write into the checkout says where with
+  `@pytest.mark.writes_into(path)`.
+- `repo`: an empty git repository (branch main). A module that starts elsewhere extends it under the same
+  name; `signed_repo` builds on whichever `repo` the module has.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from hypothesis import configuration as hypothesis_configuration
+from hypothesis import settings
+from support.env import clean_env
+from support.guard import Snapshot, WriteWatch, describe
+from support.repo import Repo, SignedRepo, configure_signing
 
-from small_git.gates.authority import BUILTIN_AGENT_MARKERS
+REAL_HOME = Path(os.environ.get("HOME") or Path.home())  # read before any test gives itself a private one
+_watch = WriteWatch(REAL_HOME)
+_last: list[Snapshot] = []
 
-HUMAN = ("Hu Man", "human@example.org")
-AGENT_MARKER_PREFIXES = tuple(marker.partition("=")[0].rstrip("*") for marker in BUILTIN_AGENT_MARKERS)
+# A failing example is printed with the blob that replays it: the example database lives in a temporary
+# directory (set below), not in the checkout.
+settings.register_profile("small-git", print_blob=True)
+settings.load_profile("small-git")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "writes_into(path): the test may write under `path` in the checkout (golden files)"
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def hypothesis_storage(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """hypothesis keeps its example database and caches under ./.hypothesis unless told otherwise."""
+    hypothesis_configuration.set_hypothesis_home_dir(tmp_path_factory.mktemp("hypothesis"))
 
 
 @pytest.fixture(autouse=True)
-def clean_git_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
-    for key in list(os.environ):
-        if key.startswith(("GIT_", "PRE_COMMIT", *AGENT_MARKER_PREFIXES)):
-            monkeypatch.delenv(key)
+def no_writes_outside_tmp(request: pytest.FixtureRequest) -> Iterator[None]:
+    before = _last[0] if _last else _watch.snapshot()
+    yield
+    after = _watch.snapshot()
+    _last[:] = [after]
+    allowed = [Path(p) for marker in request.node.iter_markers("writes_into") for p in marker.args]
+    changes = [
+        change
+        for change in describe(before, after)
+        if not any(Path(change.split(" ", 1)[1]).is_relative_to(path) for path in allowed)
+    ]
+    if changes:
+        pytest.fail("wrote outside its temporary directories:\n  " + "\n  ".join(changes), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(
+    no_writes_outside_tmp: None, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The test's environment (and its private HOME, returned), also for code the test runs in-process."""
     home = tmp_path_factory.mktemp("home")  # not inside tmp_path: tests may list what they create there
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for role in ("AUTHOR", "COMMITTER"):
-        monkeypatch.setenv(f"GIT_{role}_NAME", HUMAN[0])
-        monkeypatch.setenv(f"GIT_{role}_EMAIL", HUMAN[1])
+    temp = tmp_path_factory.mktemp("tmp")
+    env = clean_env(home, TMPDIR=str(temp))
+    for key in list(os.environ):
+        if key not in env:
+            monkeypatch.delenv(key)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    return home
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repo:
+    """An empty git repository at tmp_path/repo, on branch main."""
+    return Repo.create(tmp_path)
+
+
+@pytest.fixture
+def signed_repo(repo: Repo | Path, tmp_path: Path) -> SignedRepo:
+    """This module's `repo` at authority level signed, with an allowed SSH key and one that is not."""
+    if shutil.which("ssh-keygen") is None:
+        pytest.skip("ssh-keygen is not installed: SSH commit signing cannot be exercised")
+    return configure_signing(repo, tmp_path / "keys")

@@ -9,6 +9,7 @@ import pytest
 from gitrepo import Repo, clean_env, entry, seeded_repo
 
 from small_git.git import plumbing as git
+from small_git.git.runner import GitError
 from small_git.git.states import SYMLINK_PROBLEM, state_at, workspaces_in
 
 PROGRESS = ".small/progress.small.yml"
@@ -24,25 +25,34 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Repo:
     return repo
 
 
-def test_show_blob_and_staged_blob(repo: Repo) -> None:
-    committed = git.show_blob("HEAD", PROGRESS, repo.path)
+def staged_log(repo: Repo) -> bytes | None:
+    state = state_at(None, "", repo.path)
+    return state.files["progress"].raw if state is not None else None
+
+
+def committed_log(repo: Repo) -> bytes | None:
+    state = state_at("HEAD", "", repo.path)
+    return state.files["progress"].raw if state is not None else None
+
+
+def test_committed_and_staged_logs(repo: Repo) -> None:
+    committed = committed_log(repo)
     assert committed is not None and committed == repo.read(PROGRESS).encode()
-    assert git.show_blob("HEAD", ".small/nope.yml", repo.path) is None
     repo.append_progress(entry("task-2", 1))
-    assert git.staged_blob(PROGRESS, repo.path) == committed  # not staged yet: the work tree is never read
+    assert staged_log(repo) == committed  # not staged yet: the work tree is never read
     repo.git("add", PROGRESS)
-    assert git.staged_blob(PROGRESS, repo.path) == repo.read(PROGRESS).encode()
+    assert staged_log(repo) == repo.read(PROGRESS).encode()
 
 
-def test_staged_blob_honours_git_index_file(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_index_read_honours_git_index_file(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
     other_index = repo.path / ".git" / "other-index"
     repo.git("read-tree", "HEAD", env={"GIT_INDEX_FILE": str(other_index)})
     repo.append_progress(entry("task-2", 1))
     repo.git("add", PROGRESS)  # the default index changes; the other one does not
     monkeypatch.setenv("GIT_INDEX_FILE", str(other_index))
-    assert git.staged_blob(PROGRESS, repo.path) == git.show_blob("HEAD", PROGRESS, repo.path)
+    assert staged_log(repo) == committed_log(repo)
     monkeypatch.delenv("GIT_INDEX_FILE")
-    assert git.staged_blob(PROGRESS, repo.path) == repo.read(PROGRESS).encode()
+    assert staged_log(repo) == repo.read(PROGRESS).encode()
 
 
 def test_state_at_commit_and_index_and_symlinks(repo: Repo) -> None:
@@ -70,6 +80,6 @@ def test_workspaces_and_commit_meta(repo: Repo) -> None:
 
 
 def test_git_failure_is_a_usage_error(repo: Repo) -> None:
-    with pytest.raises(git.GitError) as caught:
+    with pytest.raises(GitError) as caught:
         git.run_git(["cat-file", "-p", "no-such-object"], repo.path)
     assert caught.value.exit_code == 2 and "cat-file" in caught.value.message

@@ -110,7 +110,7 @@ def test_man_small_is_the_same_page(fresh: Path, tmp_path: Path) -> None:
 
 
 def test_every_command_is_in_the_page_with_its_help() -> None:
-    text = pages(cli)["git-small.1"]
+    text = pages(cli, "0.1.0")["git-small.1"]
     for name, command in cli.commands.items():
         if command.hidden:
             continue
@@ -121,7 +121,7 @@ def test_every_command_is_in_the_page_with_its_help() -> None:
 
 def test_the_pages_are_well_formed_roff(tmp_path: Path) -> None:
     need("groff")
-    for name, text in pages(cli).items():
+    for name, text in pages(cli, "0.1.0").items():
         if name == "small.1":
             continue
         page = tmp_path / name

@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 from gitrepo import entry, plain_workspace, progress_yaml
 
+from small_git.protocol.emitter import emit_document
 from small_git.protocol.state import State
 from small_git.protocol.torn import last_entry_start, torn_entry
 from small_git.protocol.yamlsafe import YamlError, load_yaml
 
 SOURCE = ".small/progress.small.yml"
-ENTRIES = [entry("task-1", 1), entry("task-2", 2), entry("task-2", 3, notes='a note: with "quotes" and # marks')]
+ENTRIES = [entry("task-1", 1), entry("task-2", 2), entry("task-2", 3, notes="a note: with # and é€")]
 LOG = progress_yaml(ENTRIES)
 LAST = last_entry_start(LOG)
 
@@ -29,30 +30,44 @@ def reference_style_log() -> str:
     return "".join(out)
 
 
-def load_error(text: str) -> YamlError | None:
+def load_error(text: str | bytes) -> YamlError | None:
     try:
-        load_yaml(text.encode(), SOURCE)
+        load_yaml(text.encode() if isinstance(text, str) else text, SOURCE)
     except YamlError as exc:
         return exc
     return None
 
 
-@pytest.mark.parametrize("log", [LOG, reference_style_log()], ids=["small-git", "reference"])
-def test_every_cut_inside_the_last_entry_that_does_not_parse_is_named_torn(log: str) -> None:
+def emitted_log() -> tuple[str, list[dict[str, str]]]:
+    """What small-git's own writer emits, with escapes in the last entry (a cut can fall inside one)."""
+    entries = [*ENTRIES[:-1], {**ENTRIES[-1], "notes": 'output:\n  "quoted" \\ tab\t é€ \U0001f600'}]
+    return emit_document({"small_version": "1.0.0", "owner": "agent", "entries": entries}).decode(), entries
+
+
+LOGS = {"test-fixture": (LOG, ENTRIES), "reference": (reference_style_log(), ENTRIES), "emitted": emitted_log()}
+
+
+@pytest.mark.parametrize("style", sorted(LOGS))
+def test_every_cut_inside_the_last_entry_that_does_not_parse_is_named_torn(style: str) -> None:
+    log, entries = LOGS[style]
     last = last_entry_start(log)
     assert last is not None
+    assert load_yaml(log.encode(), SOURCE).data["entries"] == entries
     complete = load_yaml(log[: last.offset].encode(), SOURCE).data["entries"]
-    assert complete == ENTRIES[:-1]
+    assert complete == entries[:-1]
     torn_cuts = 0
-    for cut in range(last.offset + 1, len(log)):
-        error = load_error(log[:cut])
+    data = log.encode()
+    start = len(log[: last.offset].encode())
+    for cut in range(start + 1, len(data)):
+        error = load_error(data[:cut])
         if error is None:
             continue  # a shorter entry that still parses is complete to the parser (the rules judge it)
-        found = torn_entry(log[:cut], error, SOURCE)
+        assert error.text is not None
+        found = torn_entry(error.text, error, SOURCE)
         assert found is not None and found.offset == last.offset, (cut, error.message)
         torn_cuts += 1
         with pytest.raises(YamlError) as caught:
-            State.from_bytes({"progress": log[:cut].encode()}).load("progress")
+            State.from_bytes({"progress": data[:cut]}).load("progress")
         assert caught.value.rule == "torn-entry"
         assert caught.value.hint is not None and "small fix" in caught.value.hint
         assert f"the last entry (from line {found.line}) is incomplete" in caught.value.message
@@ -65,8 +80,9 @@ def test_every_cut_inside_the_last_entry_that_does_not_parse_is_named_torn(log: 
         LOG.replace('    evidence: "step 1"\n', '    evidence: "step 1\n', 1),  # the first entry, not the last
         LOG.replace("entries:\n", "entries: [\n", 1),
         LOG + "owner: again\n",
+        progress_yaml([entry("task-1", 1)]) + '   status: "completed"\n',  # hand-indented, not cut off
     ],
-    ids=["middle-entry", "flow-start", "duplicate-key-after"],
+    ids=["middle-entry", "flow-start", "duplicate-key-after", "bad-indentation-in-the-last-entry"],
 )
 def test_other_yaml_errors_are_not_called_torn(broken: str) -> None:
     with pytest.raises(YamlError) as caught:

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from small_git.errors import EXIT_USAGE
-from small_git.protocol import yamlsafe
+from small_git.protocol import yaml_events, yamlsafe
 from small_git.protocol.yamlsafe import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, Limits, YamlError, load_yaml
 
 SOURCE = ".small/plan.small.yml"
@@ -423,14 +423,14 @@ class ExplodingLoader:
 
 
 def test_size_limit_is_checked_before_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(yamlsafe, "_EventLoader", ExplodingLoader)
+    monkeypatch.setattr(yaml_events, "_EventLoader", ExplodingLoader)
     error = error_of(b"a: 1\n" * 10, Limits(max_bytes=49))
     assert "50 bytes, over the 49-byte limit" in error.message
 
 
 def test_default_size_limit_is_64_mib(monkeypatch: pytest.MonkeyPatch) -> None:
     assert DEFAULT_MAX_BYTES == 64 * 1024 * 1024
-    monkeypatch.setattr(yamlsafe, "_EventLoader", ExplodingLoader)
+    monkeypatch.setattr(yaml_events, "_EventLoader", ExplodingLoader)
     error = error_of(b"#" * (DEFAULT_MAX_BYTES + 1))
     assert f"over the {DEFAULT_MAX_BYTES}-byte limit" in error.message
 
@@ -473,14 +473,14 @@ def test_the_configured_depth_holds_in_both_directions(shape: Any, limit: int) -
     assert error.message.startswith(f"{SOURCE}:{error.line}:{error.column}: nesting deeper than {limit} levels")
 
 
-@pytest.mark.skipif(yamlsafe._LIBYAML_NEST_LEVEL is None, reason="this PyYAML's parser has no nesting limit")
+@pytest.mark.skipif(yaml_events._LIBYAML_NEST_LEVEL is None, reason="this PyYAML's parser has no nesting limit")
 def test_the_parsers_own_nesting_refusal_reads_as_small_gits(monkeypatch: pytest.MonkeyPatch) -> None:
     """Where libyaml's limit cannot be raised (its setter does nothing), its refusal still reads as
     small-git's: file:line:column, rule and the offending line, never PyYAML's wording."""
-    assert yamlsafe._LIBYAML_NEST_LEVEL is not None
-    getter, setter = yamlsafe._LIBYAML_NEST_LEVEL
+    assert yaml_events._LIBYAML_NEST_LEVEL is not None
+    getter, setter = yaml_events._LIBYAML_NEST_LEVEL
     setter(10)
-    monkeypatch.setattr(yamlsafe, "_LIBYAML_NEST_LEVEL", (getter, lambda level: None))
+    monkeypatch.setattr(yaml_events, "_LIBYAML_NEST_LEVEL", (getter, lambda level: None))
     try:
         error = error_of("x: " + "[" * 50)
     finally:
@@ -548,7 +548,7 @@ SAMPLES = [
 @pytest.mark.parametrize("text", SAMPLES)
 def test_pure_python_parser_matches_libyaml(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
     fast = load_yaml(text.encode(), SOURCE)
-    monkeypatch.setattr(yamlsafe, "_EventLoader", yaml.SafeLoader)
+    monkeypatch.setattr(yaml_events, "_EventLoader", yaml.SafeLoader)
     slow = load_yaml(text.encode(), SOURCE)
     assert slow.data == fast.data
     assert [slow.line_of(p) for p in (("a",), ("b",), ("d",), ("list", 2))] == [
@@ -562,11 +562,11 @@ def test_pure_python_parser_matches_libyaml(text: str, monkeypatch: pytest.Monke
 )
 def test_pure_python_parser_reports_the_same_line(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
     fast = error_of(text)
-    monkeypatch.setattr(yamlsafe, "_EventLoader", yaml.SafeLoader)
+    monkeypatch.setattr(yaml_events, "_EventLoader", yaml.SafeLoader)
     slow = error_of(text)
     assert (slow.line, slow.column) == (fast.line, fast.column)
 
 
 def test_libyaml_is_used_when_present() -> None:
     if hasattr(yaml, "CSafeLoader"):
-        assert yamlsafe._EventLoader is yaml.CSafeLoader
+        assert yaml_events._EventLoader is yaml.CSafeLoader

@@ -1,21 +1,28 @@
-"""The command line: option parsing only. `main()` is the one place that turns errors into exit codes.
+"""The command line: option parsing only. `main()` is the one place that turns what a command returns or
+raises into an exit code (the reporting itself is `small_git.commands.failure`'s).
 
 Exit codes (spec §3): 0 ok, 1 invalid state, 2 usage error or unreadable input, 3 internal error.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
-import traceback
 
 import click
 
-from small_git import PROTOCOL_VERSION, __version__
-from small_git.errors import EXIT_INTERNAL, EXIT_USAGE, SmallError
+from small_git.cli import check_cmds, git_cmds, history_cmds, state_cmds, workflow_cmds
+from small_git.commands import failure
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
+
+
+def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from small_git.commands import version as version_command
+
+    ctx.exit(version_command.run(version_command.VersionRequest()))
 
 
 @click.group(context_settings=CONTEXT)
@@ -26,12 +33,14 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
     expose_value=False,
     help="No ANSI colour (also NO_COLOR=1; colour is only ever used on a terminal). Works after the command too.",
 )
-@click.version_option(
-    __version__,
+@click.option(
     "-v",
     "--version",
-    prog_name="small-git",
-    message=f'%(prog)s %(version)s\nSupported spec versions: ["{PROTOCOL_VERSION}"]',
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_show_version,
+    help="Show the version and exit.",
 )
 def cli() -> None:
     """small-git: SMALL Protocol v1.0.0 state under .small/, with git as the ledger.
@@ -43,17 +52,9 @@ def cli() -> None:
     """
 
 
-# Each module adds its commands with register(cli). The command modules are independent of each other.
-_COMMAND_MODULES = ("check_cmds", "state_cmds", "workflow_cmds", "git_cmds", "history_cmds")
-for _name in _COMMAND_MODULES:
-    _qualified = f"{__name__}.{_name}"
-    try:
-        _module = importlib.import_module(_qualified)
-    except ModuleNotFoundError as _exc:  # a command family that is not part of this build
-        if _exc.name != _qualified:
-            raise
-        continue
-    _module.register(cli)
+_FAMILIES = (check_cmds, state_cmds, workflow_cmds, git_cmds, history_cmds)
+for _command in (command for family in _FAMILIES for command in family.COMMANDS):
+    cli.add_command(_command)
 
 
 def _command_name(argv: list[str]) -> str:
@@ -65,23 +66,16 @@ def _command_name(argv: list[str]) -> str:
 _RECURSION_LIMIT = 10_000
 
 
-def _emit_error(command: str, code: int, error: dict[str, object]) -> None:
-    from small_git.report import json_report  # only on the error path: it pulls in the checker
-
-    json_report.emit(json_report.error_document(command, code, error))
-
-
 NO_COLOR_FLAGS = ("--no-color", "--no-colour")
 
 
 def _take_no_color(args: list[str]) -> list[str]:
-    """`--no-color` anywhere before `--` (the reference CLI's persistent flag): colour off, flag removed."""
+    """`--no-color` anywhere before `--` (the reference CLI's persistent flag) is taken out of the arguments
+    and becomes NO_COLOR=1, which every reporter (and any program this one starts) honours."""
     end = args.index("--") if "--" in args else len(args)
     if not any(a in NO_COLOR_FLAGS for a in args[:end]):
         return args
-    from small_git.report.colour import switch_off
-
-    switch_off()
+    os.environ["NO_COLOR"] = "1"
     return [a for a in args[:end] if a not in NO_COLOR_FLAGS] + args[end:]
 
 
@@ -96,34 +90,16 @@ def main(argv: list[str] | None = None) -> None:
         code = exc.exit_code
     except click.ClickException as exc:  # unknown flag, bad value, missing argument: always exit 2 (D6)
         if as_json:
-            _emit_error(_command_name(args), EXIT_USAGE, {"message": exc.format_message(), "rule": "usage"})
+            code = failure.report_usage(_command_name(args), exc.format_message())
         else:
             exc.show()
-        code = EXIT_USAGE
+            code = failure.USAGE
     except click.exceptions.Abort:
-        print("Aborted.", file=sys.stderr)
-        code = EXIT_USAGE
-    except SmallError as exc:
-        if as_json:
-            _emit_error(_command_name(args), exc.exit_code, exc.to_dict())
-        else:
-            print(f"error: {exc.message}", file=sys.stderr)
-            if exc.hint:
-                print(f"    fix: {exc.hint}", file=sys.stderr)
-        code = exc.exit_code
+        code = failure.report_abort()
     except KeyboardInterrupt:
-        code = 130
-    except BrokenPipeError:
-        code = 0
+        code = failure.INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - the last line of defence: a traceback is a defect
-        if os.environ.get("SMALL_DEBUG"):
-            traceback.print_exc()
-        message = f"internal error: {type(exc).__name__}: {exc}"
-        if as_json:
-            _emit_error(_command_name(args), EXIT_INTERNAL, {"message": message, "rule": "internal"})
-        else:
-            print(message + " (set SMALL_DEBUG=1 for a traceback, and please report it)", file=sys.stderr)
-        code = EXIT_INTERNAL
+        code = failure.report_failure(_command_name(args), exc, as_json)
     sys.exit(code if isinstance(code, int) else 0)
 
 

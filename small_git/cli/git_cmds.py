@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import click
 
 # The command modules are imported inside each command: every CLI start (and every hook) pays only for
@@ -10,167 +13,174 @@ REPO_HELP = "A folder inside the repository (default: the current one)."
 SERVER_LAYOUTS = ("plain", "gitlab", "gitlab-file", "gitea", "forgejo")  # integration/server/layouts.py
 
 
-def register(cli: click.Group) -> None:
-    @cli.command()
-    @click.option("--dir", "directory", default=".", show_default=True, help=REPO_HELP)
-    @click.option("--no-drivers", is_flag=True, help="Install the hooks only, not the drivers.")
-    @click.option("--server", is_flag=True, help="Install the pre-receive gate (the default on a bare repository).")
-    @click.option("--layout", type=click.Choice(SERVER_LAYOUTS), help="Where the forge runs hooks (default: detected).")
-    @click.option("--hooks-dir", type=click.Path(file_okay=False), help="A server-wide hooks folder instead of --dir.")
-    @click.option("--policy", type=click.Path(dir_okay=False), help="A server-side policy file (git config format).")
-    def install(
-        directory: str, no_drivers: bool, server: bool, layout: str | None, hooks_dir: str | None, policy: str | None
-    ) -> int:
-        """Install the gates as git hooks (pre-commit, pre-merge-commit, commit-msg, post-rewrite, pre-push).
+@click.command()
+@click.option("--dir", "directory", default=".", show_default=True, help=REPO_HELP)
+@click.option("--no-drivers", is_flag=True, help="Install the hooks only, not the drivers.")
+@click.option("--server", is_flag=True, help="Install the pre-receive gate (the default on a bare repository).")
+@click.option("--layout", type=click.Choice(SERVER_LAYOUTS), help="Where the forge runs hooks (default: detected).")
+@click.option("--hooks-dir", type=click.Path(file_okay=False), help="A server-wide hooks folder instead of --dir.")
+@click.option("--policy", type=click.Path(dir_okay=False), help="A server-side policy file (git config format).")
+def install(
+    directory: str, no_drivers: bool, server: bool, layout: str | None, hooks_dir: str | None, policy: str | None
+) -> int:
+    """Install the gates as git hooks (pre-commit, pre-merge-commit, commit-msg, post-rewrite, pre-push).
 
-        Hooks that were already there keep running, before small-git's. Running it again is harmless.
-        On a bare repository (or with --server) it installs the pre-receive gate instead, where the
-        forge runs it: plain git, GitLab, Gitea or Forgejo (docs/server.md).
+    Hooks that were already there keep running, before small-git's. Running it again is harmless.
+    On a bare repository (or with --server) it installs the pre-receive gate instead, where the
+    forge runs it: plain git, GitLab, Gitea or Forgejo (docs/server.md).
 
-        \b
-        Examples:
-          git small install
-          git small install --dir /srv/git/project.git
-          git small install --server --layout gitlab --hooks-dir /var/opt/gitlab/gitaly/custom_hooks
-        """
-        # The drivers are registered only when this build has their entry points; a merge driver that
-        # does not exist would turn every merge of progress.small.yml into a conflict.
-        from small_git.commands import install as install_command
-        from small_git.integration.install import MERGE_DRIVER_COMMAND, TEXTCONV_COMMAND
+    \b
+    Examples:
+      git small install
+      git small install --dir /srv/git/project.git
+      git small install --server --layout gitlab --hooks-dir /var/opt/gitlab/gitaly/custom_hooks
+    """
+    from small_git.commands import install as install_command
 
-        available = {TEXTCONV_COMMAND, MERGE_DRIVER_COMMAND} <= set(cli.commands)
-        drivers = available and not no_drivers
-        return install_command.run(directory, drivers, server, layout, hooks_dir, policy)
+    return install_command.run(directory, not no_drivers, server, layout, hooks_dir, policy)
 
-    @cli.command()
-    @click.option("--dir", "directory", default=".", show_default=True, help=REPO_HELP)
-    @click.option("--hooks-dir", type=click.Path(file_okay=False), help="A server-wide hooks folder instead of --dir.")
-    def uninstall(directory: str, hooks_dir: str | None) -> int:
-        """Remove small-git's hooks and drivers, putting back the hooks that were there before.
 
-        On a bare repository it removes the pre-receive gate, wherever its layout put it.
+@click.command()
+@click.option("--dir", "directory", default=".", show_default=True, help=REPO_HELP)
+@click.option("--hooks-dir", type=click.Path(file_okay=False), help="A server-wide hooks folder instead of --dir.")
+def uninstall(directory: str, hooks_dir: str | None) -> int:
+    """Remove small-git's hooks and drivers, putting back the hooks that were there before.
 
-        \b
-        Examples:
-          git small uninstall
-          git small uninstall --dir /srv/git/project.git
-        """
-        from small_git.commands import uninstall as uninstall_command
+    On a bare repository it removes the pre-receive gate, wherever its layout put it.
 
-        return uninstall_command.run(directory, hooks_dir)
+    \b
+    Examples:
+      git small uninstall
+      git small uninstall --dir /srv/git/project.git
+    """
+    from small_git.commands import uninstall as uninstall_command
 
-    @cli.command(context_settings={"ignore_unknown_options": True})
-    @click.argument(
-        "name",
-        type=click.Choice(["pre-commit", "pre-merge-commit", "commit-msg", "post-rewrite", "pre-push", "pre-receive"]),
-    )
-    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-    def hook(name: str, args: tuple[str, ...]) -> int:
-        """Run one gate as git hook NAME would (what installed hooks and pre-commit call).
+    return uninstall_command.run(directory, hooks_dir)
 
-        \b
-        Example:
-          git small hook pre-commit
-        """
-        from small_git.commands import hook as hook_command
 
-        return hook_command.run(name, args)
+@click.command(context_settings={"ignore_unknown_options": True})
+@click.argument(
+    "name",
+    type=click.Choice(["pre-commit", "pre-merge-commit", "commit-msg", "post-rewrite", "pre-push", "pre-receive"]),
+)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def hook(name: str, args: tuple[str, ...]) -> int:
+    """Run one gate as git hook NAME would (what installed hooks and pre-commit call).
 
-    @cli.command()
-    @click.argument("rev_range", metavar="[OLD..NEW]", required=False)
-    @click.option("--old", "--before", "old", help="The ref's old tip (all zeros or empty: a new ref).")
-    @click.option("--new", "--after", "new", help="The ref's new tip (default: HEAD).")
-    @click.option("--ref", help="The ref that moved, for messages (default: from NEW).")
-    @click.option("--forced/--no-forced", default=None, help="What CI reported; shown only, the audit decides.")
-    @click.option(
-        "--from-ci",
-        type=click.Choice(["github", "gitlab"]),
-        help="Read the update from the CI event (GITHUB_EVENT_PATH; CI_COMMIT_BEFORE_SHA, CI_COMMIT_SHA).",
-    )
-    @click.option("--json", "as_json", is_flag=True, help="Print one JSON document (also on failure).")
-    @click.option("--dir", "directory", default=".", show_default=True, help=REPO_HELP)
-    def audit(
-        rev_range: str | None,
-        old: str | None,
-        new: str | None,
-        ref: str | None,
-        forced: bool | None,
-        from_ci: str | None,
-        as_json: bool,
-        directory: str,
-    ) -> int:
-        """Judge a ref update OLD..NEW (the ref moved from OLD to NEW) as a push would be judged.
+    \b
+    Example:
+      git small hook pre-commit
+    """
+    if name == "pre-receive":  # the server gate is a command of its own
+        from small_git.commands import pre_receive
 
-        Every commit NEW brings is judged; when the move is not a fast-forward (a force push, a rewind),
-        every progress entry OLD held must still be at NEW. A single revision (default HEAD) is judged as
-        a new ref: its whole history. An all-zero OLD (a new branch in CI) means the same.
+        return pre_receive.run(args, sys.stdin.read(), os.environ)
+    from small_git.commands import hook as hook_command
 
-        \b
-        Exit codes: 0 clean, 1 findings, 2 usage error or missing history (the fetch to run is printed).
-        Examples:
-          git small audit origin/main..HEAD
-          git small audit --old "$BEFORE" --new "$AFTER" --ref refs/heads/main
-          git small audit --from-ci github
-        """
-        from small_git.commands import audit as audit_command
+    return hook_command.run(name, args)
 
-        request = audit_command.AuditRequest(rev_range, old, new, ref, forced, from_ci, as_json, directory)
-        return audit_command.run(request)
 
-    @cli.command()
-    @click.option(
-        "--entry",
-        type=click.IntRange(min=0),
-        required=True,
-        help="The entry's number, from 0, as findings name it (entries[N]).",
-    )
-    @click.option("--field", required=True, help="The field holding the value: notes, evidence.output, ...")
-    @click.option(
-        "--dir",
-        "directory",
-        default=".",
-        show_default=True,
-        help="The folder holding .small/ (or the .small folder itself).",
-    )
-    def redact(entry: int, field: str, directory: str) -> int:
-        """Replace a secret in an old progress entry by its SHA-256 marker and record the redaction.
+@click.command()
+@click.argument("rev_range", metavar="[OLD..NEW]", required=False)
+@click.option("--old", "--before", "old", help="The ref's old tip (all zeros or empty: a new ref).")
+@click.option("--new", "--after", "new", help="The ref's new tip (default: HEAD).")
+@click.option("--ref", help="The ref that moved, for messages (default: from NEW).")
+@click.option("--forced/--no-forced", default=None, help="What CI reported; shown only, the audit decides.")
+@click.option(
+    "--from-ci",
+    type=click.Choice(["github", "gitlab"]),
+    help="Read the update from the CI event (GITHUB_EVENT_PATH; CI_COMMIT_BEFORE_SHA, CI_COMMIT_SHA).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document (also on failure).")
+@click.option("--dir", "directory", default=".", show_default=True, help=REPO_HELP)
+def audit(
+    rev_range: str | None,
+    old: str | None,
+    new: str | None,
+    ref: str | None,
+    forced: bool | None,
+    from_ci: str | None,
+    as_json: bool,
+    directory: str,
+) -> int:
+    """Judge a ref update OLD..NEW (the ref moved from OLD to NEW) as a push would be judged.
 
-        \b
-        Commit the result with a "Small-Redact: <reason>" trailer; the gates accept nothing else.
-        Example:
-          git small redact --entry 3 --field notes
-        """
-        from small_git.commands import redact as redact_command
+    Every commit NEW brings is judged; when the move is not a fast-forward (a force push, a rewind),
+    every progress entry OLD held must still be at NEW. A single revision (default HEAD) is judged as
+    a new ref: its whole history. An all-zero OLD (a new branch in CI) means the same.
 
-        return redact_command.run(redact_command.RedactRequest(entry, field, directory))
+    \b
+    Exit codes: 0 clean, 1 findings, 2 usage error or missing history (the fetch to run is printed).
+    Examples:
+      git small audit origin/main..HEAD
+      git small audit --old "$BEFORE" --new "$AFTER" --ref refs/heads/main
+      git small audit --from-ci github
+    """
+    from small_git.commands import audit as audit_command
 
-    @cli.command()
-    @click.argument("file")
-    def textconv(file: str) -> int:
-        """Render a .small/ file one line per entry, task or field, for git diff.
+    request = audit_command.AuditRequest(rev_range, old, new, ref, forced, from_ci, as_json, directory)
+    return audit_command.run(request)
 
-        Unreadable YAML is printed unchanged, so a diff never fails. git small install configures it.
 
-        \b
-        Example:
-          git small textconv .small/progress.small.yml
-        """
-        from small_git.commands import textconv as textconv_command
+@click.command()
+@click.option(
+    "--entry",
+    type=click.IntRange(min=0),
+    required=True,
+    help="The entry's number, from 0, as findings name it (entries[N]).",
+)
+@click.option("--field", required=True, help="The field holding the value: notes, evidence.output, ...")
+@click.option(
+    "--dir",
+    "directory",
+    default=".",
+    show_default=True,
+    help="The folder holding .small/ (or the .small folder itself).",
+)
+def redact(entry: int, field: str, directory: str) -> int:
+    """Replace a secret in an old progress entry by its SHA-256 marker and record the redaction.
 
-        return textconv_command.run(file)
+    \b
+    Commit the result with a "Small-Redact: <reason>" trailer; the gates accept nothing else.
+    Example:
+      git small redact --entry 3 --field notes
+    """
+    from small_git.commands import redact as redact_command
 
-    @cli.command("merge-driver")
-    @click.argument("args", nargs=-1, metavar="ANCESTOR CURRENT OTHER [MARKER_SIZE] [PATH]")
-    def merge_driver(args: tuple[str, ...]) -> int:
-        """git's merge driver for progress.small.yml (append-only) and plan.small.yml.
+    return redact_command.run(redact_command.RedactRequest(entry, field, directory))
 
-        The result is written into CURRENT; exit 1 leaves a conflict. git small install configures it.
-        The file name PATH chooses the merge (plan.small.yml: by task id; anything else: progress).
 
-        \b
-        Example:
-          git config merge.small-progress.driver "git small merge-driver %O %A %B %L %P"
-        """
-        from small_git.commands import merge_driver as merge_driver_command
+@click.command()
+@click.argument("file")
+def textconv(file: str) -> int:
+    """Render a .small/ file one line per entry, task or field, for git diff.
 
-        return merge_driver_command.run(args)
+    Unreadable YAML is printed unchanged, so a diff never fails. git small install configures it.
+
+    \b
+    Example:
+      git small textconv .small/progress.small.yml
+    """
+    from small_git.commands import textconv as textconv_command
+
+    return textconv_command.run(file)
+
+
+@click.command("merge-driver")
+@click.argument("args", nargs=-1, metavar="ANCESTOR CURRENT OTHER [MARKER_SIZE] [PATH]")
+def merge_driver(args: tuple[str, ...]) -> int:
+    """git's merge driver for progress.small.yml (append-only) and plan.small.yml.
+
+    The result is written into CURRENT; exit 1 leaves a conflict. git small install configures it.
+    The file name PATH chooses the merge (plan.small.yml: by task id; anything else: progress).
+
+    \b
+    Example:
+      git config merge.small-progress.driver "git small merge-driver %O %A %B %L %P"
+    """
+    from small_git.commands import merge_driver as merge_driver_command
+
+    return merge_driver_command.run(args)
+
+
+COMMANDS: tuple[click.Command, ...] = (install, uninstall, hook, audit, redact, textconv, merge_driver)

@@ -121,12 +121,7 @@ def completion_command(shell: str) -> int:
     from small_git.cli.completion import script
     from small_git.commands import completion
 
-    return completion.run(script(cli, shell))
+    return completion.run(completion.CompletionRequest(script(cli, shell)))
 
 
 COMMANDS = (log_command, blame_command, review_command, completion_command)
-
-
-def register(cli: click.Group) -> None:
-    for command in COMMANDS:
-        cli.add_command(command)

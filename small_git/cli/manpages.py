@@ -15,8 +15,6 @@ from pathlib import Path
 
 import click
 
-from small_git import __version__
-
 SECTION = "1"
 MANUAL = "small-git Manual"
 _FIRST_IN_LINE = re.compile(r"^([.'])", re.MULTILINE)
@@ -84,17 +82,17 @@ def _usage(name: str, command: click.Command, ctx: click.Context) -> str:
     return f"\\fBgit small {roff(name)}\\fR {roff(pieces)}".rstrip()
 
 
-def _header(title: str, summary: str) -> list[str]:
+def _header(title: str, summary: str, version: str) -> list[str]:
     return [
-        f'.TH "{title.upper()}" "{SECTION}" "" "small-git {__version__}" "{MANUAL}"',
+        f'.TH "{title.upper()}" "{SECTION}" "" "small-git {version}" "{MANUAL}"',
         ".SH NAME",
         f"{roff(title)} \\- {roff(summary)}",
     ]
 
 
-def command_page(name: str, command: click.Command, ctx: click.Context) -> str:
+def command_page(name: str, command: click.Command, ctx: click.Context, version: str) -> str:
     title = f"git-small-{name.replace(' ', '-')}"
-    lines = _header(title, command.get_short_help_str(limit=200))
+    lines = _header(title, command.get_short_help_str(limit=200), version)
     lines += [".SH SYNOPSIS", _usage(name, command, ctx), ".SH DESCRIPTION", *_body(command.help or "")]
     options = _options(command, ctx)
     if options:
@@ -103,9 +101,9 @@ def command_page(name: str, command: click.Command, ctx: click.Context) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main_page(cli: click.Group) -> str:
+def main_page(cli: click.Group, version: str) -> str:
     ctx = click.Context(cli, info_name="git small")
-    lines = _header("git-small", "SMALL Protocol state under .small/, with git as the ledger")
+    lines = _header("git-small", "SMALL Protocol state under .small/, with git as the ledger", version)
     lines += [
         ".SH SYNOPSIS",
         "\\fBgit small\\fR \\fICOMMAND\\fR [\\fIOPTIONS\\fR]",
@@ -154,21 +152,22 @@ def main_page(cli: click.Group) -> str:
     return "\n".join(lines) + "\n"
 
 
-def pages(cli: click.Group) -> dict[str, str]:
+def pages(cli: click.Group, version: str) -> dict[str, str]:
     """File name -> page text."""
-    found = {"git-small.1": main_page(cli), "small.1": f".so man{SECTION}/git-small.{SECTION}\n"}
+    found = {"git-small.1": main_page(cli, version), "small.1": f".so man{SECTION}/git-small.{SECTION}\n"}
     ctx = click.Context(cli, info_name="git small")
     for name, command, sub in _commands(cli, ctx):
-        found[f"git-small-{name.replace(' ', '-')}.{SECTION}"] = command_page(name, command, sub)
+        found[f"git-small-{name.replace(' ', '-')}.{SECTION}"] = command_page(name, command, sub, version)
     return found
 
 
-def write_pages(directory: Path) -> list[Path]:
+def write_pages(directory: Path, version: str) -> list[Path]:
+    """Write every page into `directory` (the build passes the version it builds)."""
     from small_git.cli import cli
 
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for filename, text in pages(cli).items():
+    for filename, text in pages(cli, version).items():
         target = directory / filename
         target.write_text(text, encoding="utf-8")
         written.append(target)
@@ -176,5 +175,7 @@ def write_pages(directory: Path) -> list[Path]:
 
 
 if __name__ == "__main__":
-    for path in write_pages(Path(sys.argv[1] if len(sys.argv) > 1 else "man")):
+    from importlib.metadata import version as installed_version
+
+    for path in write_pages(Path(sys.argv[1] if len(sys.argv) > 1 else "man"), installed_version("small-git")):
         print(path)

@@ -12,16 +12,16 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from small_git.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, SmallError
 from small_git.gates.authority import BUILTIN_AGENT_MARKERS, agent_markers_present
+from small_git.git.evidence import SHORT_SHA_LENGTH
 from small_git.protocol.artifacts import SMALL_DIR, display_path, filename
 from small_git.protocol.findings import Finding
-from small_git.report import json_report
+from small_git.report import console, json_report
 from small_git.report.text import print_findings
 from small_git.store.atomic import atomic_write, fsync_directory
 from small_git.store.lock import workspace_lock
@@ -30,11 +30,10 @@ from small_git.store.reader import configured_limits, read_file, resolve_root, s
 from small_git.store.workspace_file import enforce_scope
 from small_git.workflow.drafts import check_kind, draft_display_path, draft_findings, draft_path
 
-DIGEST_CHARS = 12  # short: a 32+ character token would read as a secret to the reference's strict mode
-
 
 def _digest(data: bytes | None) -> str:
-    return "none" if data is None else hashlib.sha256(data).hexdigest()[:DIGEST_CHARS]
+    """As short as a cited commit: a 32+ character token would read as a secret to the reference's strict mode."""
+    return "none" if data is None else hashlib.sha256(data).hexdigest()[:SHORT_SHA_LENGTH]
 
 
 def _refuse_agents() -> None:
@@ -116,14 +115,13 @@ def run(request: AcceptRequest) -> int:
         return code
     if findings:
         print_findings(findings)
-        print(
+        console.err(
             f"Refused: {draft_display_path(kind)} has {len(findings)} problem(s); {display_path(kind)} is "
-            "unchanged. Fix the draft (or ask for a new one) and accept again.",
-            file=sys.stderr,
+            "unchanged. Fix the draft (or ask for a new one) and accept again."
         )
         return code
-    print(f"Accepted {draft_display_path(kind)} as {display_path(kind)} (recorded as meta/accept-{kind}).")
-    print(
+    console.out(f"Accepted {draft_display_path(kind)} as {display_path(kind)} (recorded as meta/accept-{kind}).")
+    console.out(
         f'Next: commit it as yourself: git add -A {SMALL_DIR} && git commit -m "Accept {kind}" '
         "(include the removed draft if it was committed)"
     )

@@ -8,11 +8,10 @@ These commands never touch `.small/`.
 from __future__ import annotations
 
 import difflib
-import json
-import sys
 from dataclasses import dataclass
 
 from small_git.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, SmallError
+from small_git.report import console, json_report
 from small_git.store.atomic import atomic_write
 from small_git.workflow.agents_md import (
     BEGIN_MARKER,
@@ -63,22 +62,22 @@ def run_apply(request: ApplyRequest) -> int:
     existing = read_text(path)
     new_text = compose(existing, mode, overwrite)
     if request.print_result:
-        sys.stdout.write(new_text)
+        console.write(new_text)
         return EXIT_OK
     if request.dry_run:
         old_lines = (existing or "").splitlines(keepends=True)
         diff = difflib.unified_diff(
             old_lines, new_text.splitlines(keepends=True), fromfile=f"a/{path.name}", tofile=f"b/{path.name}"
         )
-        sys.stdout.writelines(diff)
-        print("(dry run: nothing written)" if existing != new_text else f"{path.name} is up to date")
+        console.write_lines(diff)
+        console.out("(dry run: nothing written)" if existing != new_text else f"{path.name} is up to date")
         return EXIT_OK
     if existing == new_text:
-        print(f"{path.name} is up to date")
+        console.out(f"{path.name} is up to date")
         return EXIT_OK
     # Write through a symlink to its target rather than replacing the link with a file.
     atomic_write(path.resolve() if path.is_symlink() else path, new_text.encode("utf-8"))
-    print(_apply_message(existing, path.name, mode, overwrite))
+    console.out(_apply_message(existing, path.name, mode, overwrite))
     return EXIT_OK
 
 
@@ -97,24 +96,24 @@ def run_check(request: CheckRequest) -> int:
     report = inspect(path, allow_missing=request.allow_missing, strict=request.strict)
     code = EXIT_INVALID if "error" in report else EXIT_OK
     if request.json:
-        print(json.dumps(report, indent=2))
+        json_report.emit(report)
         return code
     if code == EXIT_OK:
         if not report["hasFile"]:
-            print(f"{path.name} is missing (allowed)")
+            console.out(f"{path.name} is missing (allowed)")
         elif not report["hasBlock"]:
-            print(f"{path.name} has no SMALL harness block (use --strict to require one)")
+            console.out(f"{path.name} has no SMALL harness block (use --strict to require one)")
         else:
             drift = (
                 " (differs from the canonical block; refresh with: git small agents apply)"
                 if report["hasDrift"]
                 else ""
             )
-            print(f"{path.name}: SMALL harness block OK{drift}")
+            console.out(f"{path.name}: SMALL harness block OK{drift}")
         return code
-    print(f"error: {report['error']}", file=sys.stderr)
+    console.err(f"error: {report['error']}")
     if report.get("recommendation"):
-        print(f"hint: {report['recommendation']}", file=sys.stderr)
+        console.err(f"hint: {report['recommendation']}")
     return code
 
 
@@ -123,5 +122,5 @@ def run_print(request: PrintRequest) -> int:
     if output_format not in ("md", "plain"):
         raise SmallError(f"invalid --format {output_format!r} (use md or plain)", exit_code=EXIT_USAGE)
     content = BLOCK_CONTENT if output_format == "md" else plain_text(BLOCK_CONTENT)
-    sys.stdout.write(f"{BEGIN_MARKER}\n{content}{END_MARKER}\n" if with_markers else content)
+    console.write(f"{BEGIN_MARKER}\n{content}{END_MARKER}\n" if with_markers else content)
     return EXIT_OK

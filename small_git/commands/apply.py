@@ -23,7 +23,6 @@ import re
 import shlex
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections import deque
@@ -36,6 +35,7 @@ from small_git.protocol import lifecycle
 from small_git.protocol.artifacts import CACHE_DIR, display_path
 from small_git.protocol.secrets import find_insecure_links, find_secrets, secret_in_text
 from small_git.protocol.timestamps import format_ns, now_ns
+from small_git.report import console
 from small_git.store.lock import workspace_lock
 from small_git.store.plan_edit import PlanEditor
 from small_git.store.progress_log import append_entries
@@ -206,17 +206,18 @@ def execute(argv: list[str], cwd: Path, timeout: float, log: IO[bytes]) -> Outco
     except FileNotFoundError:
         message = f"small apply: command not found: {argv[0]}\n".encode()
         capture.feed(message)
-        sys.stderr.buffer.write(message)
+        console.err_bytes(message)
         return Outcome(127, 0.0, output_lines=1, tail=message)
     except PermissionError:
         message = f"small apply: permission denied: {argv[0]}\n".encode()
         capture.feed(message)
-        sys.stderr.buffer.write(message)
+        console.err_bytes(message)
         return Outcome(126, 0.0, output_lines=1, tail=message)
     assert process.stdout is not None and process.stderr is not None
+    echo_out, echo_err = console.binary_streams()
     pumps = [
-        threading.Thread(target=_pump, args=(process.stdout, sys.stdout.buffer, capture), daemon=True),
-        threading.Thread(target=_pump, args=(process.stderr, sys.stderr.buffer, capture), daemon=True),
+        threading.Thread(target=_pump, args=(process.stdout, echo_out, capture), daemon=True),
+        threading.Thread(target=_pump, args=(process.stderr, echo_err, capture), daemon=True),
     ]
     for pump in pumps:
         pump.start()
@@ -396,10 +397,10 @@ def run(request: ApplyRequest) -> int:
             "--status in_progress --reopen (or drop --checkpoint)",
         )
     if request.dry_run:
-        print(f"Would run in {root}: {clean_text(text)}")
+        console.out(f"Would run in {root}: {clean_text(text)}")
         also = " and checkpoint the task" if request.checkpoint else ""
-        print(f"Would record it for task {task_id}{also}")
-        print("Dry run: nothing was run or recorded.")
+        console.out(f"Would record it for task {task_id}{also}")
+        console.out("Dry run: nothing was run or recorded.")
         return 0
     log_path, log = _log_file(root)
     log_ref = log_path.relative_to(root).as_posix()
@@ -412,7 +413,7 @@ def run(request: ApplyRequest) -> int:
         append_entries(
             root, [{"task_id": task_id, **fields, "notes": f"apply: started (time limit {request.timeout:g}s)"}]
         )
-        print(f"small apply: running {fields['command']}", file=sys.stderr)
+        console.err(f"small apply: running {fields['command']}")
         outcome = execute(argv, root, request.timeout, log)
         log.write(
             f"\n# exit {outcome.exit_code} after {outcome.seconds:.3f}s"
@@ -428,9 +429,9 @@ def run(request: ApplyRequest) -> int:
     if request.checkpoint:
         entry["status"] = "completed" if outcome.succeeded else "blocked"
         written = _checkpoint(root, task_id, entry)
-        print(f"checkpoint: {task_id} -> {entry['status']} at {written['timestamp']}", file=sys.stderr)
+        console.err(f"checkpoint: {task_id} -> {entry['status']} at {written['timestamp']}")
     else:
         append_entries(root, [entry])
     verdict = "timed out" if outcome.timed_out else f"exited {outcome.exit_code}"
-    print(f"small apply: {verdict}; recorded for {task_id} (log: {log_ref})", file=sys.stderr)
+    console.err(f"small apply: {verdict}; recorded for {task_id} (log: {log_ref})")
     return outcome.exit_code

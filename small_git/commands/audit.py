@@ -19,6 +19,7 @@ from small_git.errors import EXIT_USAGE, SmallError
 from small_git.gates.context import AuditContext, AuditResult
 from small_git.gates.refupdate import RefUpdate, judge_ref_update, object_id_or_none
 from small_git.git import plumbing as git
+from small_git.report import json_report
 from small_git.report.colour import palette
 from small_git.report.progress import Progress
 from small_git.report.text import format_finding, plural
@@ -173,7 +174,7 @@ def _print_json(result: AuditResult, shown: str, update: RefUpdate, forced: bool
         "missing": result.missing,
         "findings": [f.to_dict() for f in result.findings],
     }
-    sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    json_report.emit(document)
 
 
 def _print_text(result: AuditResult, shown: str) -> None:

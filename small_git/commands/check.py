@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 
 from small_git.protocol.checker import CheckOptions, check_scope, check_state
-from small_git.report import json_report
+from small_git.report import console, json_report
 from small_git.report.text import plural, print_findings, shown_path
 from small_git.store.reader import read_state, resolve_root
 
@@ -54,12 +53,9 @@ def run(request: CheckRequest) -> int:
     mode = " --strict" if request.strict else ""
     if result.ok:
         if not request.ci:
-            print(f"{request.command}{mode} passed: {shown_path(root / '.small')}")
+            console.out(f"{request.command}{mode} passed: {shown_path(root / '.small')}")
         return result.exit_code
     print_findings(result.findings, with_hint=not request.ci)
     files = len({f.file for f in result.findings})
-    print(
-        f"{request.command}{mode} failed: {plural(len(result.findings), 'finding')} in {plural(files, 'file')}",
-        file=sys.stderr,
-    )
+    console.err(f"{request.command}{mode} failed: {plural(len(result.findings), 'finding')} in {plural(files, 'file')}")
     return result.exit_code

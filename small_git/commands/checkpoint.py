@@ -7,12 +7,13 @@ two leaves a plan status that contradicts the task's last entry: `check` reports
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from small_git.errors import EXIT_OK, EXIT_USAGE, SmallError
+from small_git.git.plumbing import short_sha
+from small_git.report import console, json_report
 from small_git.report.console import warn
 from small_git.store.lock import workspace_lock
 from small_git.store.plan_edit import PlanEditor
@@ -75,27 +76,24 @@ def run(request: CheckpointRequest) -> int:
     if request.commit:
         committed = _commit(root, task_id, status)
     if request.json:
-        print(
-            json.dumps(
-                {
-                    "task_id": task_id,
-                    "status": status,
-                    "previous_status": current,
-                    "progress_entry": written,
-                    "files": ["plan.small.yml", "progress.small.yml"],
-                    "workspace": str(root),
-                    "plan_status": status,
-                    "checkpoint": line,
-                    "checkpoint_at": written["timestamp"],
-                    "commit": committed,
-                },
-                indent=2,
-            )
+        json_report.emit(
+            {
+                "task_id": task_id,
+                "status": status,
+                "previous_status": current,
+                "progress_entry": written,
+                "files": ["plan.small.yml", "progress.small.yml"],
+                "workspace": str(root),
+                "plan_status": status,
+                "checkpoint": line,
+                "checkpoint_at": written["timestamp"],
+                "commit": committed,
+            }
         )
     else:
-        print(line)
+        console.out(line)
         if committed:
-            print(f"committed {committed[:12]} (Small-Task: {task_id}, Small-Status: {status})")
+            console.out(f"committed {short_sha(committed)} (Small-Task: {task_id}, Small-Status: {status})")
     return EXIT_OK
 
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-import sys
+from dataclasses import dataclass
 
 from small_git.errors import EXIT_OK
+from small_git.report import console
 
 
-def run(script: str) -> int:
-    sys.stdout.write(script)
+@dataclass(frozen=True)
+class CompletionRequest:
+    script: str  # the script for the chosen shell
+
+
+def run(request: CompletionRequest) -> int:
+    console.write(request.script)
     return EXIT_OK

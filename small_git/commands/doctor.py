@@ -6,45 +6,41 @@ Unlike the reference it never suggests a command that would drop progress histor
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from small_git.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, SmallError
 from small_git.git import plumbing as git
 from small_git.protocol.artifacts import ALL_FILES, CACHE_DIR, display_path
 from small_git.protocol.cross_rules import tasks_of
-from small_git.protocol.findings import sort_key
+from small_git.protocol.findings import ERROR, WARNING, Finding, sort_key
+from small_git.report import console, json_report
+from small_git.report.doctor import INFO, doctor_document, render_doctor
 from small_git.store.reader import resolve_root
 from small_git.workflow import agents_md
 from small_git.workflow.drafts import pending_drafts
 from small_git.workflow.freshness import handoff_freshness
 from small_git.workflow.view import View, load_view, status_counts
 
-OK, WARN, ERROR = "ok", "warn", "error"
+OK, WARN = INFO, WARNING
+STAGE = "doctor"
 
 
-@dataclass
-class Diagnosis:
-    name: str
-    level: str
-    message: str
-    fix: str | None = None
-    file: str | None = None
-    line: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if v is not None}
+def _finding(
+    name: str, level: str, message: str, fix: str | None = None, file: str | None = None, line: int | None = None
+) -> Finding:
+    """One thing doctor found: `name` is the area (files, rules/<rule>, plan, ...), `level` a severity (ok is
+    `info`), `fix` the hint."""
+    return Finding(name, file or "", message, line, fix, level, STAGE)
 
 
-def _files(view: View, init_cmd: str) -> list[Diagnosis]:
+def _files(view: View, init_cmd: str) -> list[Finding]:
     out = []
     missing = [display_path(k) for k in ALL_FILES if not view.present(k)]
     if missing:
         out.append(
-            Diagnosis(
+            _finding(
                 "files",
                 ERROR,
                 f"missing: {', '.join(missing)}",
@@ -57,32 +53,32 @@ def _files(view: View, init_cmd: str) -> list[Diagnosis]:
             if kind != "progress"
             else "run: small fix  (it restores a log whose last entry was torn by a crash)"
         )
-        out.append(Diagnosis("files", ERROR, problem, fix, display_path(kind)))
+        out.append(_finding("files", ERROR, problem, fix, display_path(kind)))
     if not out:
-        out.append(Diagnosis("files", OK, "all six files are present and parse"))
+        out.append(_finding("files", OK, "all six files are present and parse"))
     return out
 
 
-def _rules(view: View) -> list[Diagnosis]:
+def _rules(view: View) -> list[Finding]:
     from small_git.protocol.checker import CheckOptions, check_state
 
     if view.problems:
-        return [Diagnosis("rules", WARN, "not checked: a file could not be read (see above)")]
+        return [_finding("rules", WARN, "not checked: a file could not be read (see above)")]
     out = []
     try:
         default = check_state(view.state, options=CheckOptions(scope="any"))
         strict = check_state(view.state, options=CheckOptions(strict=True, scope="any"))
     except SmallError as exc:
-        return [Diagnosis("rules", ERROR, exc.message, exc.hint, exc.file, exc.line)]
+        return [_finding("rules", ERROR, exc.message, exc.hint, exc.file, exc.line)]
     seen = set()
     for finding in sorted(default.findings, key=sort_key):
         seen.add((finding.rule, finding.file, finding.line, finding.message))
-        out.append(Diagnosis(f"rules/{finding.rule}", ERROR, finding.message, finding.hint, finding.file, finding.line))
+        out.append(_finding(f"rules/{finding.rule}", ERROR, finding.message, finding.hint, finding.file, finding.line))
     for finding in sorted(strict.findings + default.warnings, key=sort_key):
         if (finding.rule, finding.file, finding.line, finding.message) not in seen:
             seen.add((finding.rule, finding.file, finding.line, finding.message))
             out.append(
-                Diagnosis(
+                _finding(
                     f"rules/{finding.rule}",
                     WARN,
                     f"(strict) {finding.message}" if finding in strict.findings else finding.message,
@@ -93,11 +89,11 @@ def _rules(view: View) -> list[Diagnosis]:
             )
     if not default.findings:
         note = "" if strict.ok else "; check --strict does not"
-        out.insert(0, Diagnosis("rules", OK, "check passes" + note))
+        out.insert(0, _finding("rules", OK, "check passes" + note))
     return out
 
 
-def _workflow(view: View, root: Path) -> list[Diagnosis]:
+def _workflow(view: View, root: Path) -> list[Finding]:
     out = []
     plan = view.data.get("plan")
     if view.present("plan") and "plan" not in view.problems:
@@ -105,7 +101,7 @@ def _workflow(view: View, root: Path) -> list[Diagnosis]:
         summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "no tasks"
         level = OK if tasks_of(plan) else WARN
         out.append(
-            Diagnosis(
+            _finding(
                 "plan",
                 level,
                 f"{len(tasks_of(plan))} task(s): {summary}",
@@ -114,7 +110,7 @@ def _workflow(view: View, root: Path) -> list[Diagnosis]:
         )
         if counts.get("blocked"):
             out.append(
-                Diagnosis(
+                _finding(
                     "plan",
                     WARN,
                     f"{counts['blocked']} task(s) blocked",
@@ -127,7 +123,7 @@ def _workflow(view: View, root: Path) -> list[Diagnosis]:
         if fresh["state"] == "stale":
             shown = ", ".join(fresh["changed"][:3]) + (" ..." if fresh["changed_count"] > 3 else "")
             out.append(
-                Diagnosis(
+                _finding(
                     "handoff",
                     WARN,
                     f"stale: {fresh['changed_count']} path(s) changed since it "
@@ -136,12 +132,12 @@ def _workflow(view: View, root: Path) -> list[Diagnosis]:
                 )
             )
         elif fresh["state"] == "fresh":
-            out.append(Diagnosis("handoff", OK, f"fresh (generated at {fresh['commit']})"))
+            out.append(_finding("handoff", OK, f"fresh (generated at {fresh['commit']})"))
         else:
             # Outside git there is nothing to compare with; that is not the handoff's fault.
             unrecorded = fresh["commit"] is None and fresh["reason"] != "not a git work tree"
             out.append(
-                Diagnosis(
+                _finding(
                     "handoff",
                     WARN if unrecorded else OK,
                     f"freshness unknown: {fresh['reason']}",
@@ -151,17 +147,17 @@ def _workflow(view: View, root: Path) -> list[Diagnosis]:
     for draft in pending_drafts(root):
         kind = Path(draft).name.split(".")[0]
         out.append(
-            Diagnosis("drafts", WARN, f"{draft} awaits review", f"a human reviews it, then runs: small accept {kind}")
+            _finding("drafts", WARN, f"{draft} awaits review", f"a human reviews it, then runs: small accept {kind}")
         )
     return out
 
 
-def _environment(root: Path) -> list[Diagnosis]:
+def _environment(root: Path) -> list[Finding]:
     out = []
     top = git.top_level(root) if root.is_dir() else None
     if top is None:
         out.append(
-            Diagnosis(
+            _finding(
                 "git",
                 WARN,
                 f"{root} is not in a git work tree: no history, no gates",
@@ -172,7 +168,7 @@ def _environment(root: Path) -> list[Diagnosis]:
         # check-ignore judges a path name, so the probe file need not exist.
         if not git.git_succeeds(["check-ignore", "-q", "--no-index", f"{CACHE_DIR}/probe.log"], root):
             out.append(
-                Diagnosis(
+                _finding(
                     "git",
                     WARN,
                     f"{CACHE_DIR}/ is not ignored by git (it holds local logs)",
@@ -182,7 +178,7 @@ def _environment(root: Path) -> list[Diagnosis]:
     report = agents_md.inspect(root / agents_md.DEFAULT_FILE, allow_missing=False, strict=True)
     if "error" in report:
         out.append(
-            Diagnosis(
+            _finding(
                 "agents",
                 WARN,
                 f"{agents_md.DEFAULT_FILE}: {report['error']}",
@@ -190,38 +186,25 @@ def _environment(root: Path) -> list[Diagnosis]:
             )
         )
     else:
-        out.append(Diagnosis("agents", OK, f"{agents_md.DEFAULT_FILE} has the current SMALL block"))
+        out.append(_finding("agents", OK, f"{agents_md.DEFAULT_FILE} has the current SMALL block"))
     return out
 
 
-def diagnose(directory: str | os.PathLike[str] | None) -> tuple[Path, list[Diagnosis]]:
+def diagnose(directory: str | os.PathLike[str] | None) -> tuple[Path, list[Finding]]:
     root = resolve_root(directory)
     init_cmd = f"small init --dir {root}"
     try:
         view = load_view(root)
     except SmallError as exc:
-        return root, [Diagnosis("workspace", ERROR, exc.message, exc.hint or f"run: {init_cmd}")]
+        return root, [_finding("workspace", ERROR, exc.message, exc.hint or f"run: {init_cmd}")]
     found = _files(view, f"run: {init_cmd}") + _rules(view) + _workflow(view, root) + _environment(root)
     return root, found
 
 
-def exit_code_of(found: list[Diagnosis]) -> int:
-    if any(d.name == "workspace" and d.level == ERROR for d in found):
+def exit_code_of(found: list[Finding]) -> int:
+    if any(d.rule == "workspace" and d.severity == ERROR for d in found):
         return EXIT_USAGE
-    return EXIT_INVALID if any(d.level == ERROR for d in found) else EXIT_OK
-
-
-def render_text(root: Path, found: list[Diagnosis]) -> str:
-    lines = [f"Workspace: {root}"]
-    for d in found:
-        where = f" ({d.file}:{d.line})" if d.file and d.line else (f" ({d.file})" if d.file else "")
-        lines.append(f"[{d.level.upper()}] {d.name}: {d.message}{where}")
-        if d.fix:
-            lines.append(f"     -> {d.fix}")
-    errors = sum(d.level == ERROR for d in found)
-    warnings = sum(d.level == WARN for d in found)
-    lines.append(f"{errors} problem(s), {warnings} warning(s)" if errors or warnings else "Everything looks right.")
-    return "\n".join(lines)
+    return EXIT_INVALID if any(d.severity == ERROR for d in found) else EXIT_OK
 
 
 @dataclass(frozen=True)
@@ -235,18 +218,7 @@ def run(request: DoctorRequest) -> int:
     root, found = diagnose(request.directory)
     code = exit_code_of(found)
     if as_json:
-        print(
-            json.dumps(
-                {
-                    "command": "doctor",
-                    "workspace": str(root),
-                    "ok": code == EXIT_OK,
-                    "diagnoses": [d.to_dict() for d in found],
-                    "exit_code": code,
-                },
-                indent=2,
-            )
-        )
+        json_report.emit(doctor_document(root, found, code))
     else:
-        print(render_text(root, found))
+        console.out(render_doctor(root, found))
     return code

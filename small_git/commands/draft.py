@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from small_git.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, SmallError
 from small_git.protocol.yamlsafe import DEFAULT_LIMITS
+from small_git.report import console
 from small_git.report.text import print_findings
 from small_git.store.atomic import atomic_write
 from small_git.store.lock import workspace_lock
@@ -63,16 +64,16 @@ def run(request: DraftRequest) -> int:
     with workspace_lock(root):
         target.parent.mkdir(exist_ok=True)
         atomic_write(target, data)
-    print(f"Draft saved: {draft_display_path(kind)}")
+    console.out(f"Draft saved: {draft_display_path(kind)}")
     try:
         findings = draft_findings(kind, data)
     except SmallError as exc:
-        print(f"error: the draft does not parse: {exc.message}", file=sys.stderr)
-        print("Fix the draft and run draft again; accept refuses it as it is.", file=sys.stderr)
+        console.err(f"error: the draft does not parse: {exc.message}")
+        console.err("Fix the draft and run draft again; accept refuses it as it is.")
         return EXIT_INVALID
     if findings:
         print_findings(findings)
-        print(f"The draft has {len(findings)} problem(s); accept refuses it until they are fixed.", file=sys.stderr)
+        console.err(f"The draft has {len(findings)} problem(s); accept refuses it until they are fixed.")
         return EXIT_INVALID
-    print(f"Next: a human reviews it and runs: small accept {kind}")
+    console.out(f"Next: a human reviews it and runs: small accept {kind}")
     return EXIT_OK

@@ -21,6 +21,7 @@ from small_git.protocol import lifecycle
 from small_git.protocol.artifacts import ALL_FILES, CACHE_DIR, SMALL_DIR, display_path
 from small_git.protocol.timestamps import format_ns, now_ns
 from small_git.protocol.yamlsafe import YamlError, load_yaml
+from small_git.report import console
 from small_git.store.atomic import atomic_write, is_temp_file
 from small_git.store.lock import workspace_lock
 from small_git.store.plan_edit import PlanEditor
@@ -65,9 +66,9 @@ def run(request: FixRequest) -> int:
             done += _plan_lags(root)
             done += _stale_run_handoff(root)
     for line in done:
-        print(line)
-    print("Nothing to fix" if not done else f"Fixed {len(done)} problem{'s' if len(done) != 1 else ''}")
-    print("Next: small check --strict")
+        console.out(line)
+    console.out("Nothing to fix" if not done else f"Fixed {len(done)} problem{'s' if len(done) != 1 else ''}")
+    console.out("Next: small check --strict")
     return EXIT_OK
 
 

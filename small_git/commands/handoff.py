@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from small_git.errors import EXIT_OK
 from small_git.protocol.artifacts import display_path
 from small_git.protocol.yamlsafe import load_yaml
+from small_git.report import console
 from small_git.store.lock import workspace_lock
 from small_git.store.reader import resolve_root, small_dir
 from small_git.store.workspace_file import enforce_scope
@@ -37,6 +38,6 @@ def run(request: HandoffRequest) -> int:
             root, summary=request.summary, replay_id=request.replay_id, record_commit=request.record_commit
         )
     steps = load_yaml(data, display_path("handoff")).data["resume"]["next_steps"]
-    print(f"Generated {display_path('handoff')} with {len(steps)} next step{'s' if len(steps) != 1 else ''}")
-    print(f"replayId: {replay_id[:16]}... (source: {source})")
+    console.out(f"Generated {display_path('handoff')} with {len(steps)} next step{'s' if len(steps) != 1 else ''}")
+    console.out(f"replayId: {replay_id[:16]}... (source: {source})")
     return EXIT_OK

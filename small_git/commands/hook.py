@@ -12,10 +12,6 @@ from small_git.integration.hooks import STDIN_HOOKS, report, run_hook
 
 
 def run(name: str, args: Sequence[str]) -> int:
-    if name == "pre-receive":  # the server gate: integration/server, fails closed on its own
-        from small_git.commands import pre_receive
-
-        return pre_receive.run(args, sys.stdin.read(), os.environ)
     cwd = Path.cwd()
     repo = top_level(cwd) or cwd  # git runs hooks at the top of the work tree; a bare repository has none
     stdin_text = sys.stdin.read() if name in STDIN_HOOKS and not sys.stdin.isatty() else None

@@ -8,11 +8,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from small_git import PROTOCOL_VERSION
 from small_git.errors import EXIT_OK, EXIT_USAGE, SmallError
 from small_git.protocol.artifacts import CACHE_DIR, SMALL_DIR, display_path, filename
 from small_git.protocol.emitter import quote
 from small_git.protocol.replayid import compute_replay_id
 from small_git.protocol.timestamps import format_ns, now_ns
+from small_git.report import console
 from small_git.store.atomic import atomic_write
 from small_git.store.lock import workspace_lock
 from small_git.store.progress_log import new_log_bytes
@@ -99,13 +101,13 @@ def run(request: InitRequest) -> int:
             replay_id = compute_replay_id(*intent_plan, _read(root, "constraints"))
             created += _create(root, "handoff", initial_handoff(replay_id))
         ignored = ensure_gitignore(root)
-    print(f"Initialized SMALL v1.0.0 in {folder}" if created else f"Nothing to create in {folder}")
+    console.out(f"Initialized SMALL v{PROTOCOL_VERSION} in {folder}" if created else f"Nothing to create in {folder}")
     for path in created:
-        print(f"  created {path}")
+        console.out(f"  created {path}")
     if ignored:
-        print(f"  added {GITIGNORE_LINE} to .gitignore")
+        console.out(f"  added {GITIGNORE_LINE} to .gitignore")
     if created:
-        print('Next: fill in intent.small.yml and constraints.small.yml, then: small plan --add "<first task>"')
+        console.out('Next: fill in intent.small.yml and constraints.small.yml, then: small plan --add "<first task>"')
     return EXIT_OK
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from small_git.errors import EXIT_OK, EXIT_USAGE, SmallError
+from small_git.report import console
 from small_git.store.lock import workspace_lock
 from small_git.store.plan_edit import PlanEditor
 from small_git.store.progress_log import load_log
@@ -121,9 +122,9 @@ def run(request: PlanRequest) -> int:
         entries += status_entries
         result = editor.result()
         if result == raw and not entries:
-            print("No changes made to plan")
+            console.out("No changes made to plan")
             return EXIT_OK
         record(root, raw, editor, entries)
     for message in messages:
-        print(message)
+        console.out(message)
     return EXIT_OK

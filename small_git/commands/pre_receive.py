@@ -25,7 +25,8 @@ from small_git.integration.server.receive import judge_push, parse_updates
 def run(args: Sequence[str], stdin_text: str, env: Mapping[str, str], repo: Path | None = None) -> int:
     started = time.monotonic() - process_age()  # the forge's clock started with the hook's process
     prefix = messages.prefix_for(env)
-    repo = repo or Path.cwd()
+    # git runs the hook in the git dir (GIT_DIR="."); GitHub Enterprise Server names the repository in GIT_DIR
+    repo = repo or Path(env.get("GIT_DIR") or ".").absolute()
     log = ServerLog(None)
     watchdog: Watchdog | None = None
     try:

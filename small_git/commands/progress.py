@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from small_git.errors import EXIT_OK, EXIT_USAGE, SmallError
 from small_git.protocol import lifecycle
 from small_git.protocol.artifacts import display_path
+from small_git.report import console, json_report
 from small_git.report.console import warn
 from small_git.store.lock import workspace_lock
 from small_git.store.progress_log import append_entries
@@ -70,7 +70,7 @@ def run(request: ProgressRequest) -> int:
             f"(move tasks with: small checkpoint --task {task} --status {status})"
         )
     if request.json:
-        print(json.dumps({"workspace": str(root), "entry": written, "task_exists_in_plan": known}, indent=2))
+        json_report.emit({"workspace": str(root), "entry": written, "task_exists_in_plan": known})
     else:
-        print(f"progress added: {task} {status} {written['timestamp']}")
+        console.out(f"progress added: {task} {status} {written['timestamp']}")
     return EXIT_OK

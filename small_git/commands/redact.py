@@ -10,13 +10,13 @@ from __future__ import annotations
 import codecs
 import json
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from small_git import PROTOCOL_VERSION
 from small_git.errors import EXIT_OK, EXIT_USAGE, SmallError
 from small_git.gates.redaction import (
     PROTECTED_FIELDS,
@@ -31,6 +31,7 @@ from small_git.gates.redaction import (
 )
 from small_git.protocol.artifacts import display_path
 from small_git.protocol.yamlsafe import DEFAULT_LIMITS, decode, load_yaml
+from small_git.report import console
 from small_git.store.atomic import atomic_write
 from small_git.store.lock import workspace_lock
 from small_git.store.progress_log import append_entries
@@ -84,14 +85,15 @@ def run(request: RedactRequest) -> int:
         new_text = _replace_in_place(text, [entry, *steps], marker, expected) or _rewrite_whole(text, expected)
         atomic_write(root / PROGRESS, _encode(new_text, encoding))
         _append_record(root, entry, field_name, original)
-    print(f"Redacted entries[{entry}].{field_name} in {PROGRESS} and appended a {REDACT_TASK_ID} entry recording it.")
-    print("Commit it on its own, with the reason in a trailer (the gates accept it only so):")
+    console.out(
+        f"Redacted entries[{entry}].{field_name} in {PROGRESS} and appended a {REDACT_TASK_ID} entry recording it."
+    )
+    console.out("Commit it on its own, with the reason in a trailer (the gates accept it only so):")
     log = os.path.relpath(root / PROGRESS)
-    print(f'    git commit -m "Redact a secret from progress" -m "{TRAILER}: <reason>" -- {log}')
-    print(
+    console.out(f'    git commit -m "Redact a secret from progress" -m "{TRAILER}: <reason>" -- {log}')
+    console.err(
         "The value is still in earlier commits: rotate the credential; rewriting published history is a "
-        "separate decision (see docs/authority.md).",
-        file=sys.stderr,
+        "separate decision (see docs/authority.md)."
     )
     return EXIT_OK
 
@@ -217,7 +219,7 @@ def _rewrite_whole(text: str, expected: list[Any]) -> str:
     data["entries"] = expected
     dumped = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=2**16)
     # The reference warns about an unquoted small_version, which safe_dump would write.
-    dumped = dumped.replace("small_version: 1.0.0\n", 'small_version: "1.0.0"\n', 1)
+    dumped = dumped.replace(f"small_version: {PROTOCOL_VERSION}\n", f'small_version: "{PROTOCOL_VERSION}"\n', 1)
     if _parsed_entries(dumped) != expected:
         raise SmallError(
             f"cannot rewrite {PROGRESS} without changing other values; nothing was changed",

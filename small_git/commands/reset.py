@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from small_git.errors import EXIT_OK, EXIT_USAGE, SmallError
 from small_git.protocol.artifacts import display_path
 from small_git.protocol.replayid import next_run_id
+from small_git.report import console
 from small_git.store.atomic import atomic_write
 from small_git.store.lock import workspace_lock
 from small_git.store.progress_log import append_entries
@@ -45,7 +46,7 @@ def run(request: ResetRequest) -> int:
         if confirm is None or not sys.stdin.isatty():
             raise SmallError("reset starts a new run (new plan and handoff); confirm with --yes", exit_code=EXIT_USAGE)
         if not confirm("Start a new run? The plan and handoff are replaced; progress is kept"):
-            print("Reset cancelled.")
+            console.out("Reset cancelled.")
             return EXIT_OK
     with workspace_lock(root):
         previous = run_replay_id(root) or handoff_replay_id(existing_handoff(root))
@@ -67,6 +68,6 @@ def run(request: ResetRequest) -> int:
         if previous:
             run_info["previous_replay_id"] = previous
         write_handoff(root, run=run_info)
-    print(f"Reset: {display_path('plan')}, {display_path('handoff')}" + ("" if keep_intent else ", intent"))
-    print(f"New run {new_id[:16]}..." + (f" (previous {previous[:16]}...)" if previous else ""))
+    console.out(f"Reset: {display_path('plan')}, {display_path('handoff')}" + ("" if keep_intent else ", intent"))
+    console.out(f"New run {new_id[:16]}..." + (f" (previous {previous[:16]}...)" if previous else ""))
     return EXIT_OK

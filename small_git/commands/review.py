@@ -3,14 +3,13 @@ pull-request comment or a CI job summary (`--format markdown >> "$GITHUB_STEP_SU
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from small_git.errors import EXIT_OK, EXIT_USAGE, SmallError
 from small_git.gates.review import build_review
 from small_git.git.plumbing import top_level
-from small_git.report import json_report
+from small_git.report import console, json_report
 from small_git.report.colour import palette
 from small_git.report.progress import Progress
 from small_git.report.review_report import format_markdown, format_text, review_document
@@ -38,7 +37,7 @@ def run(request: ReviewRequest) -> int:
     if request.format == "json":
         json_report.emit(review_document(review))
     elif request.format == "markdown":
-        sys.stdout.write(format_markdown(review))
+        console.write(format_markdown(review))
     else:
-        sys.stdout.write(format_text(review, palette(sys.stdout)))
+        console.write(format_text(review, palette()))
     return EXIT_OK

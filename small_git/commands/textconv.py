@@ -7,6 +7,7 @@ from pathlib import Path
 
 from small_git.errors import EXIT_OK, EXIT_USAGE, SmallError
 from small_git.protocol.yamlsafe import DEFAULT_LIMITS
+from small_git.report import console
 from small_git.report.textconv import render
 
 
@@ -22,8 +23,7 @@ def run(path: str) -> int:
             raise SmallError(f"cannot read {path}: {exc.strerror}", exit_code=EXIT_USAGE, file=path) from None
     # Past the loader's size limit there is nothing to render; the raw bytes still diff.
     out = raw if len(raw) > DEFAULT_LIMITS.max_bytes else render(raw, path)
-    sys.stdout.buffer.write(out)
-    sys.stdout.buffer.flush()
+    console.write_bytes(out)
     return EXIT_OK
 
 
@@ -32,12 +32,12 @@ def main(argv: list[str] | None = None) -> int:
     blob, so this skips the command line's start-up (click and every command's options)."""
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("usage: python -m small_git.commands.textconv FILE", file=sys.stderr)
+        console.err("usage: python -m small_git.commands.textconv FILE")
         return EXIT_USAGE
     try:
         return run(args[0])
     except SmallError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
+        console.err(f"error: {exc.message}")
         return exc.exit_code
     except BrokenPipeError:
         return EXIT_OK

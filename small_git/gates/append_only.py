@@ -10,7 +10,7 @@ from typing import Any
 from small_git.errors import SmallError
 from small_git.gates.context import AuditContext, restore_hint
 from small_git.git.plumbing import CommitMeta
-from small_git.git.states import is_symlink_problem
+from small_git.git.states import is_duplicate_problem, is_symlink_problem
 from small_git.protocol.findings import Finding
 from small_git.protocol.state import State
 from small_git.protocol.timestamps import TimestampError, parse_ns
@@ -29,8 +29,8 @@ def _read_log(state: State | None) -> tuple[_Log | None, Finding | None]:
     entry = state.files["progress"]
     if entry.raw is None and entry.problem is None:
         return _Log(None, state), None
-    if is_symlink_problem(entry):
-        return _Log(None, state), None  # reported as canonical-symlink
+    if is_symlink_problem(entry) or is_duplicate_problem(entry):
+        return _Log(None, state), None  # reported as canonical-symlink or tree-duplicate-path
     try:
         data = state.data("progress")
     except SmallError as exc:
@@ -85,8 +85,8 @@ def progress_findings(
         if new_log is None or new_log.entries is None:
             return [], False
         return _order_findings(new_log, [], ctx), False
-    if new is not None and is_symlink_problem(new.files["progress"]):
-        return [], False  # reported as canonical-symlink
+    if new is not None and (is_symlink_problem(new.files["progress"]) or is_duplicate_problem(new.files["progress"])):
+        return [], False  # reported as canonical-symlink or tree-duplicate-path
     if new_log is None or new_log.entries is None:
         count = max(len(log.entries or []) for log in old_logs if log is not None)
         gone = "the whole workspace" if new is None else path

@@ -14,18 +14,21 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from small_git.errors import SmallError
+from small_git.errors import EXIT_USAGE, SmallError
 from small_git.gates.append_only import changed, progress_findings, subsequence_findings
 from small_git.gates.authority import authority_findings
 from small_git.gates.context import AuditContext, AuditResult, deadline_finding, restore_hint
 from small_git.gates.tipcheck import tip_findings
 from small_git.git import plumbing as git
+from small_git.git.objects import MissingObject, ObjectReader
 from small_git.git.plumbing import CommitMeta
 from small_git.git.states import (
+    DUPLICATE_FOLDER_PROBLEM,
     SMALL_SYMLINK_PROBLEM,
+    changed_workspaces,
+    is_duplicate_problem,
     is_symlink_problem,
     state_at,
-    touches_workspace,
     workspace_prefixes,
     workspaces_in,
 )
@@ -34,7 +37,7 @@ from small_git.protocol.findings import ERROR, Finding
 from small_git.protocol.state import State
 
 INDEX = None  # the "revision" that means the staged commit
-WORKSPACE_PATHSPEC = (":(glob)**/.small", ":(glob)**/.small/**")
+RULE_DUPLICATE = "tree-duplicate-path"
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -58,7 +61,7 @@ def judge_transition(
     sample = new or next((p for p in parents if p is not None), None)
     if sample is None:
         return []
-    findings = _symlink_findings(parents[0], new, ctx)
+    findings = _structure_findings(parents[0], new, ctx)
     log_findings, redacted = progress_findings(parents, new, meta, ctx, sample)
     findings += log_findings
     findings += _human_findings(parents, new, meta, ctx, redacted, bases)
@@ -67,11 +70,29 @@ def judge_transition(
     return findings
 
 
-def _symlink_findings(old: State | None, new: State | None, ctx: AuditContext) -> list[Finding]:
+def _structure_findings(old: State | None, new: State | None, ctx: AuditContext) -> list[Finding]:
+    """Canonical files git records as something other than one regular file: symlinks, and names a tree
+    lists twice."""
     if new is None:
         return []
     findings = []
     for kind, entry in new.files.items():
+        if is_duplicate_problem(entry):
+            if old is not None and old.files[kind].problem == entry.problem:
+                continue
+            where = new.small_dir if entry.problem == DUPLICATE_FOLDER_PROBLEM else entry.path
+            findings.append(
+                Finding(
+                    RULE_DUPLICATE,
+                    where,
+                    f"{ctx.label}: {entry.path} {entry.problem}",
+                    hint="rewrite the commit so that every folder lists each name once (git fsck names the tree)",
+                    stage="git",
+                )
+            )
+            if entry.problem == DUPLICATE_FOLDER_PROBLEM:
+                return findings
+            continue
         if not is_symlink_problem(entry):
             continue
         if old is not None and is_symlink_problem(old.files[kind]):
@@ -200,30 +221,31 @@ def judge_commit(
     new_rev: str | None,
     meta: CommitMeta | None,
     context: AuditContext,
-    paths: set[str] | None = None,
+    prefixes: Sequence[str] | None = None,
+    objects: ObjectReader | None = None,
 ) -> list[Finding]:
     """Judge every workspace the commit (`new_rev`, or the index when None) touches against its parents.
 
-    A root commit has no parents; a merge has several. Workspaces are found from the changed paths (pass
-    them when already known), so a commit that touches no `.small/` reads no YAML at all.
+    A root commit has no parents; a merge has several. Workspaces are found from what changed (pass their
+    prefixes when already known), so a commit that touches no `.small/` reads no YAML at all.
     """
-    bases: list[str | None] = list(parents) or [None]
-    if paths is None:
-        paths = touched_paths(repo, parents, new_rev)
-    if not touches_workspace(paths):
-        return []
+    if objects is None:
+        with ObjectReader(repo) as reader:
+            return judge_commit(repo, parents, new_rev, meta, context, prefixes, reader)
+    if prefixes is None:
+        prefixes = touched_workspaces(repo, parents, new_rev, objects)
     findings: list[Finding] = []
     deleted: dict[str, State] = {}
     created: dict[str, State] = {}
     merge_bases: list[str] | None = None
-    for prefix in workspace_prefixes(paths):
-        new_state = state_at(new_rev, prefix, repo)
-        parent_states = [state_at(base, prefix, repo) if base is not None else None for base in bases]
+    for prefix in prefixes:
+        new_state = state_at(new_rev, prefix, repo, objects)
+        parent_states = [state_at(parent, prefix, repo, objects) for parent in parents] or [None]
         base_states: list[State | None] | None = None
         if len(parent_states) > 1 and any(changed(p, new_state, k) for p in parent_states for k in HUMAN_OWNED):
             if merge_bases is None:
                 merge_bases = git.merge_bases(list(parents), repo)
-            base_states = [state_at(base, prefix, repo) for base in merge_bases]
+            base_states = [state_at(base, prefix, repo, objects) for base in merge_bases]
         found = judge_transition(parent_states[0], new_state, meta, parent_states, context, base_states)
         if new_state is None and parent_states[0] is not None:
             deleted[prefix] = parent_states[0]
@@ -240,6 +262,18 @@ def touched_paths(repo: Path, parents: Sequence[str], new_rev: str | None) -> se
     for base in bases:
         paths.update(git.changed_paths(base, new_rev, repo))
     return paths
+
+
+def touched_workspaces(repo: Path, parents: Sequence[str], new_rev: str | None, objects: ObjectReader) -> list[str]:
+    """The workspaces whose `.small` differs from any parent's (every workspace of a root commit)."""
+    bases: list[str | None] = list(parents) or [None]
+    if new_rev is None:  # the index: git compares it with each parent
+        return workspace_prefixes(touched_paths(repo, parents, None))
+    tree = objects.commit(new_rev).tree
+    found: set[str] = set()
+    for parent in bases:
+        found.update(changed_workspaces(objects, objects.commit(parent).tree if parent else None, tree))
+    return sorted(found)
 
 
 def _moved(
@@ -274,33 +308,38 @@ def _move_hint(ctx: AuditContext, source: str, target: str) -> str:
 
 
 def judge_commits(repo: Path, rev_args: Sequence[str], context: AuditContext, ref: str = "") -> AuditResult:
-    """Judge every commit `git rev-list <rev_args>` names, parent -> child, oldest first (topological order)."""
+    """Judge every commit `git rev-list <rev_args>` names, parent -> child, oldest first (topological order).
+
+    One `rev-list` walk names the commits; one `cat-file --batch` process reads every object."""
     commits = git.rev_list(rev_args, repo)
     result = AuditResult(commits=[sha for sha, _ in commits])
     cut = _cut_history(repo, commits)
     if cut is not None:
         result.missing.append(cut)
-        result.findings.append(_shallow_finding(cut, context))
+        result.findings.append(_shallow_finding(cut))
         return result
     touched: set[str] = set()
-    # One walk finds the commits that touch any workspace (--full-history keeps a merge that differs from
-    # any parent there); the others cost nothing more.
-    candidates = set(git.run_git(["rev-list", "--full-history", *rev_args, "--", *WORKSPACE_PATHSPEC], repo).split())
-    for number, (sha, parents) in enumerate(commits, start=1):
-        if context.progress is not None:
-            context.progress(number, len(commits))
-        if sha not in candidates:
-            continue
-        if context.out_of_time():
-            result.findings.append(deadline_finding(context, ref or "the update"))
-            return result
-        paths = touched_paths(repo, parents, sha)
-        if not touches_workspace(paths):
-            continue
-        touched.update(workspace_prefixes(paths))
-        commit_context = replace(context, label=f"commit {git.short_sha(sha)}", env=None)
-        meta = git.commit_meta(sha, repo)
-        result.findings += judge_commit(repo, parents, sha, meta, commit_context, paths)
+    with ObjectReader(repo) as objects:
+        for number, (sha, _) in enumerate(commits, start=1):
+            if context.progress is not None:
+                context.progress(number, len(commits))
+            if context.out_of_time():
+                result.findings.append(deadline_finding(context, ref or "the update"))
+                return result
+            try:
+                commit = objects.commit(sha)
+                prefixes = touched_workspaces(repo, commit.parents, sha, objects)
+                if not prefixes:
+                    continue
+                touched.update(prefixes)
+                commit_context = replace(context, label=f"commit {git.short_sha(sha)}", env=None)
+                meta = git.meta_of(commit)
+                result.findings += judge_commit(repo, commit.parents, sha, meta, commit_context, prefixes, objects)
+            except MissingObject as missing:
+                result.missing.append(missing.oid)
+                rule = missing.rule or "missing-history"
+                result.findings.append(Finding(rule, ref or ".", missing.message, hint=missing.hint, stage="git"))
+                return result
     result.touched = sorted(touched)
     return result
 
@@ -311,17 +350,20 @@ def kept_entries_findings(repo: Path, old_tip: str, new_tip: str, ref: str, cont
     findings: list[Finding] = []
     label = f"the update of {ref or 'a ref'} ({git.short_sha(old_tip)} -> {git.short_sha(new_tip)})"
     force_context = replace(context, label=label, judge_validity=False, env=None)
-    for prefix in workspaces_in(old_tip, repo):
-        old_state, new_state = state_at(old_tip, prefix, repo), state_at(new_tip, prefix, repo)
-        findings += subsequence_findings(old_state, new_state, force_context)
+    with ObjectReader(repo) as objects:
+        for prefix in workspaces_in(old_tip, repo):
+            old_state = state_at(old_tip, prefix, repo, objects)
+            new_state = state_at(new_tip, prefix, repo, objects)
+            findings += subsequence_findings(old_state, new_state, force_context)
     return findings
 
 
 def tip_level_findings(repo: Path, tip: str, prefixes: Sequence[str]) -> list[Finding]:
     """The tip-level evidence check (spec §6.4) on the workspaces at `prefixes` of commit `tip`."""
     findings: list[Finding] = []
-    for prefix in prefixes:
-        state = state_at(tip, prefix, repo)
+    with ObjectReader(repo) as objects:
+        states = [state_at(tip, prefix, repo, objects) for prefix in prefixes]
+    for state in states:
         if state is None or state.files["progress"].raw is None:
             continue
         try:
@@ -344,7 +386,7 @@ def _cut_history(repo: Path, commits: list[tuple[str, list[str]]]) -> str | None
     return next((sha for sha, _ in commits if sha in boundary), None)
 
 
-def _shallow_finding(cut: str, context: AuditContext) -> Finding:
+def _shallow_finding(cut: str) -> Finding:
     return Finding(
         "shallow-history",
         ".",
@@ -352,3 +394,30 @@ def _shallow_finding(cut: str, context: AuditContext) -> Finding:
         hint="fetch the missing history: git fetch --unshallow (CI: actions/checkout with fetch-depth: 0)",
         stage="git",
     )
+
+
+def range_args(repo: Path, rev_range: str | None) -> tuple[list[str], list[str]]:
+    """(rev-list arguments, tips) for `base..head`, `head`, or the whole history of HEAD by default: the
+    commits a range names (`git small log`), which is not a ref update (`git small audit`)."""
+    spec = rev_range or "HEAD"
+    example = "example: git small log origin/main..HEAD"
+    if "..." in spec:
+        raise SmallError(f"{spec!r}: use a two-dot range base..head", exit_code=EXIT_USAGE, hint=example)
+    base, dots, head = spec.partition("..")
+    head = (head or "HEAD") if dots else base
+    if dots and not base:
+        raise SmallError(f"{spec!r}: the range needs a base", exit_code=EXIT_USAGE, hint=example)
+    head_sha = git.rev_parse(f"{head}^{{commit}}", repo)
+    if head_sha is None:
+        raise SmallError(f"{head!r} is not a commit in this repository", exit_code=EXIT_USAGE, hint=example)
+    if not dots or git.is_zero_sha(base):  # CI on a new branch passes an all-zero "before"
+        return [head_sha], [head_sha]
+    base_sha = git.rev_parse(f"{base}^{{commit}}", repo)
+    if base_sha is None:
+        raise SmallError(
+            f"the base {base!r} is not in this clone",
+            exit_code=EXIT_USAGE,
+            rule="missing-history",
+            hint=f"fetch it first: git fetch origin {base} (CI: actions/checkout with fetch-depth: 0)",
+        )
+    return [head_sha, f"^{base_sha}"], [head_sha]

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from small_git.errors import EXIT_USAGE, SmallError
-from small_git.git.evidence import run_git
+from small_git.git import runner
 from small_git.git.plumbing import CommitMeta
 from small_git.protocol.findings import Finding
 
@@ -48,7 +48,7 @@ BUILTIN_AGENT_IDENTITIES = (
     r"<cursoragent@cursor\.com>",
     r"<[^>]*\+copilot@users\.noreply\.github\.com>",
 )
-BUILTIN_PUSHER_VARIABLES = ("GL_USERNAME", "GITEA_PUSHER_NAME", "GITHUB_USER_LOGIN")
+BUILTIN_PUSHER_VARIABLES = ("GL_USERNAME", "GITEA_PUSHER_NAME", "GITHUB_USER_LOGIN", "REMOTE_USER")
 _CO_AUTHOR_RE = re.compile(r"^co-authored-by:\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
 _GOOD_SIGNATURE = "G"
 _SIGNATURE_WORDS = {
@@ -84,26 +84,26 @@ class Policy:
 
 
 def _config_values(repo: Path, key: str) -> list[str]:
-    result = run_git(repo, "config", "--get-all", key, check=False)
+    result = runner.run(["config", "--get-all", key], repo, check=False)
     if result.returncode == 1:  # the key is not set
         return []
-    if result.returncode != 0:
-        raise SmallError(f"cannot read git config {key} in {repo}: {result.stderr.strip()}", exit_code=EXIT_USAGE)
-    return [line.strip() for line in result.stdout.splitlines() if line.strip()]
+    if not result.ok:
+        raise SmallError(f"cannot read git config {key} in {repo}: {result.error_text.strip()}", exit_code=EXIT_USAGE)
+    return [line.strip() for line in result.text.splitlines() if line.strip()]
 
 
 def _config_path(repo: Path, key: str) -> Path | None:
-    result = run_git(repo, "config", "--type=path", "--get", key, check=False)
-    if result.returncode != 0 or not result.stdout.strip():
+    result = runner.run(["config", "--type=path", "--get", key], repo, check=False)
+    if not result.ok or not result.text.strip():
         return None
-    path = Path(result.stdout.strip())
+    path = Path(result.text.strip())
     if not path.is_absolute():
         # Relative paths are relative to the repository (its top level, or the git dir when bare).
-        top = run_git(repo, "rev-parse", "--show-toplevel", check=False)
+        top = runner.run(["rev-parse", "--show-toplevel"], repo, check=False)
         base = (
-            top.stdout.strip()
-            if top.returncode == 0 and top.stdout.strip()
-            else run_git(repo, "rev-parse", "--absolute-git-dir").stdout.strip()
+            top.text.strip()
+            if top.ok and top.text.strip()
+            else runner.run(["rev-parse", "--absolute-git-dir"], repo).text.strip()
         )
         path = Path(base) / path
     return path
@@ -178,8 +178,8 @@ def _signature_letter(repo: Path, sha: str, policy: Policy) -> str:
     args = ["log", "-1", "--format=%G?", sha]
     if policy.allowed_signers_file is not None:
         args = ["-c", f"gpg.ssh.allowedSignersFile={policy.allowed_signers_file}", *args]
-    result = run_git(repo, *args, check=False)
-    letter = result.stdout.strip()[:1]
+    result = runner.run(args, repo, check=False)
+    letter = result.text.strip()[:1]
     return letter or "E"
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from small_git.errors import EXIT_USAGE, SmallError
-from small_git.gates.audit import WORKSPACE_PATHSPEC, human_change, judge_transition, touched_paths
+from small_git.gates.audit import human_change, judge_transition, touched_paths, touched_workspaces
 from small_git.gates.authority import RULE_AGENT, RULE_POLICY, RULE_PUSHER, RULE_UNSIGNED, load_policy
 from small_git.gates.context import AuditContext
 from small_git.gates.history_model import (
@@ -42,6 +42,7 @@ from small_git.gates.history_model import (
 from small_git.gates.redaction import REDACT_TASK_ID, TRAILER, is_exact_redaction, redaction_marker
 from small_git.gates.tipcheck import RECONCILE_TASK_ID, rewrite_of
 from small_git.git import plumbing as git
+from small_git.git.objects import ObjectReader
 from small_git.git.plumbing import CommitMeta
 from small_git.git.states import state_at, workspace_prefixes, workspaces_in
 from small_git.protocol.artifacts import HUMAN_OWNED
@@ -102,9 +103,10 @@ def parse_commit(sha: str, raw: bytes) -> CommitInfo:
 
 
 def read_commits(repo: Path, shas: Sequence[str]) -> dict[str, CommitInfo]:
-    """The commits: parents and message from the objects (one `git cat-file --batch`), and who, when and the
+    """The commits: parents and message from the objects (the object reader), and who, when and the
     signature as git itself reads them (one `git log`), so the story names the people the gates judged."""
-    raws = git.read_blobs(list(shas), repo)
+    with ObjectReader(repo) as objects:
+        raws = {sha: objects.require(sha, "commit") for sha in shas}
     infos = {sha: parse_commit(sha, raws[sha]) for sha in shas}
     for sha, fields in _identities(repo, shas).items():
         an, ae, ad, cn, ce, cd, letter = fields
@@ -355,8 +357,8 @@ def read_history(
     args, head = span.rev_args, span.head
     commits = git.rev_list(args, repo)
     history = History(repo, head, walked=len(commits))
-    candidates = set(git.run_git(["rev-list", "--full-history", *args, "--", *WORKSPACE_PATHSPEC], repo).split())
-    touching = [(sha, parents) for sha, parents in commits if sha in candidates]
+    with ObjectReader(repo) as objects:
+        touching = [(sha, parents) for sha, parents in commits if touched_workspaces(repo, parents, sha, objects)]
     infos = read_commits(repo, [sha for sha, _ in touching])
     in_walk = {sha for sha, _ in touching}
     uses: dict[str, int] = {}

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from small_git.errors import EXIT_USAGE, SmallError
-from small_git.git.evidence import SHORT_SHA_LENGTH, run_git
+from small_git.git import runner
+from small_git.git.evidence import SHORT_SHA_LENGTH
 from small_git.git.plumbing import is_shallow
 from small_git.protocol.findings import Finding
 from small_git.protocol.state import State
@@ -62,11 +63,11 @@ def resolve_commits(repo: Path, names: list[str]) -> dict[str, str | None]:
     if not names:
         return {}
     query = "".join(f"{name}^{{commit}}\n" for name in names)
-    result = run_git(repo, "cat-file", "--batch-check=%(objectname)", stdin=query, check=False)
-    if result.returncode != 0:
-        raise SmallError(f"cannot look up cited commits in {repo}: {result.stderr.strip()}", exit_code=EXIT_USAGE)
+    result = runner.run(["cat-file", "--batch-check=%(objectname)"], repo, input=query.encode(), check=False)
+    if not result.ok:
+        raise SmallError(f"cannot look up cited commits in {repo}: {result.error_text.strip()}", exit_code=EXIT_USAGE)
     resolved: dict[str, str | None] = {}
-    for name, line in zip(names, result.stdout.splitlines(), strict=False):
+    for name, line in zip(names, result.text.splitlines(), strict=False):
         line = line.strip()
         if _HEX_RE.match(line):
             resolved[name] = line
@@ -78,24 +79,19 @@ def resolve_commits(repo: Path, names: list[str]) -> dict[str, str | None]:
 
 
 def _commits_with_prefix(repo: Path, prefix: str) -> int:
-    candidates = run_git(repo, "rev-parse", f"--disambiguate={prefix}", check=False).stdout.split()
+    candidates = runner.run(["rev-parse", f"--disambiguate={prefix}"], repo, check=False).text.split()
     if len(candidates) < 2:
         return len(candidates)
-    types = run_git(
-        repo,
-        "cat-file",
-        "--batch-check=%(objecttype)",
-        stdin="".join(c + "\n" for c in candidates),
-        check=False,
-    ).stdout.split()
+    query = "".join(c + "\n" for c in candidates).encode()
+    types = runner.run(["cat-file", "--batch-check=%(objecttype)"], repo, input=query, check=False).text.split()
     return types.count("commit")
 
 
 def ancestors_among(repo: Path, tip: str, commits: set[str]) -> set[str]:
     """The members of `commits` that are ancestors of `tip` (or the tip itself)."""
     if len(commits) <= _WALK_THRESHOLD:
-        return {c for c in commits if run_git(repo, "merge-base", "--is-ancestor", c, tip, check=False).returncode == 0}
-    history = set(run_git(repo, "rev-list", tip).stdout.split())
+        return {c for c in commits if runner.run(["merge-base", "--is-ancestor", c, tip], repo, check=False).ok}
+    history = set(runner.run(["rev-list", tip], repo).text.split())
     return commits & history
 
 
@@ -183,8 +179,8 @@ def tip_findings(repo: Path, tip: str, state: State) -> list[Finding]:
 
 def head_findings(root: Path, state: State) -> list[Finding]:
     """`check --git`: the workspace at `root` (as on disk) judged against the HEAD of its repository."""
-    inside = run_git(root, "rev-parse", "--is-inside-work-tree", check=False)
-    if inside.returncode != 0 or inside.stdout.strip() != "true":
+    inside = runner.run(["rev-parse", "--is-inside-work-tree"], root, check=False)
+    if not inside.ok or inside.text.strip() != "true":
         raise SmallError(
             f"--git needs a git work tree, and {root} is not in one",
             exit_code=EXIT_USAGE,

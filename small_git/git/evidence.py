@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 from small_git.errors import EXIT_USAGE, SmallError
+from small_git.git import runner
+from small_git.git.runner import GitResult
 from small_git.protocol.artifacts import CACHE_DIR, DRAFTS_DIR, SMALL_DIR
 
 # 12 hex digits: short enough that the reference's strict mode never takes it for a secret (32+ characters),
@@ -17,35 +17,17 @@ _NOT_CODE = (SMALL_DIR, CACHE_DIR, DRAFTS_DIR)
 _SHOWN_PATHS = 3
 
 
-def run_git(cwd: Path, *args: str, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run git in `cwd`, inheriting the environment (hooks rely on GIT_DIR, GIT_INDEX_FILE, quarantine)."""
-    try:
-        result = subprocess.run(
-            ["git", *args],
-            cwd=cwd,
-            input=stdin,
-            capture_output=True,
-            text=True,
-            errors="surrogateescape",
-            env=os.environ.copy(),
-        )
-    except FileNotFoundError:
-        raise SmallError(
-            "git is not installed or not on PATH", exit_code=EXIT_USAGE, hint="install git 2.30 or newer"
-        ) from None
-    except NotADirectoryError:
-        raise SmallError(f"{cwd} is not a directory", exit_code=EXIT_USAGE) from None
-    if check and result.returncode != 0:
-        detail = result.stderr.strip() or result.stdout.strip() or f"exit status {result.returncode}"
-        raise SmallError(f"git {args[0]} failed in {cwd}: {detail}", exit_code=EXIT_USAGE)
-    return result
+def _git(root: Path, *args: str, stdin: str | None = None, check: bool = True) -> GitResult:
+    """git in `root` with the caller's environment (a commit runs the hooks and the user's own tools)."""
+    data = stdin.encode("utf-8", "surrogateescape") if stdin is not None else None
+    return runner.run(args, root, input=data, check=check, gate=False)
 
 
 def _inside_work_tree(root: Path) -> bool:
     if not root.is_dir():
         return False
-    result = run_git(root, "rev-parse", "--is-inside-work-tree", check=False)
-    return result.returncode == 0 and result.stdout.strip() == "true"
+    result = _git(root, "rev-parse", "--is-inside-work-tree", check=False)
+    return result.ok and result.text.strip() == "true"
 
 
 def head_commit_evidence(root: Path) -> tuple[str | None, list[str]]:
@@ -53,12 +35,10 @@ def head_commit_evidence(root: Path) -> tuple[str | None, list[str]]:
     files outside .small/ have uncommitted changes (HEAD then predates the work)."""
     if shutil.which("git") is None or not _inside_work_tree(root):
         return None, []  # without git there is no commit to cite; the entry is still worth writing
-    head = run_git(
-        root, "rev-parse", "--verify", "--quiet", f"--short={SHORT_SHA_LENGTH}", "HEAD^{commit}", check=False
-    )
-    if head.returncode != 0 or not head.stdout.strip():
+    head = _git(root, "rev-parse", "--verify", "--quiet", f"--short={SHORT_SHA_LENGTH}", "HEAD^{commit}", check=False)
+    if not head.ok or not head.text.strip():
         return None, []
-    sha = head.stdout.strip()
+    sha = head.text.strip()
     changed = uncommitted_code(root)
     if not changed:
         return sha, []
@@ -75,11 +55,11 @@ def head_commit_evidence(root: Path) -> tuple[str | None, list[str]]:
 def uncommitted_code(root: Path) -> list[str]:
     """Paths (relative to the repository top) with staged, unstaged or untracked changes that are not
     workspace state (`.small/`, `.small-drafts/`, `.small-cache/` of any workspace)."""
-    status = run_git(root, "status", "--porcelain=v1", "-z", "--untracked-files=normal", check=False)
-    if status.returncode != 0:
+    status = _git(root, "status", "--porcelain=v1", "-z", "--untracked-files=normal", check=False)
+    if not status.ok:
         return []
     paths: list[str] = []
-    records = status.stdout.split("\0")
+    records = status.text.split("\0")
     index = 0
     while index < len(records):
         record = records[index]
@@ -108,19 +88,19 @@ def commit_small(root: Path, task: str, status: str) -> str:
             hint="run: git init   (or drop --commit)",
         )
     pathspec = f":(literal){SMALL_DIR}"
-    run_git(root, "add", "--all", "--", pathspec)
-    staged = run_git(root, "diff", "--cached", "--quiet", "--", pathspec, check=False)
-    if staged.returncode == 0:
+    _git(root, "add", "--all", "--", pathspec)
+    staged = _git(root, "diff", "--cached", "--quiet", "--", pathspec, check=False)
+    if staged.ok:
         raise SmallError(f"nothing to commit: {root / SMALL_DIR} has no changes", exit_code=EXIT_USAGE)
     message = f"small: {task} {status}\n\nSmall-Task: {task}\nSmall-Status: {status}\n"
     # `--only` commits just the workspace state, leaving anything else the user staged for their own commit.
     # The hooks run as for any commit: this is an ordinary commit through the gates.
-    result = run_git(root, "commit", "--quiet", "--only", "--file=-", "--", pathspec, stdin=message, check=False)
-    if result.returncode != 0:
-        detail = result.stderr.strip() or result.stdout.strip()
+    result = _git(root, "commit", "--quiet", "--only", "--file=-", "--", pathspec, stdin=message, check=False)
+    if not result.ok:
+        detail = result.error_text.strip() or result.text.strip()
         raise SmallError(
             f"git commit of {SMALL_DIR}/ failed: {detail}",
             exit_code=EXIT_USAGE,
             hint="fix what git or the hook reports, then run the checkpoint again with --commit",
         )
-    return run_git(root, "rev-parse", "HEAD").stdout.strip()
+    return _git(root, "rev-parse", "HEAD").text.strip()

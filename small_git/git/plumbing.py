@@ -1,26 +1,20 @@
-"""A thin, named wrapper around `git` subprocesses.
+"""Named git operations the gates use, each one call through the funnel (`small_git.git.runner`).
 
-Hooks run inside git with `GIT_DIR`, `GIT_INDEX_FILE` and, on a server, the quarantine variables set, so every
-call here is a plain `git` subprocess that inherits the caller's environment. Nothing reads the work tree.
+Nothing here reads the work tree.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from small_git.errors import EXIT_USAGE, SmallError
+from small_git.git import runner
+from small_git.git.objects import Commit
 
 SYMLINK_MODE = "120000"
 GITLINK_MODE = "160000"
 ZERO_SHA_CHARS = "0"
-
-
-class GitError(SmallError):
-    """`git` failed or is missing. Exit 2: the input (repository, revision) cannot be read."""
 
 
 @dataclass(frozen=True)
@@ -55,27 +49,6 @@ def is_zero_sha(sha: str) -> bool:
     return bool(sha) and set(sha) == {ZERO_SHA_CHARS}
 
 
-def _git(
-    args: Sequence[str], cwd: Path | str | None, input: bytes | None, env: Mapping[str, str] | None
-) -> subprocess.CompletedProcess[bytes]:
-    try:
-        return subprocess.run(
-            ["git", *args],
-            cwd=cwd,
-            input=input,
-            capture_output=True,
-            env=dict(env) if env is not None else None,
-            check=False,
-        )
-    except FileNotFoundError:
-        raise GitError("git is not installed or not on PATH", hint="install git >= 2.30") from None
-
-
-def _failure(args: Sequence[str], proc: subprocess.CompletedProcess[bytes]) -> GitError:
-    detail = proc.stderr.decode("utf-8", "replace").strip() or f"exit status {proc.returncode}"
-    return GitError(f"git {' '.join(args)} failed: {detail}", exit_code=EXIT_USAGE)
-
-
 def run_git_bytes(
     args: Sequence[str],
     cwd: Path | str | None = None,
@@ -83,11 +56,8 @@ def run_git_bytes(
     check: bool = True,
     env: Mapping[str, str] | None = None,
 ) -> bytes:
-    """stdout of `git <args>` as bytes. Raises GitError when git fails and `check` is set."""
-    proc = _git(args, cwd, input, env)
-    if check and proc.returncode != 0:
-        raise _failure(args, proc)
-    return proc.stdout
+    """stdout of `git <args>` as bytes. Raises runner.GitError when git fails and `check` is set."""
+    return runner.run(args, cwd, input=input, check=check, env=env).stdout
 
 
 def run_git(
@@ -102,15 +72,13 @@ def run_git(
 
 
 def git_succeeds(args: Sequence[str], cwd: Path | str | None = None) -> bool:
-    return _git(args, cwd, None, None).returncode == 0
+    return runner.run(args, cwd, check=False).ok
 
 
 def rev_parse(rev: str, cwd: Path | str | None = None) -> str | None:
     """The full object id `rev` names, or None when it names nothing."""
-    proc = _git(["rev-parse", "-q", "--verify", "--end-of-options", rev], cwd, None, None)
-    if proc.returncode != 0:
-        return None
-    return proc.stdout.decode().strip() or None
+    proc = runner.run(["rev-parse", "-q", "--verify", "--end-of-options", rev], cwd, check=False)
+    return (proc.text.strip() or None) if proc.ok else None
 
 
 def head_sha(cwd: Path | str | None = None) -> str | None:
@@ -119,8 +87,8 @@ def head_sha(cwd: Path | str | None = None) -> str | None:
 
 def object_type(name: str, cwd: Path | str | None = None) -> str | None:
     """The type of the object `name` names (commit, tag, tree, blob), or None when this repository lacks it."""
-    proc = _git(["cat-file", "-t", name], cwd, None, None)
-    return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
+    proc = runner.run(["cat-file", "-t", name], cwd, check=False)
+    return (proc.text.strip() or None) if proc.ok else None
 
 
 def is_ancestor(ancestor: str, descendant: str, cwd: Path | str | None = None) -> bool:
@@ -146,9 +114,9 @@ def git_path(name: str, cwd: Path | str) -> Path:
 
 def top_level(cwd: Path | str) -> Path | None:
     """The work tree's top folder, or None in a bare repository."""
-    proc = _git(["rev-parse", "--show-toplevel"], cwd, None, None)
-    out = proc.stdout.decode().strip()
-    return Path(out) if proc.returncode == 0 and out else None
+    proc = runner.run(["rev-parse", "--show-toplevel"], cwd, check=False)
+    out = proc.text.strip()
+    return Path(out) if proc.ok and out else None
 
 
 def is_bare(cwd: Path | str) -> bool:
@@ -192,45 +160,6 @@ def ls_index(paths: Iterable[str] = (), cwd: Path | str | None = None) -> list[T
     return entries
 
 
-def unmerged_paths(cwd: Path | str | None = None) -> list[str]:
-    return sorted(set(_split_z(run_git_bytes(["diff", "--name-only", "-z", "--diff-filter=U"], cwd))))
-
-
-def read_blobs(shas: Sequence[str], cwd: Path | str | None = None) -> dict[str, bytes]:
-    """The contents of many blobs through one `git cat-file --batch` process."""
-    if not shas:
-        return {}
-    wanted = list(dict.fromkeys(shas))
-    out = run_git_bytes(["cat-file", "--batch"], cwd, input=("\n".join(wanted) + "\n").encode())
-    blobs: dict[str, bytes] = {}
-    pos = 0
-    for sha in wanted:
-        end = out.index(b"\n", pos)
-        header = out[pos:end].decode().split(" ")
-        pos = end + 1
-        if len(header) < 3 or header[1] == "missing":
-            raise GitError(
-                f"object {sha} is missing from the repository",
-                hint="the history is incomplete (a shallow or partial clone?); run: git fetch --unshallow",
-            )
-        size = int(header[2])
-        blobs[sha] = out[pos : pos + size]
-        pos += size + 1
-    return blobs
-
-
-def show_blob(rev: str, path: str, cwd: Path | str | None = None) -> bytes | None:
-    """The bytes of `path` at `rev`, or None when it does not exist there."""
-    found = [e for e in ls_tree(rev, [path], cwd, recursive=False) if e.path == path and e.type == "blob"]
-    return read_blobs([found[0].sha], cwd)[found[0].sha] if found else None
-
-
-def staged_blob(path: str, cwd: Path | str | None = None) -> bytes | None:
-    """The staged bytes of `path` (stage 0 of the index git is using), or None when it is not staged."""
-    found = [e for e in ls_index([path], cwd) if e.path == path]
-    return read_blobs([found[0].sha], cwd)[found[0].sha] if found else None
-
-
 def changed_paths(old: str | None, new: str | None, cwd: Path | str | None = None) -> list[str]:
     """Paths that differ between two trees; `new=None` means the index, `old=None` the empty tree.
 
@@ -268,6 +197,19 @@ def commit_meta(rev: str, cwd: Path | str | None = None, with_signature: bool = 
     )
 
 
+def meta_of(commit: Commit) -> CommitMeta:
+    """The metadata of a commit read as an object (no signature letter: that needs `git log %G?`)."""
+    return CommitMeta(
+        sha=commit.oid,
+        parents=list(commit.parents),
+        author_name=commit.author[0],
+        author_email=commit.author[1],
+        committer_name=commit.committer[0],
+        committer_email=commit.committer[1],
+        message=commit.message,
+    )
+
+
 def identity(var: str, cwd: Path | str | None = None) -> tuple[str, str]:
     """(name, email) of `git var GIT_AUTHOR_IDENT` / `GIT_COMMITTER_IDENT`: who the next commit will name."""
     raw = run_git(["var", var], cwd, check=False).strip()
@@ -301,9 +243,3 @@ def rev_list(args: Sequence[str], cwd: Path | str | None = None) -> list[tuple[s
         if shas:
             result.append((shas[0], shas[1:]))
     return result
-
-
-def clean_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment without any GIT_* variable (for driving another repository from inside a hook)."""
-    source = os.environ if base is None else base
-    return {k: v for k, v in source.items() if not k.startswith("GIT_")}

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from typing import Any
 
 from small_git.errors import SmallError
 from small_git.git import plumbing as git
+from small_git.git import runner
 from small_git.git.processes import git_ancestors
 from small_git.protocol.emitter import emit_document, emit_items
 from small_git.protocol.timestamps import TimestampError, format_ns, parse_ns
@@ -373,23 +373,8 @@ def _line_merge(base: bytes, ours: bytes, theirs: bytes, marker_size: int) -> tu
             target = Path(folder) / name
             target.write_bytes(raw)
             names.append(str(target))
-        proc = subprocess.run(
-            [
-                "git",
-                "merge-file",
-                "-p",
-                f"--marker-size={marker_size}",
-                "-L",
-                "ours",
-                "-L",
-                "ancestor",
-                "-L",
-                "theirs",
-                *names,
-            ],
-            capture_output=True,
-            check=False,
-        )
+        labels = ["-L", "ours", "-L", "ancestor", "-L", "theirs"]
+        proc = runner.run(["merge-file", "-p", f"--marker-size={marker_size}", *labels, *names], check=False)
     if proc.returncode < 0 or proc.returncode > 127:
         return ours, -1
     return proc.stdout, proc.returncode

@@ -7,6 +7,7 @@ from typing import Any
 
 from small_git.protocol.findings import Finding
 from small_git.protocol.rules import Reporter, blank, has_evidence
+from small_git.protocol.run_boundary import current_run_entries, run_start
 from small_git.protocol.state import LayoutEntry
 from small_git.protocol.yamlsafe import Document
 
@@ -27,6 +28,11 @@ def entries_of(progress: Any) -> list[dict[str, Any]]:
     return [e for e in progress["entries"] if isinstance(e, dict)]
 
 
+def run_entries_of(progress: Any) -> list[dict[str, Any]]:
+    """The current run's entries (protocol/run_boundary.py): what the plan/progress rules read."""
+    return [e for e in current_run_entries(progress) if isinstance(e, dict)]
+
+
 def task_status(task: dict[str, Any]) -> str:
     status = task.get("status")
     return status.strip().lower() if isinstance(status, str) else ""
@@ -37,10 +43,13 @@ def _task_id(value: Any) -> str | None:
 
 
 def evidence_gate(plan: Document | None, progress: Document | None, plan_path: str) -> list[Finding]:
-    """D8: every completed task has a progress entry with its task_id that carries an evidence field."""
+    """D8: every completed task has a progress entry with its task_id that carries an evidence field, in the
+    current run (an earlier run's entry proves nothing about this run's task of the same id)."""
     if plan is None:
         return []
-    proven = {_task_id(e.get("task_id")) for e in entries_of(progress.data if progress else None) if has_evidence(e)}
+    proven = {
+        _task_id(e.get("task_id")) for e in run_entries_of(progress.data if progress else None) if has_evidence(e)
+    }
     out = Reporter(plan, plan_path)
     for i, task in enumerate(tasks_of(plan.data)):
         task_id = _task_id(task.get("id"))
@@ -50,7 +59,7 @@ def evidence_gate(plan: Document | None, progress: Document | None, plan_path: s
                 f"task {task_id!r} is completed but no progress entry for it carries evidence",
                 ("tasks", i, "status"),
                 deviation="D8",
-                hint=f'record it: small checkpoint --task {task_id} --status completed --evidence "..."',
+                hint=f'record it in this run: small checkpoint --task {task_id} --status completed --evidence "..."',
             )
     return out.findings
 
@@ -151,12 +160,13 @@ def _find_cycle(edges: dict[str, list[str]]) -> list[str] | None:
 def strict_cross(
     plan: Document | None, progress: Document | None, handoff: Document | None, paths: dict[str, str]
 ) -> list[Finding]:
-    """S1 (closed tasks have evidence or notes), S2 (progress task ids known to the plan), S3."""
+    """S1 (closed tasks have evidence or notes), S2 (progress task ids known to the plan), S3. S1 and S2 read
+    the current run's entries only."""
     findings: list[Finding] = []
     if plan is None or progress is None:
         return findings
     tasks = tasks_of(plan.data)
-    entries = entries_of(progress.data)
+    entries = run_entries_of(progress.data)
     plan_ids = {t for t in (_task_id(t.get("id")) for t in tasks) if t}
     noted: set[str] = set()
     mentioned: set[str] = set()
@@ -194,7 +204,9 @@ def strict_cross(
     if plan_ids:
         unknown: list[tuple[int, str]] = []
         raw_entries = progress.data.get("entries") if isinstance(progress.data, dict) else None
-        for i, entry in enumerate(raw_entries if isinstance(raw_entries, list) else []):
+        raw_entries = raw_entries if isinstance(raw_entries, list) else []
+        first = run_start(raw_entries)
+        for i, entry in enumerate(raw_entries[first:], start=first):
             if not isinstance(entry, dict):
                 continue
             task_id = _task_id(entry.get("task_id"))

@@ -2,6 +2,17 @@
 
 `pending`, `in_progress` and `blocked` are open; `completed` and `cancelled` are final. An open task may move
 to any status; a final task moves only when reopened (`--reopen`), which the appended entry records.
+
+`plan-lags-progress` reports a plan that has not followed a move the log records: what a transition
+(`checkpoint`, `plan --status`) leaves behind when it dies between its progress append and its plan write.
+What it reads, and why (so that the reference CLI's ordinary flows pass, docs/conformance.md):
+- only the current run's entries (protocol/run_boundary.py): a new run's plan is not judged by an older run;
+- not the entries that record a command's run (`command_sha256`, written by both tools' `apply`): their status
+  is the command's outcome, and the reference's `apply` records `completed` without moving the plan;
+- a plan that is ahead of the log is no contradiction: a final plan status after an open entry is what the
+  reference's `plan --done` leaves (it appends nothing when the task already has an entry with evidence or
+  notes), unless that entry records a reopen, which the plan then has not followed;
+- `pending` and `in_progress` agree with each other (logging progress on a task is not moving it).
 """
 
 from __future__ import annotations
@@ -10,6 +21,7 @@ from typing import Any
 
 from small_git.protocol.artifacts import STATUSES, display_path
 from small_git.protocol.findings import Finding
+from small_git.protocol.run_boundary import current_run_entries
 from small_git.protocol.yamlsafe import Document
 
 OPEN = ("pending", "in_progress", "blocked")
@@ -57,35 +69,61 @@ def move_error(task_id: str, current: object, new: str, reopen: bool) -> str | N
     return f"{task_id} cannot move from {status} to {new}; allowed: {', '.join(allowed_moves(status, reopen))}"
 
 
-def last_statuses(progress: Any) -> dict[str, str]:
-    """The status of each task's last progress entry that has one."""
-    last: dict[str, str] = {}
-    entries = progress.get("entries") if isinstance(progress, dict) else None
-    for entry in entries if isinstance(entries, list) else []:
+def records_command(entry: dict[str, Any]) -> bool:
+    """An entry that records a command's run (both tools' `apply`): its status is the command's outcome."""
+    return "command_sha256" in entry
+
+
+def records_reopen(entry: dict[str, Any]) -> bool:
+    """An entry written by a reopening move: `checkpoint --reopen` ("reopened from completed: ...") or
+    `plan --status ... --reopen` ("small plan: completed -> pending (reopened)")."""
+    notes = entry.get("notes")
+    return isinstance(notes, str) and (notes.startswith(REOPEN_NOTE) or notes.endswith(REOPEN_SUFFIX))
+
+
+REOPEN_NOTE = "reopened from "
+REOPEN_SUFFIX = "(reopened)"
+
+
+def last_decisions(progress: Any) -> dict[str, tuple[str, bool]]:
+    """Per task, (status, recorded a reopen) of its last status-bearing entry in the current run that is not
+    a command record."""
+    last: dict[str, tuple[str, bool]] = {}
+    for entry in current_run_entries(progress):
         if not isinstance(entry, dict):
             continue
         task_id, status = entry.get("task_id"), entry.get("status")
         if isinstance(task_id, str) and task_id.strip() and isinstance(status, str) and status in STATUSES:
-            last[task_id.strip()] = status
+            if not records_command(entry):
+                last[task_id.strip()] = (status, records_reopen(entry))
     return last
 
 
-def contradicts(plan_status: object, last_status: str) -> bool:
+def last_statuses(progress: Any) -> dict[str, str]:
+    """The status of each task's last move recorded in the current run (see last_decisions)."""
+    return {task_id: status for task_id, (status, _) in last_decisions(progress).items()}
+
+
+def contradicts(plan_status: object, last_status: str, reopened: bool = False) -> bool:
+    """Whether the plan has not followed the last move the log records (the rules in the module docstring)."""
     plan = normalise(plan_status)
-    return plan != last_status and not (plan in _WORKING and last_status in _WORKING)
+    if plan == last_status or (plan in _WORKING and last_status in _WORKING):
+        return False
+    # the plan moved on to a final status without a new entry, unless the entry reopened the task
+    return not (plan in FINAL and last_status in OPEN and not reopened)
 
 
 def lagging_tasks(plan: Any, progress: Any) -> list[tuple[int, str, str, str]]:
     """(index, task id, plan status, last progress status) of every task whose plan status contradicts it."""
     tasks = plan.get("tasks") if isinstance(plan, dict) else None
-    last = last_statuses(progress)
+    last = last_decisions(progress)
     out = []
     for index, task in enumerate(tasks if isinstance(tasks, list) else []):
         if not isinstance(task, dict) or not isinstance(task.get("id"), str):
             continue
         task_id = task["id"].strip()
-        if task_id in last and contradicts(task.get("status"), last[task_id]):
-            out.append((index, task_id, normalise(task.get("status")), last[task_id]))
+        if task_id in last and contradicts(task.get("status"), *last[task_id]):
+            out.append((index, task_id, normalise(task.get("status")), last[task_id][0]))
     return out
 
 
@@ -104,7 +142,7 @@ def lifecycle_findings(
             Finding(
                 RULE,
                 plan_path,
-                f"task {task_id!r} is {plan_status} in the plan but its last progress entry says {last}",
+                f"task {task_id!r} is {plan_status} in the plan but its last move in this run's progress says {last}",
                 line,
                 "run: small fix   (it updates the plan from the progress log)",
                 stage="verify",

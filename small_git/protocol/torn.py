@@ -1,8 +1,9 @@
 """Telling a torn final progress entry (a write interrupted part-way) from any other YAML error.
 
-A log that does not parse is torn when everything before its last entry is a complete log on its own (by the
-real parser) and the error lies inside that last entry: then `small fix` can set the fragment aside and keep
-every complete entry, and the error message should say so instead of only pointing at the bad YAML.
+A log that does not parse is torn when the parser ran out of input (nothing but blanks after the place where
+it gave up: what a write cut off part-way leaves), the error lies inside the last entry, and everything before
+that entry is a complete log on its own by the real parser. Then `small fix` can set the fragment aside and
+keep every complete entry, and the error message says so instead of only pointing at the bad YAML.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ def last_entry_start(text: str) -> TornEntry | None:
 
 def torn_entry(text: str, error: YamlError, source: str, limits: Limits = DEFAULT_LIMITS) -> TornEntry | None:
     """The incomplete last entry that explains `error`, or None when the log is broken elsewhere too."""
+    if not error.at_end:
+        return None  # the parser gave up before the end: the log is broken there, not cut off
     last = last_entry_start(text)
     if last is None or error.line is None or error.line < last.line:
         return None

@@ -7,6 +7,8 @@ streams the same way.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
+from typing import BinaryIO
 
 
 def out(text: str = "") -> None:
@@ -21,3 +23,27 @@ def err(text: str = "") -> None:
 
 def warn(message: str) -> None:
     err(f"warning: {message}")
+
+
+def write(text: str) -> None:
+    """Text on stdout exactly as given (a composed file, a diff)."""
+    sys.stdout.write(text)
+
+
+def write_lines(lines: Iterable[str]) -> None:
+    sys.stdout.writelines(lines)
+
+
+def write_bytes(data: bytes) -> None:
+    """Bytes on stdout exactly as given (a rendering git diffs)."""
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
+def err_bytes(data: bytes) -> None:
+    sys.stderr.buffer.write(data)
+
+
+def binary_streams() -> tuple[BinaryIO, BinaryIO]:
+    """(stdout, stderr) as byte streams, for passing a child process's output through as it comes."""
+    return sys.stdout.buffer, sys.stderr.buffer

@@ -15,15 +15,11 @@ from typing import Any
 from small_git.errors import EXIT_USAGE, SmallError
 from small_git.protocol.artifacts import display_path
 from small_git.protocol.emitter import emit_document, quote
-from small_git.protocol.yamlsafe import Document, YamlError, load_yaml
+from small_git.protocol.yamlsafe import YamlError, load_yaml
 
 _SOURCE = display_path("plan")
 _KEY_LINE = re.compile(r"^(?P<lead>\s*(?:-\s+)*)(?P<q>[\"']?)(?P<key>[A-Za-z_][A-Za-z0-9_-]*)(?P=q)\s*:(?P<rest>.*)$")
 _TASK_ID = re.compile(r"^task-([0-9]+)\Z")  # ASCII: int() would read "task-٣" as 3
-TEMPLATE = (
-    b'small_version: "1.0.0"\nowner: "agent"\ntasks:\n  - id: "task-1"\n    title: "Initial task"\n'
-    b"    steps: []\n    acceptance: []\n"
-)
 
 
 def dependencies_of(task: dict[str, Any]) -> list[str]:
@@ -322,7 +318,3 @@ class PlanEditor:
             seen.add(node)
             stack += [(nxt, path + [nxt]) for nxt in edges.get(node, [])]
         return None
-
-
-def new_plan_document(raw: bytes | None) -> Document | None:
-    return None if raw is None else load_yaml(raw, _SOURCE)

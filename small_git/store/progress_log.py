@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from small_git import PROTOCOL_VERSION
 from small_git.errors import EXIT_USAGE, SmallError
 from small_git.protocol.artifacts import SMALL_DIR, display_path, filename
 from small_git.protocol.emitter import emit_document, emit_items
@@ -418,7 +419,7 @@ def _rewrite(
     prepared = _prepare(entries, last_ns, replay_id, not_before_ns)
     _check_sizes(prepared, 2)
     refuse_secrets(prepared)
-    document: dict[str, Any] = {"small_version": "1.0.0", "owner": data.get("owner", "agent")}
+    document: dict[str, Any] = {"small_version": PROTOCOL_VERSION, "owner": data.get("owner", "agent")}
     document.update({k: v for k, v in data.items() if k not in ("small_version", "owner", "entries")})
     document["entries"] = list(existing) + prepared
     _critical_section_delay()
@@ -438,7 +439,7 @@ def _instants(entries: list[Any]) -> list[int]:
 
 def new_log_bytes(entries: list[dict[str, Any]]) -> bytes:
     """A fresh log holding `entries` (already prepared, e.g. by init)."""
-    return emit_document({"small_version": "1.0.0", "owner": "agent", "entries": entries})
+    return emit_document({"small_version": PROTOCOL_VERSION, "owner": "agent", "entries": entries})
 
 
 # ------------------------------------------------------------------------------------------------ repairs

@@ -3,17 +3,19 @@ default `init` gives the reference's replayId."""
 
 from __future__ import annotations
 
-from small_git.store.plan_edit import TEMPLATE as PLAN_TEMPLATE
+from small_git import PROTOCOL_VERSION
 
+_VERSION = f'small_version: "{PROTOCOL_VERSION}"\n'
 INTENT_TEMPLATE = (
-    b'small_version: "1.0.0"\nowner: "human"\nintent: "Define project intent"\nscope:\n'
-    b"  include: []\n  exclude: []\nsuccess_criteria: []\n"
-)
+    _VERSION
+    + 'owner: "human"\nintent: "Define project intent"\nscope:\n  include: []\n  exclude: []\nsuccess_criteria: []\n'
+).encode()
 CONSTRAINTS_TEMPLATE = (
-    b'small_version: "1.0.0"\nowner: "human"\nconstraints:\n  - id: "no-secrets"\n'
-    b'    rule: "No secrets in .small artifacts"\n    severity: "error"\n'
-    b'  - id: "no-prod-writes"\n    rule: "No writes to production by default"\n'
-    b'    severity: "error"\n'
-)
-
-__all__ = ["CONSTRAINTS_TEMPLATE", "INTENT_TEMPLATE", "PLAN_TEMPLATE"]
+    _VERSION + 'owner: "human"\nconstraints:\n  - id: "no-secrets"\n    rule: "No secrets in .small artifacts"\n'
+    '    severity: "error"\n  - id: "no-prod-writes"\n    rule: "No writes to production by default"\n'
+    '    severity: "error"\n'
+).encode()
+PLAN_TEMPLATE = (
+    _VERSION
+    + 'owner: "agent"\ntasks:\n  - id: "task-1"\n    title: "Initial task"\n    steps: []\n    acceptance: []\n'
+).encode()

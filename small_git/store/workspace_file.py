@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from small_git import PROTOCOL_VERSION
 from small_git.errors import EXIT_USAGE, SmallError
 from small_git.protocol.artifacts import SCOPE_KIND, SCOPES, SMALL_DIR, display_path, filename
 from small_git.protocol.emitter import emit_document
@@ -61,7 +62,7 @@ def _is_hex64(value: str) -> bool:
 
 
 def new_workspace(kind: str, created_at: str) -> dict[str, Any]:
-    return {"small_version": "1.0.0", "owner": "agent", "kind": kind, "created_at": created_at}
+    return {"small_version": PROTOCOL_VERSION, "owner": "agent", "kind": kind, "created_at": created_at}
 
 
 def write_workspace(root: Path, data: dict[str, Any]) -> bool:

@@ -9,10 +9,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from small_git import PROTOCOL_VERSION
 from small_git.errors import EXIT_INVALID, EXIT_USAGE, SmallError
 
-BEGIN_MARKER = "<!-- BEGIN SMALL HARNESS v1.0.0 -->"
-END_MARKER = "<!-- END SMALL HARNESS v1.0.0 -->"
+BEGIN_MARKER = f"<!-- BEGIN SMALL HARNESS v{PROTOCOL_VERSION} -->"
+END_MARKER = f"<!-- END SMALL HARNESS v{PROTOCOL_VERSION} -->"
 # Any version, so that a block written by another release is found (and reported as drift, not as missing).
 # [0-9] as the reference's Go \d: Python's \d would also take "v١.٠" for a version.
 _BEGIN_RE = re.compile(r"<!-- BEGIN SMALL HARNESS v[0-9.]+ -->")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from small_git import PROTOCOL_VERSION
 from small_git.errors import EXIT_USAGE, SmallError
 from small_git.protocol import lifecycle
 from small_git.protocol.artifacts import display_path
@@ -105,7 +106,7 @@ def build_handoff(
     if commit:
         links.append({"url": f"{COMMIT_LINK_PREFIX}{commit}", "description": COMMIT_LINK_DESCRIPTION})
     document: dict[str, Any] = {
-        "small_version": "1.0.0",
+        "small_version": PROTOCOL_VERSION,
         "owner": "agent",
         "summary": summary.strip() if summary and summary.strip() else computed,
         "resume": resume,

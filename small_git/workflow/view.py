@@ -14,7 +14,6 @@ from small_git.protocol.cross_rules import entries_of, task_status, tasks_of
 from small_git.protocol.state import State
 from small_git.store.reader import read_state, resolve_root
 
-OPEN_STATUSES = ("pending", "in_progress", "blocked")
 STATUS_ORDER = ("pending", "in_progress", "blocked", "completed", "cancelled")
 # Entries that record machinery rather than work; views hide them from "recent".
 _NOISE_PREFIXES = ("meta/apply",)

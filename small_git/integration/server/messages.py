@@ -14,7 +14,7 @@ from small_git.protocol.findings import ERROR, Finding
 from small_git.report.text import plural
 
 TOO_SLOW = "too much to judge in time: push in smaller parts, or raise small.timeout"
-HELP = "what each rule means: git small help gates (or docs/git-gates.md and docs/server.md of small-git)"
+HELP = "what each rule means: docs/git-gates.md of small-git; the server's policy: ask its admin (docs/server.md)"
 GITLAB_VARIABLES = ("GL_ID", "GL_REPOSITORY", "GL_USERNAME", "GL_PROTOCOL")  # set by GitLab for every hook
 
 
@@ -25,7 +25,8 @@ def prefix_for(env: Mapping[str, str]) -> str:
 def render(outcome: ReceiveOutcome, seconds: float) -> list[str]:
     if not outcome.refused:
         judged = [v for v in outcome.verdicts if v.judged]
-        return [f"small-git: accepted ({plural(len(judged), 'ref update')} judged in {seconds:.1f} s)"]
+        warned = [line for v in outcome.verdicts if v.findings for line in _warning_lines(v)]
+        return warned + [f"small-git: accepted ({plural(len(judged), 'ref update')} judged in {seconds:.1f} s)"]
     lines: list[str] = []
     for verdict in outcome.verdicts:
         lines += _verdict_lines(verdict)
@@ -44,6 +45,13 @@ def _verdict_lines(verdict: RefVerdict) -> list[str]:
             lines += finding_block(finding)
     if verdict.timed_out:
         lines.append(f"small-git: {ref}: not judged: {TOO_SLOW}")
+    return lines
+
+
+def _warning_lines(verdict: RefVerdict) -> list[str]:
+    lines = [f"small-git: {verdict.update.ref}: {plural(len(verdict.findings), 'warning')}"]
+    for finding in verdict.findings:
+        lines += finding_block(finding)
     return lines
 
 

@@ -3,8 +3,8 @@
 git runs pre-receive after the pushed objects arrived (in a quarantine folder that becomes part of the
 repository only if the push is accepted) and before any ref moves; its input is one `<old> <new> <ref>` line
 per ref, all-zero ids meaning "created" or "deleted". Non-zero exit refuses the whole push. The gate only
-reads: it writes no ref, note or object, and tells the engine not to write its cache (the quarantine's blobs
-vanish when the push is refused).
+reads: it writes no ref, note or object. Each update goes to the engine's `judge_ref_update` with the
+server's policy, the pushing account and the deadline in its context.
 """
 
 from __future__ import annotations
@@ -16,23 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from small_git.errors import EXIT_USAGE, SmallError
-from small_git.gates.audit import audit_revisions
-from small_git.gates.context import AuditContext, AuditResult
-from small_git.git import plumbing as git
-from small_git.integration.hooks import force_push_findings
+from small_git.gates.context import RULE_DEADLINE, AuditContext, AuditResult
+from small_git.gates.refupdate import RefUpdate, judge_ref_update, ref_update
 from small_git.integration.server.policy import ServerPolicy
 from small_git.protocol.findings import ERROR, Finding
 
 RULE_INPUT = "receive-input"
-RULE_PROTECTED_DELETED = "protected-ref-deleted"
 _LINE = re.compile(r"([0-9a-f]{40}|[0-9a-f]{64}) ([0-9a-f]{40}|[0-9a-f]{64}) (\S+)")
-
-
-@dataclass(frozen=True)
-class RefUpdate:  # the engine's gates/refupdate.RefUpdate, until it lands
-    ref: str
-    old: str | None  # None: the ref is created
-    new: str | None  # None: the ref is deleted
+# The repository lacks history the judgement needs (a push from a shallow clone the server accepted): the
+# engine's "fetch it first (...)" then says where the history has to come from.
+MISSING_HINT = "the server needs it too: push from a clone that has the whole history, git fetch --unshallow"
 
 
 @dataclass
@@ -81,7 +74,7 @@ def parse_updates(text: str) -> list[RefUpdate]:
                 'echo "$OLD $NEW refs/heads/main" | git small hook pre-receive',
             )
         old, new, ref = match.groups()
-        updates.append(RefUpdate(ref, None if git.is_zero_sha(old) else old, None if git.is_zero_sha(new) else new))
+        updates.append(ref_update(ref, old, new))
     return updates
 
 
@@ -103,37 +96,22 @@ def judge_push(
         if deadline is not None and time.monotonic() > deadline:
             verdict.timed_out = True
             continue
-        context = AuditContext(repo, stage="pre-receive", env=None, label=update.ref)
-        verdict.findings = judge_update(repo, update, context, policy).findings
+        context = AuditContext(
+            repo,
+            stage="pre-receive",
+            label=update.ref,
+            known=policy.known(repo),
+            pusher=outcome.pusher,
+            deadline=deadline,
+            policy=policy.authority,
+            fetch_hint=MISSING_HINT,
+        )
+        result = judge_update(repo, update, context, policy)
+        verdict.findings = [f for f in result.findings if f.rule != RULE_DEADLINE]
+        verdict.timed_out = len(verdict.findings) < len(result.findings)
     return outcome
 
 
 def judge_update(repo: Path, update: RefUpdate, context: AuditContext, policy: ServerPolicy) -> AuditResult:
-    """One ref update, through today's engine: the commits it brings, the old tip's entries on a non-fast-
-    forward, and deletion of a protected ref."""
-    if update.new is None:
-        result = AuditResult()
-        if update.old is not None and policy.protects(update.ref):
-            result.findings.append(_deleted(update.ref))
-        return result
-    new = git.rev_parse(f"{update.new}^{{commit}}", repo)
-    if new is None:
-        return AuditResult()  # a tag of a tree or blob: no commits, no workspace history
-    old = git.rev_parse(f"{update.old}^{{commit}}", repo) if update.old is not None else None
-    exclude = [f"^{old}"] if old is not None else []
-    known = policy.known(repo)
-    rev_args = [new, *exclude, *(["--not", *known] if known else [])]
-    result = audit_revisions(repo, rev_args, stage="pre-receive", tips=[new])
-    if old is not None and not git.is_ancestor(old, new, repo):
-        result.findings += force_push_findings(repo, old, new, update.ref)
-    return result
-
-
-def _deleted(ref: str) -> Finding:
-    return Finding(
-        RULE_PROTECTED_DELETED,
-        ref,
-        f"deleting {ref} is refused: the server's policy protects it",
-        hint="push a new commit instead (the server's protected refs: git config small.protectedRef)",
-        stage="git",
-    )
+    """One ref update, judged by the engine; the server's protected refs are never deleted."""
+    return judge_ref_update(repo, update, context, protected=policy.protects)

@@ -1,0 +1,203 @@
+"""Reading git objects through one `git cat-file --batch` process per judgement.
+
+A judgement reads many small objects (commits, trees, the `.small/` blobs of each commit); one long-running
+process answers all of them, instead of a process per object. Trees are parsed here, so a tree that lists
+the same name twice (which `git fsck` refuses and a plain remote accepts) is seen as what it is.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from small_git.errors import EXIT_USAGE, SmallError
+from small_git.git import runner
+
+TREE_MODE = "40000"
+SYMLINK_MODE = "120000"
+GITLINK_MODE = "160000"
+MISSING_RULE = "missing-history"
+_TREE_CACHE = 512  # trees kept in memory: enough for the parents of a walk, flat in the number of commits
+
+
+class MissingObject(SmallError):
+    def __init__(self, oid: str) -> None:
+        self.oid = oid
+        super().__init__(
+            f"object {oid} is missing from this repository, so the history cannot be judged",
+            exit_code=EXIT_USAGE,
+            rule=MISSING_RULE,
+            hint="fetch the missing history (a shallow or partial clone?): git fetch --unshallow",
+        )
+
+
+@dataclass(frozen=True)
+class Entry:
+    mode: str
+    name: str
+    oid: str
+
+    @property
+    def type(self) -> str:
+        if self.mode == TREE_MODE:
+            return "tree"
+        return "commit" if self.mode == GITLINK_MODE else "blob"
+
+    @property
+    def is_tree(self) -> bool:
+        return self.mode == TREE_MODE
+
+    @property
+    def is_symlink(self) -> bool:
+        return self.mode == SYMLINK_MODE
+
+
+@dataclass(frozen=True)
+class Tree:
+    oid: str
+    entries: tuple[Entry, ...]
+    duplicates: frozenset[str]  # names the tree lists more than once
+
+    def get(self, name: str) -> Entry | None:
+        """The entry called `name` (None when absent). A duplicated name is the caller's to refuse."""
+        for entry in self.entries:
+            if entry.name == name:
+                return entry
+        return None
+
+
+@dataclass(frozen=True)
+class Commit:
+    oid: str
+    tree: str
+    parents: tuple[str, ...]
+    author: tuple[str, str]  # (name, email)
+    committer: tuple[str, str]
+    message: str
+
+
+class ObjectReader:
+    """`git cat-file --batch`, one request at a time. Use as a context manager (it owns a process)."""
+
+    def __init__(self, repo: Path) -> None:
+        self.repo = repo
+        self.raw_length = 32 if _object_format(repo) == "sha256" else 20
+        self._proc = runner.start(["cat-file", "--batch"], repo)
+        self._trees: OrderedDict[str, Tree] = OrderedDict()
+
+    def __enter__(self) -> ObjectReader:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            assert self._proc.stdin is not None
+            self._proc.stdin.close()
+            self._proc.wait()
+        for stream in (self._proc.stdout, self._proc.stderr):
+            if stream is not None:
+                stream.close()
+
+    def read(self, oid: str) -> tuple[str, bytes] | None:
+        """(type, content) of the object, or None when the repository lacks it."""
+        if not oid or "\n" in oid or " " in oid:
+            return None
+        stdin, stdout = self._proc.stdin, self._proc.stdout
+        assert stdin is not None and stdout is not None
+        try:
+            stdin.write(oid.encode() + b"\n")
+            stdin.flush()
+            header = stdout.readline()
+        except BrokenPipeError:
+            header = b""
+        if not header:
+            stderr = self._proc.stderr.read().decode("utf-8", "replace") if self._proc.stderr else ""
+            raise runner.GitError(("git", "cat-file", "--batch"), self._proc.poll(), stderr)
+        fields = header.split()
+        if len(fields) != 3:  # "<name> missing" (or "ambiguous")
+            return None
+        size = int(fields[2])
+        content = stdout.read(size)
+        stdout.read(1)  # the newline after each object
+        return fields[1].decode(), content
+
+    def require(self, oid: str, kind: str) -> bytes:
+        found = self.read(oid)
+        if found is None:
+            raise MissingObject(oid)
+        if found[0] != kind:
+            raise SmallError(f"object {oid} is a {found[0]}, not a {kind}", exit_code=EXIT_USAGE)
+        return found[1]
+
+    def tree(self, oid: str) -> Tree:
+        cached = self._trees.get(oid)
+        if cached is not None:
+            self._trees.move_to_end(oid)
+            return cached
+        tree = parse_tree(oid, self.require(oid, "tree"), self.raw_length)
+        self._trees[oid] = tree
+        if len(self._trees) > _TREE_CACHE:
+            self._trees.popitem(last=False)
+        return tree
+
+    def commit(self, oid: str) -> Commit:
+        return parse_commit(oid, self.require(oid, "commit"))
+
+
+def _object_format(repo: Path) -> str:
+    result = runner.run(["rev-parse", "--show-object-format"], repo, check=False)
+    return result.text.strip() if result.ok else "sha1"
+
+
+def parse_tree(oid: str, data: bytes, raw_length: int) -> Tree:
+    entries: list[Entry] = []
+    seen: set[str] = set()
+    duplicates: set[str] = set()
+    position = 0
+    while position < len(data):
+        space = data.index(b" ", position)
+        nul = data.index(b"\0", space)
+        mode = data[position:space].decode()
+        name = data[space + 1 : nul].decode("utf-8", "surrogateescape")
+        raw = data[nul + 1 : nul + 1 + raw_length]
+        if len(raw) != raw_length:
+            raise SmallError(f"tree {oid} is truncated", exit_code=EXIT_USAGE)
+        entries.append(Entry(mode, name, raw.hex()))
+        if name in seen:
+            duplicates.add(name)
+        seen.add(name)
+        position = nul + 1 + raw_length
+    return Tree(oid, tuple(entries), frozenset(duplicates))
+
+
+def parse_commit(oid: str, data: bytes) -> Commit:
+    head, _, body = data.partition(b"\n\n")
+    tree = ""
+    parents: list[str] = []
+    people: dict[str, tuple[str, str]] = {}
+    for line in head.split(b"\n"):
+        if line.startswith(b" "):
+            continue  # the continuation of a multi-line header (a signature)
+        key, _, value = line.partition(b" ")
+        text = value.decode("utf-8", "replace")
+        if key == b"tree":
+            tree = text
+        elif key == b"parent":
+            parents.append(text)
+        elif key in (b"author", b"committer"):
+            name, _, rest = text.partition(" <")
+            people[key.decode()] = (name, rest.split(">", 1)[0])
+    return Commit(
+        oid,
+        tree,
+        tuple(parents),
+        people.get("author", ("", "")),
+        people.get("committer", ("", "")),
+        body.decode("utf-8", "replace"),
+    )

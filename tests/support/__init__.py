@@ -1,0 +1,16 @@
+"""What the tests share, defined once.
+
+- `support.cli`: the one runner. `small()` runs small-git's CLI in-process (the default: fast, and isolated
+  per call); `installed_small()` runs the installed console script; `run()` and `git()` run anything else.
+  All return a `Result` (`returncode`, `stdout`, `stderr`; unpacks as `code, out, err`).
+- `support.env`: the one environment cleaner (`clean_env`) and the one human identity (`HUMAN`).
+- `support.repo`: scratch repositories (`Repo`, `seeded_repo`, `plain_workspace`, `configure_signing`).
+- `support.workspace`: valid workspace contents (`WORKSPACE_FILES`, `BASE_FILES`, `entry`, `progress_yaml`)
+  and `snapshot()` of a folder, to show nothing changed.
+- `support.paths`: this checkout, the installed scripts, and the reference data (`CONFORMANCE`,
+  `REFERENCE_CLI`) with the markers that skip without it.
+- `support.guard`: what `no_writes_outside_tmp` in tests/conftest.py watches.
+
+Fixtures (tests/conftest.py): `repo` (an empty git repository), `signed_repo`, and, for every test, the
+isolated environment and the write guard.
+"""

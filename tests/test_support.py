@@ -1,0 +1,144 @@
+"""The test support package itself: the in-process runner isolates each call, the environment is clean, and the
+write guard sees what changed."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+from support.cli import installed_small, small
+from support.env import HUMAN, clean_env
+from support.guard import WriteWatch, describe
+from support.paths import VENV_BIN
+from support.repo import init_workspace
+
+
+def test_in_process_cli_gives_the_exit_code_and_both_streams(tmp_path: Path) -> None:
+    code, out, err = small(tmp_path, "--version")
+    assert code == 0 and out.startswith("small-git ") and err == ""
+    missing = small(tmp_path, "check")
+    assert missing.returncode == 2 and ".small" in missing.stderr and missing.stdout == ""
+    assert small(tmp_path, "check", "--no-such-flag").returncode == 2
+
+
+def test_in_process_cli_runs_in_its_working_directory_and_puts_everything_back(tmp_path: Path) -> None:
+    (tmp_path / "proj").mkdir()
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(2000)  # below the CLI's own, so a call that kept its limit would show
+    try:
+        before = (dict(os.environ), os.getcwd(), sys.argv, sys.stdout, sys.stderr, sys.stdin, sys.getrecursionlimit())
+        small(tmp_path / "proj", "init", check=True)
+        assert (tmp_path / "proj" / ".small" / "plan.small.yml").is_file()  # no --dir: the working directory
+        refused = small(tmp_path / "proj", "check", env={"SMALL_MAX_DEPTH": "x"})
+        assert refused.returncode == 2 and "SMALL_MAX_DEPTH" in refused.stderr  # the call saw its environment
+        assert small(tmp_path / "proj", "check").returncode == 0  # and the next one does not
+        after = (dict(os.environ), os.getcwd(), sys.argv, sys.stdout, sys.stderr, sys.stdin, sys.getrecursionlimit())
+    finally:
+        sys.setrecursionlimit(limit)
+    assert after == before
+
+
+def test_in_process_cli_leaves_no_memoised_input_behind(tmp_path: Path) -> None:
+    from small_git.protocol.secrets import is_sensitive_name
+
+    root = init_workspace(tmp_path / "ws")
+    assert small(root, "check", "--strict").returncode == 0  # the strict set looks at every key name
+    assert is_sensitive_name.cache_info().currsize == 0
+
+
+def test_in_process_cli_reads_stdin_and_takes_bytes_on_stdout(tmp_path: Path) -> None:
+    root = init_workspace(tmp_path / "ws")
+    proposed = (root / ".small" / "intent.small.yml").read_text().replace("owner:", "# proposed\nowner:")
+    drafted = small(root, "draft", "intent", "--from", "-", input=proposed)
+    assert drafted.returncode == 0, drafted.stderr
+    assert (root / ".small-drafts" / "intent.small.yml").read_text() == proposed
+    ran = small(root, "apply", "--", sys.executable, "-c", "print('from the child')")  # pumped to stdout.buffer
+    assert ran.returncode == 0 and "from the child" in ran.stdout
+
+
+def test_in_process_cli_names_itself_as_the_program_it_stands_for(tmp_path: Path) -> None:
+    assert "Usage: small check" in small(tmp_path, "check", "--help").stdout
+    assert "Usage: git small check" in small(tmp_path, "check", "--help", program="git-small").stdout
+
+
+def test_a_call_that_hangs_fails_the_test_instead_of_stalling_it(tmp_path: Path) -> None:
+    root = init_workspace(tmp_path / "ws")
+    with pytest.raises(AssertionError, match="did not finish within 0.5 s"):
+        small(root, "apply", "--", "sleep", "3", timeout=0.5)
+
+
+def test_a_call_that_ends_the_process_fails_the_test_instead_of_ending_the_run(tmp_path: Path) -> None:
+    root = init_workspace(tmp_path / "ws")
+    args = ("checkpoint", "--task", "task-1", "--status", "completed", "--evidence", "x", "--no-commit-evidence")
+    with pytest.raises(AssertionError, match=r"called os._exit\(99\): run it with installed_small"):
+        small(root, *args, env={"SMALL_TEST_FAILPOINT": "checkpoint-after-progress"})
+
+
+def test_installed_cli_is_a_separate_process_of_the_same_code(tmp_path: Path) -> None:
+    import small_git
+
+    code, out, err = installed_small(tmp_path, "--version", program="git-small")
+    assert code == 0 and out == small(tmp_path, "--version").stdout, err
+    where = installed_small(tmp_path, "-c", "import small_git; print(small_git.__file__)", program="python")
+    assert where.stdout.strip() == small_git.__file__
+
+
+def test_every_test_has_a_clean_environment_a_private_home_and_temporary_directory(
+    isolated_environment: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    base = tmp_path_factory.getbasetemp()
+    assert Path(os.environ["HOME"]) == isolated_environment and isolated_environment.is_relative_to(base)
+    assert Path(tempfile.gettempdir()).is_relative_to(base) and Path(os.environ["TMPDIR"]).is_relative_to(base)
+    assert (os.environ["GIT_AUTHOR_NAME"], os.environ["GIT_AUTHOR_EMAIL"]) == HUMAN
+    assert os.environ["PATH"].split(os.pathsep)[0] == str(VENV_BIN)
+
+
+def test_clean_env_drops_what_could_change_a_result_and_keeps_coverage(tmp_path: Path) -> None:
+    caller = {
+        "GIT_DIR": "/elsewhere/.git",
+        "GIT_INDEX_FILE": "/elsewhere/index",
+        "CLAUDECODE": "1",
+        "CODEX_SANDBOX": "seatbelt",
+        "SMALL_ACTOR": "agent",
+        "SMALL_MAX_DEPTH": "3",
+        "GL_USERNAME": "someone",
+        "PRE_COMMIT_HOME": "/elsewhere",
+        "PYTHONPATH": "/elsewhere",
+        "COVERAGE_PROCESS_CONFIG": "{}",
+        "PATH": "/usr/bin",
+    }
+    env = clean_env(tmp_path, base=caller, EXTRA="1")
+    for dropped in ("GIT_DIR", "GIT_INDEX_FILE", "CLAUDECODE", "CODEX_SANDBOX", "SMALL_ACTOR", "SMALL_MAX_DEPTH"):
+        assert dropped not in env
+    assert "GL_USERNAME" not in env and "PYTHONPATH" not in env
+    assert env["COVERAGE_PROCESS_CONFIG"] == "{}" and env["EXTRA"] == "1"
+    assert env["HOME"] == str(tmp_path) and env["GIT_CONFIG_NOSYSTEM"] == "1"
+    assert env["PRE_COMMIT_HOME"].startswith(str(tmp_path))
+    assert env["PATH"] == f"{VENV_BIN}{os.pathsep}/usr/bin"
+
+
+def test_the_write_guard_sees_files_created_and_removed(tmp_path: Path) -> None:
+    checkout, home = tmp_path / "checkout", tmp_path / "home"
+    (checkout / "docs").mkdir(parents=True)
+    (checkout / "docs" / "a.md").write_text("a")
+    (checkout / "gone.txt").write_text("x")
+    (home / ".config").mkdir(parents=True)
+    watch = WriteWatch(home, checkout)
+    before = watch.snapshot()
+    (checkout / "docs" / "a.md").write_text("changed")  # contents are not watched
+    (checkout / "gone.txt").unlink()
+    (checkout / ".hypothesis" / "examples").mkdir(parents=True)
+    (home / ".gitconfig").write_text("[user]\n")
+    (home / ".config" / "git").mkdir()
+    for ignored in (".venv", "__pycache__", ".coverage.host.1.2"):
+        (checkout / ignored).mkdir()
+    assert describe(before, watch.snapshot()) == [
+        f"created {checkout}/.hypothesis",
+        f"created {checkout}/.hypothesis/examples",
+        f"created {home}/.config/git",
+        f"created {home}/.gitconfig",
+        f"removed {checkout}/gone.txt",
+    ]
