@@ -124,4 +124,22 @@ def completion_command(shell: str) -> int:
     return completion.run(completion.CompletionRequest(script(cli, shell)))
 
 
-COMMANDS = (log_command, blame_command, review_command, completion_command)
+@click.command("textconv-cache")
+@click.argument("rev_range", metavar="[RANGE]", required=False)
+@click.option("--dir", "directory", default=".", show_default=True, help=REPO_HELP)
+def textconv_cache_command(rev_range: str | None, directory: str) -> int:
+    """Render every .small/ version of RANGE into git's textconv cache, in one process.
+
+    git fills the cache itself, one driver process per blob; after fetching a long history, this makes the
+    first git log -p as fast as the later ones. Needs git small install (the diff driver).
+
+    \b
+    Example:
+      git fetch && git small textconv-cache origin/main && git log -p origin/main -- .small/
+    """
+    from small_git.commands import textconv_cache
+
+    return textconv_cache.run(textconv_cache.TextconvCacheRequest(rev_range, directory))
+
+
+COMMANDS = (log_command, blame_command, review_command, completion_command, textconv_cache_command)
