@@ -1,8 +1,9 @@
 """Every test runs in a clean, self-contained environment and writes only inside its temporary directories.
 
-- `isolated_environment` (every test): the environment of tests/support/env.py, with a private HOME and TMPDIR.
-- `no_writes_outside_tmp` (every test): fails a test that created, changed or removed anything in this
-  checkout or in the real home directory. A test that must write into the checkout says where with
+- `isolated_environment` (every test): the environment of tests/support/env.py, with a private HOME and TMPDIR
+  (`session_environment` gives fixtures of wider scope the same, with a HOME of the session's).
+- `no_writes_outside_tmp` (every test): fails a test that created or removed anything in this checkout or in
+  the real home directory. A test that must write into the checkout says where with
   `@pytest.mark.writes_into(path)`.
 - `repo`: an empty git repository (branch main). A module that starts elsewhere extends it under the same
   name; `signed_repo` builds on whichever `repo` the module has.
@@ -11,7 +12,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,9 +40,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def hypothesis_storage(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """hypothesis keeps its example database and caches under ./.hypothesis unless told otherwise."""
-    hypothesis_configuration.set_hypothesis_home_dir(tmp_path_factory.mktemp("hypothesis"))
+def session_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The same environment, with a HOME of the session's, for what runs before any test does (fixtures of
+    module or session scope); each test then gets its own HOME and TMPDIR (isolated_environment)."""
+    with pytest.MonkeyPatch.context() as patch:
+        _isolate(patch, tmp_path_factory)
+        # hypothesis keeps its example database and caches under ./.hypothesis unless told otherwise
+        hypothesis_configuration.set_hypothesis_home_dir(tmp_path_factory.mktemp("hypothesis"))
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -66,15 +71,19 @@ def isolated_environment(
     no_writes_outside_tmp: None, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
 ) -> Path:
     """The test's environment (and its private HOME, returned), also for code the test runs in-process."""
+    return _isolate(monkeypatch, tmp_path_factory)
+
+
+def _isolate(patch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("home")  # not inside tmp_path: tests may list what they create there
     temp = tmp_path_factory.mktemp("tmp")
     env = clean_env(home, TMPDIR=str(temp))
     for key in list(os.environ):
         if key not in env:
-            monkeypatch.delenv(key)
+            patch.delenv(key)
     for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+        patch.setenv(key, value)
+    patch.setattr(tempfile, "tempdir", str(temp))
     return home
 
 
@@ -87,6 +96,4 @@ def repo(tmp_path: Path) -> Repo:
 @pytest.fixture
 def signed_repo(repo: Repo | Path, tmp_path: Path) -> SignedRepo:
     """This module's `repo` at authority level signed, with an allowed SSH key and one that is not."""
-    if shutil.which("ssh-keygen") is None:
-        pytest.skip("ssh-keygen is not installed: SSH commit signing cannot be exercised")
     return configure_signing(repo, tmp_path / "keys")

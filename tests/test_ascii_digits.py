@@ -9,7 +9,9 @@ import json
 from pathlib import Path
 
 import pytest
-from gitrepo import FIRST_ENTRY, VENV_BIN, entry, plain_workspace, seeded_repo
+from support.paths import PROJECT
+from support.repo import plain_workspace, seeded_repo
+from support.workspace import FIRST_ENTRY, entry
 
 from small_git.gates.redaction import parse_field_path
 from small_git.protocol.timestamps import TimestampError, parse_ns
@@ -69,19 +71,17 @@ def test_pre_commit_refuses_an_entry_with_a_non_ascii_timestamp(tmp_path: Path) 
 
 def test_a_limit_written_in_other_digits_is_a_usage_error(tmp_path: Path) -> None:
     repo = plain_workspace(tmp_path)
-    result = repo.run(str(VENV_BIN / "small"), "check", env={"SMALL_MAX_FILE_BYTES": "６４００００００"}, check=False)
+    result = repo.small("check", env={"SMALL_MAX_FILE_BYTES": "６４００００００"})
     assert result.returncode == 2, result.stdout + result.stderr
     assert "SMALL_MAX_FILE_BYTES" in result.stderr and "positive whole number" in result.stderr
 
 
 def test_an_entry_size_limit_in_other_digits_is_not_read_as_a_number(tmp_path: Path) -> None:
     repo = plain_workspace(tmp_path)
-    result = repo.run(
-        str(VENV_BIN / "small"),
+    result = repo.small(
         *("progress", "add", "--task", "task-2", "--status", "in_progress", "--no-commit-evidence"),
         *("--evidence", "ran the parser tests " * 10),
         env={"SMALL_MAX_ENTRY_BYTES": "１００"},  # read as 100 it would refuse this 200-byte entry
-        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -121,8 +121,8 @@ def test_a_harness_marker_versioned_in_other_digits_is_no_marker(tmp_path: Path)
 
 # --- keeping it so: a scan of the code's patterns -----------------------------------------------------------
 
-PACKAGE = Path(__file__).resolve().parents[1] / "small_git"
-SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
+PACKAGE = PROJECT / "small_git"
+SCHEMAS = PROJECT / "schemas"
 _RE_FUNCTIONS = frozenset({"compile", "match", "search", "fullmatch", "sub", "subn", "findall", "finditer", "split"})
 # \d \w \b and their negations take Unicode digits and letters in Python's str patterns
 _UNICODE_CLASSES = frozenset("dDwWbB")
@@ -158,15 +158,35 @@ def _says_ascii(call: ast.Call, pattern: str) -> bool:
     return any(isinstance(n, ast.Attribute) and n.attr in ("ASCII", "A") for flag in flags for n in ast.walk(flag))
 
 
+def _guarded_by_isascii(tree: ast.AST) -> set[int]:
+    """The digit tests written `x.isascii() and x.isdigit()`: ASCII by the guard."""
+    guarded: set[int] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.BoolOp) or not isinstance(node.op, ast.And):
+            continue
+        calls = [v for v in node.values if isinstance(v, ast.Call) and isinstance(v.func, ast.Attribute)]
+        ascii_of = {
+            ast.dump(c.func.value) for c in calls if isinstance(c.func, ast.Attribute) and c.func.attr == "isascii"
+        }
+        for call in calls:
+            if isinstance(call.func, ast.Attribute) and ast.dump(call.func.value) in ascii_of:
+                guarded.add(id(call))
+    return guarded
+
+
 def scan(source: str, name: str) -> list[str]:
     """Every place in `source` where a pattern or a digit test that means ASCII would take other digits."""
     problems = []
-    for node in ast.walk(ast.parse(source, name)):
+    tree = ast.parse(source, name)
+    guarded = _guarded_by_isascii(tree)
+    for node in ast.walk(tree):
         if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
             continue
         func = node.func
-        if func.attr in _UNICODE_DIGIT_METHODS and not node.args:
-            problems.append(f"{name}:{node.lineno}: .{func.attr}() takes any Unicode digit; match [0-9]+ instead")
+        if func.attr in _UNICODE_DIGIT_METHODS and not node.args and id(node) not in guarded:
+            problems.append(
+                f"{name}:{node.lineno}: .{func.attr}() takes any Unicode digit; match [0-9]+ (or guard with isascii())"
+            )
         is_re = isinstance(func.value, ast.Name) and func.value.id == "re" and func.attr in _RE_FUNCTIONS
         pattern = _literal(node.args[0]) if is_re and node.args else None
         if pattern is not None and unicode_classes(pattern) and not _says_ascii(node, pattern):
@@ -183,10 +203,13 @@ def test_the_scan_finds_unicode_digit_classes_and_tests() -> None:
         "C = re.compile(r'\\d+', re.ASCII)\n"
         "D = re.compile(r'(?a)\\d+')\n"
         "E = re.compile(r'\\\\d [0-9]+')\n"
-        "ok = text.isdigit()\n"
+        "bare = text.isdigit()\n"
         "fine = text.isascii()\n"
+        "guarded = text.isascii() and text.isdigit()\n"
+        "unguarded = other.isascii() and text.isdigit()\n"
     )
-    assert [p.split(": ", 1)[0] for p in scan(sample, "sample.py")] == ["sample.py:2", "sample.py:3", "sample.py:7"]
+    found = [p.split(": ", 1)[0] for p in scan(sample, "sample.py")]
+    assert found == ["sample.py:2", "sample.py:3", "sample.py:7", "sample.py:10"]
 
 
 def test_no_pattern_in_the_code_takes_non_ascii_digits() -> None:
@@ -210,3 +233,13 @@ def test_no_schema_pattern_takes_non_ascii_digits() -> None:
             elif isinstance(node, list):
                 stack += node
     assert not problems, problems
+
+
+def test_a_commit_date_in_other_digits_is_not_read_as_a_date() -> None:
+    from small_git.gates.history import parse_commit
+
+    header = "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n"
+    crafted = parse_commit("0" * 40, f"{header}author Ada <a@x.org> ١٧٠٠٠٠٠٠٠٠ +0000\n\nmsg\n".encode())
+    assert crafted.author_date == ""  # shown as an odd identity, as git fsck would call it
+    plain = parse_commit("0" * 40, f"{header}author Ada <a@x.org> 1700000000 +0000\n\nmsg\n".encode())
+    assert plain.author_date.startswith("2023-11-14")

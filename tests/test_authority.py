@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-from gitrepo import git
+from support.cli import git
+from support.env import HUMAN
+from support.repo import Repo, SignedRepo
 
 from small_git.errors import SmallError
 from small_git.gates.authority import (
@@ -20,20 +20,15 @@ from small_git.gates.authority import (
     load_policy,
 )
 
-HUMAN = ("Hu Man", "human@example.org")
 INTENT = [".small/intent.small.yml"]
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    path = tmp_path / "repo"
-    path.mkdir()
-    git(path, "init", "-q", "-b", "main")
-    (path / ".small").mkdir()
-    (path / ".small/intent.small.yml").write_text('small_version: "1.0.0"\nowner: human\nintent: first\n')
-    git(path, "add", ".")
-    git(path, "commit", "-q", "-m", "start")
-    return path
+def repo(repo: Repo) -> Path:
+    """The repository with a committed intent."""
+    repo.write(".small/intent.small.yml", 'small_version: "1.0.0"\nowner: human\nintent: first\n')
+    repo.commit("start")
+    return repo.path
 
 
 def change_intent(repo: Path, text: str, *extra: str, env: dict[str, str] | None = None) -> str:
@@ -170,25 +165,8 @@ def test_a_bad_policy_value_is_a_usage_error(repo: Path) -> None:
 # --- signed level ---------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def signed_repo(repo: Path, tmp_path: Path) -> tuple[Path, Path, Path]:
-    """A repository at level signed: (repo, the human's key, another key not in the allowed signers)."""
-    if shutil.which("ssh-keygen") is None:
-        pytest.skip("ssh-keygen is not installed: SSH commit signing cannot be exercised")
-    keys = tmp_path / "keys"
-    keys.mkdir()
-    for name in ("human", "other"):
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(keys / name)], check=True)
-    allowed = tmp_path / "allowed_signers"
-    allowed.write_text(f"{HUMAN[1]} {(keys / 'human.pub').read_text()}")
-    git(repo, "config", "gpg.format", "ssh")
-    git(repo, "config", "small.humanLevel", "signed")
-    git(repo, "config", "small.allowedSignersFile", str(allowed))
-    return repo, keys / "human", keys / "other"
-
-
 def test_signed_level_refuses_unsigned_and_wrongly_signed_changes_at_push(
-    signed_repo: tuple[Path, Path, Path],
+    signed_repo: SignedRepo,
 ) -> None:
     repo, _, other = signed_repo
     unsigned = change_intent(repo, "unsigned")
@@ -200,7 +178,7 @@ def test_signed_level_refuses_unsigned_and_wrongly_signed_changes_at_push(
     assert rules(findings) == [RULE_UNSIGNED] and "not in the allowed signers" in findings[0].message
 
 
-def test_signed_level_accepts_a_commit_signed_by_an_allowed_key(signed_repo: tuple[Path, Path, Path]) -> None:
+def test_signed_level_accepts_a_commit_signed_by_an_allowed_key(signed_repo: SignedRepo) -> None:
     repo, human, _ = signed_repo
     git(repo, "config", "user.signingkey", str(human))
     good = change_intent(repo, "signed by the human", "-S")
@@ -208,7 +186,7 @@ def test_signed_level_accepts_a_commit_signed_by_an_allowed_key(signed_repo: tup
         assert authority_findings(INTENT, meta_of(repo, good), env=None, repo=repo, stage=stage) == []
 
 
-def test_signed_level_is_not_judged_before_the_commit_exists(signed_repo: tuple[Path, Path, Path]) -> None:
+def test_signed_level_is_not_judged_before_the_commit_exists(signed_repo: SignedRepo) -> None:
     repo, _, _ = signed_repo
     assert authority_findings(INTENT, pending(), env={}, repo=repo, stage="pre-commit") == []
 
@@ -220,7 +198,7 @@ def test_signed_level_without_an_allowed_signers_file_says_how_to_configure_it(r
     assert rules(findings) == [RULE_POLICY] and "small.allowedSignersFile" in (findings[0].hint or "")
 
 
-def test_a_good_signature_does_not_excuse_an_agent_identity(signed_repo: tuple[Path, Path, Path]) -> None:
+def test_a_good_signature_does_not_excuse_an_agent_identity(signed_repo: SignedRepo) -> None:
     repo, human, _ = signed_repo
     git(repo, "config", "user.signingkey", str(human))
     sha = change_intent(repo, "x", "-S", "-m", "Co-authored-by: Claude <noreply@anthropic.com>")

@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-from gitrepo import git, run, small
+from support.cli import git, run
+from support.repo import Repo, SignedRepo
 
-HUMAN = ("Hu Man", "human@example.org")
 INTENT = ".small/intent.small.yml"
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Path:
+def repo(repo: Repo, tmp_path: Path) -> Path:
     """A workspace with the hooks installed and a bare remote `origin` holding main."""
-    path = tmp_path / "repo"
-    path.mkdir()
-    git(path, "init", "-q", "-b", "main")
+    path = repo.path
     for args in (("init", "--intent", "Ship the parser"), ("install",)):
-        result = small(path, *args)
-        assert result.returncode == 0, f"small {args[0]} failed: {result.stderr}"
+        repo.small(*args, check=True)
     git(path, "add", "-A")
     git(path, "commit", "-q", "-m", "workspace")
     git(tmp_path, "init", "-q", "--bare", "remote.git")
@@ -55,26 +50,7 @@ def test_an_agent_co_author_is_refused_at_commit_msg_and_at_push(repo: Path) -> 
     assert pushed.returncode != 0 and "human-file-agent-change" in pushed.stderr
 
 
-@pytest.fixture
-def signed_repo(repo: Path, tmp_path: Path) -> tuple[Path, Path, Path]:
-    if shutil.which("ssh-keygen") is None:
-        pytest.skip("ssh-keygen is not installed: SSH commit signing cannot be exercised")
-    for name in ("human", "other"):
-        subprocess.run(
-            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(tmp_path / name)],
-            check=True,
-        )
-    allowed = tmp_path / "allowed_signers"
-    allowed.write_text(f"{HUMAN[1]} {(tmp_path / 'human.pub').read_text()}")
-    git(repo, "config", "gpg.format", "ssh")
-    git(repo, "config", "small.humanLevel", "signed")
-    git(repo, "config", "small.allowedSignersFile", str(allowed))
-    return repo, tmp_path / "human", tmp_path / "other"
-
-
-def test_signed_level_refuses_unsigned_and_wrongly_signed_pushes(
-    signed_repo: tuple[Path, Path, Path],
-) -> None:
+def test_signed_level_refuses_unsigned_and_wrongly_signed_pushes(signed_repo: SignedRepo) -> None:
     repo, human, other = signed_repo
     edit_intent(repo, "Ship the parser, signed")
     git(repo, "commit", "-q", "-m", "intent, unsigned")  # pre-commit cannot judge a signature yet

@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import subprocess
 import sys
 import zipfile
 from dataclasses import dataclass, field
@@ -19,10 +17,13 @@ from typing import Any
 
 import pytest
 import yaml
-from gitrepo import VENV_BIN, Repo, clean_env
-from server_support import INTENT, agent_commit, append, intent_text, rewrite_entry, seeded_server
+from support import cli
+from support.env import HUMAN
+from support.paths import PROJECT
+from support.repo import Repo, ssh_keys
+from support.servers import INTENT, agent_commit, append, intent_text, rewrite_entry, seeded_server
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = PROJECT
 ZERO = "0" * 40
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 
@@ -98,7 +99,6 @@ def evaluate(text: str, context: dict[str, Any]) -> str:
 
 def run_action(
     workdir: Path,
-    home: Path,
     event_name: str,
     event: dict[str, Any],
     ref: str,
@@ -121,7 +121,7 @@ def run_action(
         name: evaluate(str(spec.get("default", "")), context) for name, spec in action["inputs"].items()
     }
     context["inputs"].update(inputs or {})
-    base = clean_env(home)
+    base = dict(os.environ)
     base.update(
         {
             "GITHUB_ACTIONS": "true",
@@ -151,14 +151,7 @@ def run_action(
         script = runner / f"step-{len(ran)}.sh"
         script.write_text(evaluate(step["run"], context))
         assert step["shell"] == "bash"
-        proc = subprocess.run(
-            ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
-            cwd=workdir,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        proc = cli.run(workdir, "bash", "--noprofile", "--norc", "-eo", "pipefail", script, env=env)
         stdout += proc.stdout + proc.stderr
         code = proc.returncode
         ran.append(step["name"])
@@ -181,7 +174,6 @@ def github_push(forge: Forge, before: str, after: str, forced: bool = False) -> 
     workdir = forge.checkout(after) if after != ZERO else forge.checkout(before)
     return run_action(
         workdir,
-        forge.client.home,
         "push",
         push_event(before, after, forced),
         "refs/heads/main",
@@ -257,9 +249,7 @@ def test_a_pull_request_is_judged_from_where_it_left_its_base(forge: Forge) -> N
     forge.client.git("push", "-q", "origin", "feature")
     event = {"pull_request": {"base": {"sha": base, "ref": "main"}, "head": {"sha": head, "ref": "feature"}}}
     workdir = forge.checkout(head)
-    run = run_action(
-        workdir, forge.client.home, "pull_request", event, "refs/pull/1/merge", {"install": "false"}, AUDIT_STEPS
-    )
+    run = run_action(workdir, "pull_request", event, "refs/pull/1/merge", {"install": "false"}, AUDIT_STEPS)
     assert run.code == 1, run.stdout
     assert "progress-rewrite" in run.stdout and "refs/heads/feature" in run.summary
 
@@ -269,28 +259,25 @@ def test_the_install_step_puts_a_fresh_small_git_on_path(forge: Forge, tmp_path:
     a runner installs the action's own copy with them."""
     pytest.importorskip("hatchling", reason="hatchling builds the wheel offline; scripts/setup.sh installs it")
     wheels = tmp_path / "wheels"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "-q",
-            "--no-deps",
-            "--no-build-isolation",
-            "-w",
-            str(wheels),
-            str(REPO_ROOT),
-        ],
+    cli.run(
+        tmp_path,
+        sys.executable,
+        "-m",
+        "pip",
+        "wheel",
+        "-q",
+        "--no-deps",
+        "--no-build-isolation",
+        "-w",
+        wheels,
+        REPO_ROOT,
         check=True,
-        capture_output=True,
     )
     (wheel,) = wheels.glob("small_git-*.whl")
     assert "small_git/hooks/pre-receive.sh" in zipfile.ZipFile(wheel).namelist()
     workdir = forge.checkout(forge.client.head())
     run = run_action(
         workdir,
-        forge.client.home,
         "push",
         push_event(ZERO, forge.client.head()),
         "refs/heads/main",
@@ -315,22 +302,14 @@ def test_the_action_declares_what_its_steps_read() -> None:
 # --- the GitLab CI template ------------------------------------------------------------------------------------
 
 
-def run_gitlab(workdir: Path, home: Path, variables: dict[str, str]) -> tuple[subprocess.CompletedProcess[str], Path]:
+def run_gitlab(workdir: Path, variables: dict[str, str]) -> tuple[cli.Result, Path]:
     """The template's script lines in one shell, as GitLab's runner joins them (bash, stop at the first
     failure); small-git is already installed (the before_script's pip install needs an index)."""
     job = yaml.safe_load((REPO_ROOT / "ci/gitlab/small-git.gitlab-ci.yml").read_text())["small-git-audit"]
     script = workdir.parent / f"gitlab-{workdir.name}.sh"
     script.write_text("\n".join(job["script"]) + "\n")
-    env = {**clean_env(home), **{k: str(v) for k, v in job["variables"].items()}, **variables}
-    env["PATH"] = f"{VENV_BIN}{os.pathsep}{env['PATH']}"
-    proc = subprocess.run(
-        ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
-        cwd=workdir,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    env = {**{k: str(v) for k, v in job["variables"].items()}, **variables}  # the installed CLI is first on PATH
+    proc = cli.run(workdir, "bash", "--noprofile", "--norc", "-eo", "pipefail", script, env=env)
     return proc, workdir / "gl-code-quality-report.json"
 
 
@@ -341,7 +320,7 @@ def test_gitlab_push_pipeline_reports_code_quality_and_fails(forge: Forge) -> No
     forge.client.git("push", "-q", "origin", "main")
     workdir = forge.checkout(after, depth=None)
     variables = {"CI_COMMIT_BEFORE_SHA": before, "CI_COMMIT_SHA": after, "CI_COMMIT_REF_NAME": "main"}
-    proc, report = run_gitlab(workdir, forge.client.home, variables)
+    proc, report = run_gitlab(workdir, variables)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     (issue,) = [i for i in json.loads(report.read_text()) if i["check_name"] == "progress-rewrite"]
     assert issue["location"]["path"] == ".small/progress.small.yml" and issue["severity"] == "blocker"
@@ -354,20 +333,14 @@ def test_gitlab_pipeline_of_appends_passes(forge: Forge) -> None:
     forge.client.git("push", "-q", "origin", "main")
     workdir = forge.checkout(after, depth=None)
     variables = {"CI_COMMIT_BEFORE_SHA": before, "CI_COMMIT_SHA": after, "CI_COMMIT_REF_NAME": "main"}
-    proc, report = run_gitlab(workdir, forge.client.home, variables)
+    proc, report = run_gitlab(workdir, variables)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert json.loads(report.read_text()) == []
 
 
 def test_gitlab_template_refuses_to_guess_what_to_install() -> None:
     job = yaml.safe_load((REPO_ROOT / "ci/gitlab/small-git.gitlab-ci.yml").read_text())["small-git-audit"]
-    proc = subprocess.run(
-        ["bash", "-eo", "pipefail", "-c", job["before_script"][0]],
-        env={**os.environ, "SMALL_GIT_PIP_SPEC": ""},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = cli.run(REPO_ROOT, "bash", "-eo", "pipefail", "-c", job["before_script"][0], env={"SMALL_GIT_PIP_SPEC": ""})
     assert proc.returncode == 2 and "SMALL_GIT_PIP_SPEC" in proc.stdout
 
 
@@ -381,15 +354,11 @@ def test_an_agent_change_to_the_intent_fails_at_identity_level(forge: Forge) -> 
 
 
 def test_the_signed_level_takes_its_allowed_signers_from_the_workflow(forge: Forge, tmp_path: Path) -> None:
-    if shutil.which("ssh-keygen") is None:
-        pytest.skip("ssh-keygen is not installed: SSH commit signing cannot be exercised")
     keys = tmp_path / "keys"
-    keys.mkdir()
-    for name in ("human", "agent"):
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(keys / name)], check=True)
-    allowed = f"ada@example.com {(keys / 'human.pub').read_text().strip()}"
+    ssh_keys(keys, "human", "agent")
+    allowed = f"{HUMAN.email} {(keys / 'human.pub').read_text().strip()}"
     before = forge.client.head()
-    forge.client.write("allowed_signers", f"ada@example.com {(keys / 'agent.pub').read_text()}")  # ignored
+    forge.client.write("allowed_signers", f"{HUMAN.email} {(keys / 'agent.pub').read_text()}")  # ignored
     forge.client.write(INTENT, intent_text("Signed by a key the workflow does not allow"))
     forge.client.git("add", "-A")
     sign = ["-c", "gpg.format=ssh", "-c", f"user.signingkey={keys / 'agent'}"]
@@ -398,7 +367,7 @@ def test_the_signed_level_takes_its_allowed_signers_from_the_workflow(forge: For
     inputs = {"install": "false", "human-level": "signed", "allowed-signers": allowed}
     event = push_event(before, forge.client.head())
     workdir = forge.checkout(forge.client.head())
-    run = run_action(workdir, forge.client.home, "push", event, "refs/heads/main", inputs, AUDIT_STEPS)
+    run = run_action(workdir, "push", event, "refs/heads/main", inputs, AUDIT_STEPS)
     assert run.code == 1 and "human-file-unsigned" in run.stdout
 
     forge.client.git("reset", "-q", "--hard", before)
@@ -409,5 +378,5 @@ def test_the_signed_level_takes_its_allowed_signers_from_the_workflow(forge: For
     forge.client.git("push", "-q", "--force", "origin", "main")
     event = push_event(before, forge.client.head())
     workdir = forge.checkout(forge.client.head())
-    run = run_action(workdir, forge.client.home, "push", event, "refs/heads/main", inputs, AUDIT_STEPS)
+    run = run_action(workdir, "push", event, "refs/heads/main", inputs, AUDIT_STEPS)
     assert run.code == 0, run.stdout

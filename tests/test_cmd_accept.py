@@ -6,7 +6,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from gitrepo import VENV_BIN, Repo, plain_workspace, seeded_repo
+from support.repo import Repo, plain_workspace, seeded_repo
 
 from small_git.protocol.yamlsafe import load_yaml
 
@@ -73,7 +73,7 @@ def test_missing_draft_and_agent_environment_are_refused(tmp_path: Path) -> None
     missing = repo.small("accept", "constraints")
     assert missing.returncode == 2 and "small draft constraints" in missing.stderr
     repo.small("draft", "intent", "--from", "-", input=NEW_INTENT)
-    as_agent = repo.run(VENV_BIN / "git-small", "accept", "intent", check=False, env={"SMALL_ACTOR": "agent"})
+    as_agent = repo.small("accept", "intent", env={"SMALL_ACTOR": "agent"})
     assert as_agent.returncode == 2 and "human" in as_agent.stderr
     assert (repo.path / ".small-drafts/intent.small.yml").exists()
 
@@ -85,3 +85,14 @@ def test_accept_in_git_then_commit_as_a_human(tmp_path: Path) -> None:
     status = repo.git("status", "--porcelain").stdout
     assert " M .small/intent.small.yml" in status and " M .small/progress.small.yml" in status
     assert ".small-drafts" not in status
+
+
+def test_accept_honours_the_agent_markers_the_hooks_honour(tmp_path: Path) -> None:
+    """`git config small.agentMarker` names a marker the commit gates refuse; accept refuses it too."""
+    repo = seeded_repo(tmp_path)
+    repo.git("config", "--add", "small.agentMarker", "BUILD_BOT=yes")
+    repo.small("draft", "intent", "--from", "-", input=NEW_INTENT)
+    as_bot = repo.small("accept", "intent", env={"BUILD_BOT": "yes"})
+    assert as_bot.returncode == 2 and "BUILD_BOT=yes" in as_bot.stderr
+    assert (repo.path / ".small-drafts/intent.small.yml").exists()
+    assert "Ship the parser and the formatter" not in repo.read(".small/intent.small.yml")

@@ -3,30 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support.cli import small
 
 from small_git.workflow.agents_md import BEGIN_MARKER, END_MARKER, canonical_block, compose
 
 BLOCK = canonical_block()
-
-
-def small(tmp_path: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env.update(HOME=str(tmp_path), GIT_CONFIG_NOSYSTEM="1")
-    return subprocess.run(
-        [sys.executable, "-m", "small_git", *args],
-        cwd=tmp_path,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 def test_missing_file_is_created_with_exactly_the_block(tmp_path: Path) -> None:

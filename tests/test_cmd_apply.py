@@ -7,7 +7,7 @@ import shlex
 from pathlib import Path
 
 import pytest
-from gitrepo import Repo, plain_workspace, seeded_repo
+from support.repo import Repo, plain_workspace, seeded_repo
 
 from small_git.commands.apply import REDACTED, redact_line, summarise_output
 from small_git.protocol.yamlsafe import load_yaml
@@ -58,7 +58,7 @@ def test_exit_code_is_the_commands(tmp_path: Path) -> None:
 
 def test_cmd_uses_plain_sh_in_the_workspace_root(tmp_path: Path) -> None:
     repo = plain_workspace(tmp_path)
-    elsewhere = Repo(tmp_path / "elsewhere", tmp_path / "home")
+    elsewhere = Repo(tmp_path / "elsewhere")
     elsewhere.path.mkdir()
     done = elsewhere.small("apply", "--dir", str(repo.path), "--task", "task-2", "--cmd", 'echo "zero=$0"; pwd')
     assert done.returncode == 0, done.stderr
@@ -136,6 +136,9 @@ def test_refusals_happen_before_anything_runs(tmp_path: Path) -> None:
     dry = repo.small("apply", "--task", "task-2", "--dry-run", "--", "touch", "ran")
     assert dry.returncode == 0 and "Would run" in dry.stdout
     assert not (repo.path / "ran").exists()
+    assert len(entries(repo)) == count
+    nothing = repo.small("apply", "--dry-run")  # as the reference, whose own CI flow runs exactly this
+    assert nothing.returncode == 0 and nothing.stdout.startswith("No command specified\n")
     assert len(entries(repo)) == count
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-from store_support import check_exit, clean_env, init_workspace, progress_bytes, run_cli, small
+from support.cli import installed_small, small
+from support.repo import init_workspace
+from support.workspace import check_exit, progress_bytes
 
 from small_git.protocol.yamlsafe import load_yaml
 
@@ -19,13 +20,13 @@ def last_entry(root: Path) -> dict:
     return load_yaml(progress_bytes(root), "p").data["entries"][-1]
 
 
-def test_checkpoint_moves_the_task_and_records_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    root = init_workspace(capsys, tmp_path / "p")
+def test_checkpoint_moves_the_task_and_records_it(tmp_path: Path) -> None:
+    root = init_workspace(tmp_path / "p")
     d = ["--dir", str(root), "--no-commit-evidence"]
-    code, out, _ = run_cli(capsys, "checkpoint", "--task", "task-1", "--status", "in_progress", *d)
+    code, out, _ = small(tmp_path, "checkpoint", "--task", "task-1", "--status", "in_progress", *d)
     assert code == 0 and "task-1 pending -> in_progress" in out
-    code, out, _ = run_cli(
-        capsys,
+    code, out, _ = small(
+        tmp_path,
         "checkpoint",
         "--task",
         "task-1",
@@ -43,18 +44,18 @@ def test_checkpoint_moves_the_task_and_records_it(tmp_path: Path, capsys: pytest
     assert check_exit(root, strict=True) == 0
 
 
-def test_final_status_needs_reopen_which_is_recorded(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    root = init_workspace(capsys, tmp_path / "p")
+def test_final_status_needs_reopen_which_is_recorded(tmp_path: Path) -> None:
+    root = init_workspace(tmp_path / "p")
     d = ["--dir", str(root), "--no-commit-evidence"]
-    assert run_cli(capsys, "checkpoint", "--task", "task-1", "--status", "cancelled", *d)[0] == 0
+    assert small(tmp_path, "checkpoint", "--task", "task-1", "--status", "cancelled", *d)[0] == 0
     log = progress_bytes(root)
-    code, _, err = run_cli(capsys, "checkpoint", "--task", "task-1", "--status", "in_progress", *d)
+    code, _, err = small(tmp_path, "checkpoint", "--task", "task-1", "--status", "in_progress", *d)
     assert code == 2 and "--reopen" in err and "pending, in_progress, completed, blocked" in err
-    code, _, err = run_cli(capsys, "checkpoint", "--task", "task-9", "--status", "completed", *d)
+    code, _, err = small(tmp_path, "checkpoint", "--task", "task-9", "--status", "completed", *d)
     assert code == 2 and "not in the plan" in err
     assert progress_bytes(root) == log and plan_status(root) == "cancelled"
-    code, _, _ = run_cli(
-        capsys,
+    code, _, _ = small(
+        tmp_path,
         "checkpoint",
         "--task",
         "task-1",
@@ -67,15 +68,14 @@ def test_final_status_needs_reopen_which_is_recorded(tmp_path: Path, capsys: pyt
     )
     assert code == 0 and plan_status(root) == "in_progress"
     assert last_entry(root)["notes"] == "reopened from cancelled: edge case"
-    code, _, err = run_cli(capsys, "checkpoint", "--task", "task-1", "--status", "blocked", "--reopen", *d)
+    code, _, err = small(tmp_path, "checkpoint", "--task", "task-1", "--status", "blocked", "--reopen", *d)
     assert code == 2 and "--reopen is for completed or cancelled" in err
 
 
-def test_interrupted_checkpoint_is_detected_and_repaired(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    root = init_workspace(capsys, tmp_path / "p")
+def test_interrupted_checkpoint_is_detected_and_repaired(tmp_path: Path) -> None:
+    root = init_workspace(tmp_path / "p")
     plan_before = (root / ".small/plan.small.yml").read_bytes()
-    env = clean_env(tmp_path, SMALL_TEST_FAILPOINT="checkpoint-after-progress")
-    died = small(
+    died = installed_small(  # the failpoint ends the process (os._exit): it needs one of its own
         root,
         "checkpoint",
         "--task",
@@ -85,7 +85,7 @@ def test_interrupted_checkpoint_is_detected_and_repaired(tmp_path: Path, capsys:
         "--evidence",
         "done",
         "--no-commit-evidence",
-        env=env,
+        env={"SMALL_TEST_FAILPOINT": "checkpoint-after-progress"},
     )
     assert died.returncode == 99
     assert (root / ".small/plan.small.yml").read_bytes() == plan_before
@@ -100,10 +100,10 @@ def test_interrupted_checkpoint_is_detected_and_repaired(tmp_path: Path, capsys:
     assert small(root, "check", "--strict").returncode == 0
 
 
-def test_checkpoint_commit_in_git(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from store_support import git
+def test_checkpoint_commit_in_git(tmp_path: Path) -> None:
+    from support.cli import git
 
-    root = init_workspace(capsys, tmp_path / "p")
+    root = init_workspace(tmp_path / "p")
     git(root, "init", "-q")
     git(root, "add", "-A")
     git(root, "commit", "-qm", "start")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from gitrepo import WORKSPACE_FILES, Repo, seeded_repo
+from support.repo import Repo, seeded_repo
+from support.workspace import WORKSPACE_FILES
 
 
 def healthy(tmp_path: Path) -> Repo:
@@ -76,7 +77,7 @@ def test_warnings_do_not_fail(tmp_path: Path) -> None:
 
 
 def test_outside_git_and_without_workspace(tmp_path: Path) -> None:
-    plain = Repo(tmp_path / "plain", tmp_path / "home")
+    plain = Repo(tmp_path / "plain")
     plain.path.mkdir()
     done = plain.small("doctor")
     assert done.returncode == 2 and "small init" in done.stdout

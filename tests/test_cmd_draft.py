@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gitrepo import Repo, plain_workspace
+from support.repo import Repo, plain_workspace
 
 GOOD_INTENT = """small_version: "1.0.0"
 owner: "human"
@@ -60,7 +60,7 @@ def test_draft_usage_errors(tmp_path: Path) -> None:
     assert repo.small("draft", "intent", "--from", "missing.yml").returncode == 2
     assert repo.small("draft", "plan", "--from", "-", input=GOOD_INTENT).returncode == 2
     assert repo.small("draft", "intent").returncode == 2  # --from is required
-    bare = Repo(tmp_path / "bare", tmp_path / "home")
+    bare = Repo(tmp_path / "bare")
     bare.path.mkdir()
     no_workspace = bare.small("draft", "intent", "--from", "-", input=GOOD_INTENT)
     assert no_workspace.returncode == 2 and "small init" in no_workspace.stderr

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from gitrepo import WORKSPACE_FILES, Repo, plain_workspace
+from support.repo import Repo, plain_workspace
+from support.workspace import WORKSPACE_FILES
 
 ARTIFACTS = ("intent", "constraints", "plan", "progress", "handoff", "workspace")
 
@@ -63,7 +64,7 @@ def test_failures_still_print_one_json_document(tmp_path: Path) -> None:
     files = doc["files"]
     assert code == 2 and isinstance(files, dict) and "error" in files["handoff"]
     assert doc["intent"] is not None  # everything readable is still emitted
-    empty = Repo(tmp_path / "empty", tmp_path / "home")
+    empty = Repo(tmp_path / "empty")
     empty.path.mkdir()
     code, doc = emit(empty)
     assert code == 2 and doc["exit_code"] == 2

@@ -6,7 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from store_support import CONFORMANCE, check_exit, git, init_workspace, run_cli, small
+from support.cli import git, small
+from support.paths import CONFORMANCE
+from support.repo import init_workspace
+from support.workspace import check_exit
 
 from small_git.protocol.yamlsafe import load_yaml
 from small_git.workflow.handoff import resume_point
@@ -16,12 +19,12 @@ def handoff_data(root: Path) -> dict:
     return load_yaml((root / ".small/handoff.small.yml").read_bytes(), "h").data
 
 
-def test_handoff_is_byte_identical_for_the_same_state(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    root = init_workspace(capsys, tmp_path / "p")
+def test_handoff_is_byte_identical_for_the_same_state(tmp_path: Path) -> None:
+    root = init_workspace(tmp_path / "p")
     d = ["--dir", str(root)]
-    run_cli(capsys, "plan", "--add", "Parse", "--add", "Import", *d)
-    run_cli(capsys, "checkpoint", "--task", "task-1", "--status", "in_progress", "--no-commit-evidence", *d)
-    assert run_cli(capsys, "handoff", *d)[0] == 0
+    small(tmp_path, "plan", "--add", "Parse", "--add", "Import", *d)
+    small(tmp_path, "checkpoint", "--task", "task-1", "--status", "in_progress", "--no-commit-evidence", *d)
+    assert small(tmp_path, "handoff", *d)[0] == 0
     first = (root / ".small/handoff.small.yml").read_bytes()
     assert small(root, "handoff").returncode == 0  # another process, later: same bytes
     assert (root / ".small/handoff.small.yml").read_bytes() == first
@@ -35,8 +38,8 @@ def test_handoff_is_byte_identical_for_the_same_state(tmp_path: Path, capsys: py
     assert check_exit(root, strict=True) == 0
 
 
-def test_summary_links_and_manual_replay_id(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    root = init_workspace(capsys, tmp_path / "p")
+def test_summary_links_and_manual_replay_id(tmp_path: Path) -> None:
+    root = init_workspace(tmp_path / "p")
     d = ["--dir", str(root)]
     path = root / ".small/handoff.small.yml"
     path.write_bytes(
@@ -44,21 +47,19 @@ def test_summary_links_and_manual_replay_id(tmp_path: Path, capsys: pytest.Captu
             b"links: []", b'links:\n  - url: "https://example.com/spec"\n    description: "the spec"'
         )
     )
-    assert run_cli(capsys, "handoff", "--summary", "Parser next", "--replay-id", "AB" * 32, *d)[0] == 0
+    assert small(tmp_path, "handoff", "--summary", "Parser next", "--replay-id", "AB" * 32, *d)[0] == 0
     data = handoff_data(root)
     assert data["summary"] == "Parser next"
     assert data["links"] == [{"url": "https://example.com/spec", "description": "the spec"}]
     assert data["replayId"] == {"value": "ab" * 32, "source": "manual"}
-    run_cli(capsys, "handoff", *d)
+    small(tmp_path, "handoff", *d)
     assert handoff_data(root)["replayId"] == {"value": "ab" * 32, "source": "manual"}
-    code, _, err = run_cli(capsys, "handoff", "--replay-id", "a" * 63, *d)
+    code, _, err = small(tmp_path, "handoff", "--replay-id", "a" * 63, *d)
     assert code == 2 and "64 hex" in err
 
 
-def test_in_progress_work_does_not_block_and_commit_is_recorded(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    root = init_workspace(capsys, tmp_path / "p")
+def test_in_progress_work_does_not_block_and_commit_is_recorded(tmp_path: Path) -> None:
+    root = init_workspace(tmp_path / "p")
     git(root, "init", "-q")
     git(root, "add", "-A")
     git(root, "commit", "-qm", "start")
@@ -114,9 +115,7 @@ def _replayid_rows() -> list[dict[str, str]]:
 
 @pytest.mark.skipif(not _replayid_rows(), reason="conformance corpus not present")
 @pytest.mark.parametrize("row", _replayid_rows(), ids=lambda r: r["label"])
-def test_handoff_writes_the_replay_id_the_reference_wrote(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], row: dict[str, str]
-) -> None:
+def test_handoff_writes_the_replay_id_the_reference_wrote(tmp_path: Path, row: dict[str, str]) -> None:
     import shlex
     import shutil
 
@@ -124,7 +123,7 @@ def test_handoff_writes_the_replay_id_the_reference_wrote(
     shutil.copytree(CONFORMANCE / "cases" / row["case"] / ".small", root / ".small")
     args = row["args"]
     extra = ["--summary", args.split(" ", 1)[1]] if args.startswith("--summary ") else shlex.split(args)
-    code, _, _ = run_cli(capsys, "handoff", "--dir", str(root), *extra)
+    code, _, _ = small(tmp_path, "handoff", "--dir", str(root), *extra)
     assert (code == 0) == (row["rc"] == "0")
     if code == 0:
         assert handoff_data(root)["replayId"] == {"value": row["replayId_written"], "source": row["source"]}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from store_support import check_exit, small
+from support.cli import small
+from support.workspace import check_exit
 
 from small_git.protocol.yamlsafe import load_yaml
 
@@ -69,3 +70,14 @@ def test_init_dir_option_and_help(tmp_path: Path) -> None:
     assert (tmp_path / "elsewhere/.small/plan.small.yml").is_file(), result.stdout
     helped = small(tmp_path, "init", "--help", check=True)
     assert "Example:" in helped.stdout
+
+
+def test_init_under_a_random_looking_path_passes_strict_check(tmp_path: Path) -> None:
+    """A mktemp or macOS TMPDIR segment reads as a high-entropy token; the first entry names no path at all,
+    so nothing init writes fails its own strict check (spec §4)."""
+    root = tmp_path / "Qm3xT9vK2pL8nR4wZ7yB1cF6hJ0dS5gA" / "T" / "tmpa1B2c3D4"
+    root.mkdir(parents=True)
+    small(root, "init", check=True)
+    assert check_exit(root, strict=True) == 0
+    log = (root / ".small/progress.small.yml").read_text()
+    assert str(tmp_path) not in log and "Qm3xT9vK2pL8nR4wZ7yB1cF6hJ0dS5gA" not in log

@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from history_support import PHONE, Scripted, build, normalise
+from support.history import PHONE, Scripted, build, normalise
+from support.paths import GOLDEN
 
-GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("SMALL_UPDATE_GOLDEN") == "1"
+pytestmark = pytest.mark.writes_into(GOLDEN)  # a missing golden file is written for review
 
 
 @pytest.fixture(scope="module")
@@ -162,7 +163,7 @@ def test_bad_input_is_a_usage_error_without_a_traceback(
 
 
 def test_a_repository_with_no_workspace_has_an_empty_log(tmp_path: Path) -> None:
-    from gitrepo import Repo
+    from support.repo import Repo
 
     repo = Repo.create(tmp_path)
     repo.write("a.txt", "a\n")

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from store_support import check_exit, init_workspace, progress_bytes, run_cli
+from support.cli import small
+from support.repo import init_workspace
+from support.workspace import check_exit, progress_bytes
 
 from small_git.protocol.yamlsafe import load_yaml
 
@@ -14,19 +16,19 @@ def plan_data(root: Path) -> dict:
     return load_yaml((root / ".small/plan.small.yml").read_bytes(), "plan").data
 
 
-def test_plan_edits_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    root = init_workspace(capsys, tmp_path / "p")
+def test_plan_edits_through_the_cli(tmp_path: Path) -> None:
+    root = init_workspace(tmp_path / "p")
     d = ["--dir", str(root)]
-    code, out, _ = run_cli(capsys, "plan", "--add", "Parse", "--add", "Import", *d)
+    code, out, _ = small(tmp_path, "plan", "--add", "Parse", "--add", "Import", *d)
     assert code == 0 and "Added task task-2: Parse" in out and "Added task task-3: Import" in out
     workspace = load_yaml((root / ".small/workspace.small.yml").read_bytes(), "w").data
     assert len(workspace["run"]["replay_id"]) == 64  # the first plan write starts the run
-    assert run_cli(capsys, "plan", "--depends", "task-3:task-2", *d)[0] == 0
+    assert small(tmp_path, "plan", "--depends", "task-3:task-2", *d)[0] == 0
     assert plan_data(root)["tasks"][2]["dependencies"] == ["task-2"]
-    assert run_cli(capsys, "plan", "--move", "task-3", "--before", "task-1", *d)[0] == 0
+    assert small(tmp_path, "plan", "--move", "task-3", "--before", "task-1", *d)[0] == 0
     assert [t["id"] for t in plan_data(root)["tasks"]] == ["task-3", "task-1", "task-2"]
     before = progress_bytes(root)
-    code, out, _ = run_cli(capsys, "plan", "--done", "task-1", *d)
+    code, out, _ = small(tmp_path, "plan", "--done", "task-1", *d)
     assert code == 0 and "task-1: pending -> completed" in out
     entry = load_yaml(progress_bytes(root), "p").data["entries"][-1]
     assert progress_bytes(root).startswith(before)
@@ -35,9 +37,9 @@ def test_plan_edits_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixtur
         "completed",
         workspace["run"]["replay_id"],
     )
-    assert run_cli(capsys, "plan", "--status", "task-2=in_progress", *d)[0] == 0
+    assert small(tmp_path, "plan", "--status", "task-2=in_progress", *d)[0] == 0
     assert check_exit(root, strict=True) == 0
-    unchanged = run_cli(capsys, "plan", *d)
+    unchanged = small(tmp_path, "plan", *d)
     assert unchanged[0] == 0 and "No changes" in unchanged[1]
 
 
@@ -55,44 +57,44 @@ def test_plan_edits_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixtur
         ["--depends", "task-2:task-3", "--depends", "task-3:task-2"],
     ],
 )
-def test_refused_edits_change_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str]) -> None:
-    root = init_workspace(capsys, tmp_path / "p")
+def test_refused_edits_change_nothing(tmp_path: Path, args: list[str]) -> None:
+    root = init_workspace(tmp_path / "p")
     d = ["--dir", str(root)]
-    run_cli(capsys, "plan", "--add", "Two", "--add", "Three", *d)
+    small(tmp_path, "plan", "--add", "Two", "--add", "Three", *d)
     plan, log = (root / ".small/plan.small.yml").read_bytes(), progress_bytes(root)
-    code, _, err = run_cli(capsys, "plan", *args, *d)
+    code, _, err = small(tmp_path, "plan", *args, *d)
     assert code == 2 and err.startswith("error:"), err
     assert (root / ".small/plan.small.yml").read_bytes() == plan and progress_bytes(root) == log
 
 
-def test_final_tasks_move_only_with_reopen(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    root = init_workspace(capsys, tmp_path / "p")
+def test_final_tasks_move_only_with_reopen(tmp_path: Path) -> None:
+    root = init_workspace(tmp_path / "p")
     d = ["--dir", str(root)]
-    assert run_cli(capsys, "plan", "--done", "task-1", *d)[0] == 0
-    code, _, err = run_cli(capsys, "plan", "--pending", "task-1", *d)
+    assert small(tmp_path, "plan", "--done", "task-1", *d)[0] == 0
+    code, _, err = small(tmp_path, "plan", "--pending", "task-1", *d)
     assert code == 2 and "--reopen" in err
-    assert run_cli(capsys, "plan", "--pending", "task-1", "--reopen", *d)[0] == 0
+    assert small(tmp_path, "plan", "--pending", "task-1", "--reopen", *d)[0] == 0
     assert plan_data(root)["tasks"][0]["status"] == "pending"
 
 
-def test_plan_reset_needs_yes_and_keeps_progress(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    root = init_workspace(capsys, tmp_path / "p")
+def test_plan_reset_needs_yes_and_keeps_progress(tmp_path: Path) -> None:
+    root = init_workspace(tmp_path / "p")
     d = ["--dir", str(root)]
-    run_cli(capsys, "plan", "--add", "Two", *d)
+    small(tmp_path, "plan", "--add", "Two", *d)
     log = progress_bytes(root)
-    assert run_cli(capsys, "plan", "--reset", "--yes", *d)[0] == 0
+    assert small(tmp_path, "plan", "--reset", "--yes", *d)[0] == 0
     assert [t["id"] for t in plan_data(root)["tasks"]] == ["task-1"]
     assert progress_bytes(root).startswith(log)
     assert load_yaml(progress_bytes(root), "p").data["entries"][-1]["task_id"] == "meta/plan-reset"
 
 
-def test_remove_refuses_tasks_named_in_progress(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    root = init_workspace(capsys, tmp_path / "p")
+def test_remove_refuses_tasks_named_in_progress(tmp_path: Path) -> None:
+    root = init_workspace(tmp_path / "p")
     d = ["--dir", str(root)]
-    run_cli(capsys, "plan", "--add", "Two", "--add", "Three", *d)
-    run_cli(capsys, "checkpoint", "--task", "task-2", "--status", "in_progress", "--no-commit-evidence", *d)
-    code, _, err = run_cli(capsys, "plan", "--remove", "task-2", *d)
+    small(tmp_path, "plan", "--add", "Two", "--add", "Three", *d)
+    small(tmp_path, "checkpoint", "--task", "task-2", "--status", "in_progress", "--no-commit-evidence", *d)
+    code, _, err = small(tmp_path, "plan", "--remove", "task-2", *d)
     assert code == 2 and "cancel it instead" in err
-    assert run_cli(capsys, "plan", "--remove", "task-3", *d)[0] == 0
+    assert small(tmp_path, "plan", "--remove", "task-3", *d)[0] == 0
     assert [t["id"] for t in plan_data(root)["tasks"]] == ["task-1", "task-2"]
     assert check_exit(root, strict=True) == 0

@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from store_support import check_exit, git, progress_bytes, small
+from support.cli import git, small
+from support.workspace import check_exit, progress_bytes
 
 from small_git.protocol.timestamps import parse_ns
 from small_git.protocol.yamlsafe import load_yaml

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from gitrepo import WORKSPACE_FILES, Repo, entry, progress_yaml, seeded_repo
+from support.repo import Repo, seeded_repo
+from support.workspace import WORKSPACE_FILES, entry, progress_yaml
 
 
 def workspace(tmp_path: Path) -> Repo:
-    repo = Repo(tmp_path / "ws", tmp_path / "home")
+    repo = Repo(tmp_path / "ws")
     repo.path.mkdir()
     repo.write_workspace(entries=[entry("task-1", 1, status="completed"), entry("task-2", 2), entry("meta/apply", 3)])
     return repo
@@ -88,7 +89,7 @@ def test_unreadable_file_is_shown_and_exits_2(tmp_path: Path) -> None:
 
 
 def test_no_workspace_is_exit_2_with_one_json_document(tmp_path: Path) -> None:
-    repo = Repo(tmp_path / "empty", tmp_path / "home")
+    repo = Repo(tmp_path / "empty")
     repo.path.mkdir()
     done = repo.small("status", "--json")
     assert done.returncode == 2

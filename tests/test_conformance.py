@@ -1,4 +1,4 @@
-"""The reference's recorded verdicts: every case, every command, through the installed CLI.
+"""The reference's recorded verdicts: every case, every command, through small-git's CLI (in-process).
 
 Each command's exit-code class (zero / non-zero) must equal the reference's, except the (case, command) pairs
 listed in docs/conformance.md; for those the class is the opposite and the --json output must name the rule
@@ -10,20 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import shutil
-import subprocess
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from gitrepo import VENV_BIN, clean_env
+from support.cli import small
+from support.paths import CONFORMANCE as CORPUS
+from support.paths import PROJECT, needs_conformance
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-
-CORPUS = Path(os.environ.get("SMALL_CONFORMANCE_DIR", REPO_ROOT.parent / "shared" / "conformance"))
-DOC = REPO_ROOT / "docs" / "conformance.md"
+DOC = PROJECT / "docs" / "conformance.md"
 ROW = re.compile(r"^\|\s*`?(\d{3}-[^|`]+?)`?\s*\|\s*([^|]+?)\s*\|\s*(D\d)\s*\|\s*`?([^|`]+?)`?\s*\|")
 
 
@@ -78,21 +74,7 @@ def _digest(folder: Path) -> str:
     return sha.hexdigest()
 
 
-def _small(args: list[str], where: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(VENV_BIN / "small"), *args],
-        cwd=where,
-        env=clean_env(where),
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-    )
-
-
-pytestmark = pytest.mark.skipif(
-    not (CORPUS / "cases").is_dir(), reason=f"conformance corpus not found at {CORPUS} (set SMALL_CONFORMANCE_DIR)"
-)
+pytestmark = needs_conformance
 
 
 def test_listed_flips_name_real_cases_and_commands() -> None:
@@ -126,16 +108,9 @@ def test_case_agrees_with_reference(case: str, tmp_path: Path) -> None:
         if expected_file.exists():
             args = [str(workspace) if a == "{DIR}" else a for a in template]
             runs.append((name, expected_file.read_text().strip() == "0", args))
-    # the check commands only read the workspace, so one case's commands can run side by side
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(pool.map(lambda run: _small(run[2], tmp_path), runs))
-        flipped = [(run, flips[(case, run[0])]) for run in runs if (case, run[0]) in flips]
-        as_json = list(
-            pool.map(
-                lambda item: _small(item[0][2] if "--json" in item[0][2] else [*item[0][2], "--json"], tmp_path),
-                flipped,
-            )
-        )
+    results = [small(tmp_path, *run[2]) for run in runs]
+    flipped = [(run, flips[(case, run[0])]) for run in runs if (case, run[0]) in flips]
+    as_json = [small(tmp_path, *(run[2] if "--json" in run[2] else [*run[2], "--json"])) for run, _ in flipped]
     json_of = {run[0]: out for (run, _), out in zip(flipped, as_json, strict=True)}
     problems = []
     for (name, expected_zero, _), proc in zip(runs, results, strict=True):

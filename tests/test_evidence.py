@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from gitrepo import git
+from support.cli import git
+from support.repo import Repo
 
 from small_git.errors import SmallError
 from small_git.gates.tipcheck import RULE_AMBIGUOUS, RULE_NOT_ANCESTOR, RULE_UNKNOWN, tip_findings
@@ -24,16 +25,12 @@ def commit_file(repo: Path, name: str, text: str) -> str:
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    path = tmp_path / "repo"
-    path.mkdir()
-    git(path, "init", "-q", "-b", "main")
-    (path / ".gitignore").write_text(".small-cache/\nbuild/\n")
-    (path / ".small").mkdir()
-    (path / ".small/progress.small.yml").write_text(HEADER.replace("entries:\n", "entries: []\n"))
-    git(path, "add", ".")
-    git(path, "commit", "-q", "-m", "start")
-    return path
+def repo(repo: Repo) -> Path:
+    """main has one commit: an empty progress log."""
+    repo.write(".gitignore", ".small-cache/\nbuild/\n")
+    repo.write(".small/progress.small.yml", HEADER.replace("entries:\n", "entries: []\n"))
+    repo.commit("start")
+    return repo.path
 
 
 def citing(*commits: str) -> str:
@@ -167,7 +164,7 @@ def test_an_abbreviation_several_commits_share_is_ambiguous(repo: Path) -> None:
         + "\n\n"
         for i in range(1500)
     )
-    git(repo, "fast-import", "--quiet", stdin=stream)
+    git(repo, "fast-import", "--quiet", input=stream)
     shas = git(repo, "rev-list", "many").split()
     prefixes = [sha[:4] for sha in shas]
     prefix = next(p for p in prefixes if prefixes.count(p) > 1)

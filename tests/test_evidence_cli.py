@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from gitrepo import git, small
+from support.cli import git, small
+from support.repo import Repo
 
 from small_git.store.progress_log import append_entries
 from small_git.store.reader import read_state
@@ -18,14 +19,11 @@ def last_entry(repo: Path) -> dict:  # type: ignore[type-arg]
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    path = tmp_path / "repo"
-    path.mkdir()
-    git(path, "init", "-q", "-b", "main")
+def repo(repo: Repo) -> Path:
+    """A committed workspace with one planned task, then a commit of code."""
+    path = repo.path
     for args in (("init", "--intent", "Ship the parser"), ("plan", "--add", "Parse the header")):
-        result = small(path, *args)
-        if result.returncode != 0:
-            raise AssertionError(f"small {args[0]} failed: {result.stderr}")
+        small(path, *args, check=True)
     git(path, "add", "-A")
     git(path, "commit", "-q", "-m", "workspace")
     (path / "parser.py").write_text("def parse(): ...\n")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from gitrepo import FIRST_ENTRY, WORKSPACE_FILES, entry, progress_yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.workspace import FIRST_ENTRY, WORKSPACE_FILES, entry, progress_yaml
 
 from small_git.gates.append_only import subsequence_findings
 from small_git.gates.audit import judge_transition
@@ -48,11 +48,11 @@ def test_reformatting_is_allowed() -> None:
 @pytest.mark.parametrize(
     ("new", "rule", "words"),
     [
-        ([dict(E1, evidence="rewritten"), E2], "progress-rewrite", "changes entry 1"),
-        ([dict(E1, timestamp="2025-01-04T09:00:00.000000000Z"), E2], "progress-rewrite", "re-timestamps entry 1"),
-        ([E2], "progress-entry-removed", "removes entry 1"),
-        ([E2, E1], "progress-reorder", "moves entry 1"),
-        ([], "progress-entry-removed", "removes entry 1"),
+        ([dict(E1, evidence="rewritten"), E2], "progress-rewrite", "changes entries[0]"),
+        ([dict(E1, timestamp="2025-01-04T09:00:00.000000000Z"), E2], "progress-rewrite", "re-timestamps entries[0]"),
+        ([E2], "progress-entry-removed", "removes entries[0]"),
+        ([E2, E1], "progress-reorder", "moves entries[0]"),
+        ([], "progress-entry-removed", "removes entries[0]"),
     ],
 )
 def test_changing_old_entries_is_refused(new: list[dict[str, str]], rule: str, words: str) -> None:
@@ -73,7 +73,7 @@ def test_deleting_the_log_is_refused() -> None:
 def test_new_entry_older_than_the_last_is_refused() -> None:
     found = judge_transition(state([E1, E3]), state([E1, E3, E2]), None, context=CTX)
     assert rules(found) == ["progress-timestamp-order"]
-    assert "entry 3" in found[0].message
+    assert "entries[2]" in found[0].message
 
 
 def test_symlinked_canonical_file_is_refused() -> None:

@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from gitrepo import FIRST_ENTRY, Repo, entry, seeded_repo
+from support.repo import Repo, seeded_repo
+from support.workspace import FIRST_ENTRY, entry
 
 PROGRESS = ".small/progress.small.yml"
 
@@ -61,7 +62,7 @@ def test_audit_usage_errors_exit_2(tmp_path: Path) -> None:
 
 def test_shallow_clone_missing_history_exits_2_with_the_fetch_command(tmp_path: Path) -> None:
     repo, good, _ = history(tmp_path)
-    clone = Repo(tmp_path / "shallow", repo.home)
+    clone = Repo(tmp_path / "shallow")
     repo.run("git", "clone", "-q", "--depth", "1", f"file://{repo.path}", clone.path)
     proc = clone.small("audit", f"{good}..HEAD")
     assert proc.returncode == 2 and "git fetch" in proc.stderr
@@ -70,7 +71,7 @@ def test_shallow_clone_missing_history_exits_2_with_the_fetch_command(tmp_path: 
 
 
 def test_sha256_repository(tmp_path: Path) -> None:
-    repo = Repo(tmp_path / "repo256", tmp_path / "home")
+    repo = Repo(tmp_path / "repo256")
     repo.path.mkdir()
     if repo.git("init", "-q", "--object-format=sha256", check=False).returncode != 0:
         pytest.skip("this git cannot create SHA-256 repositories")

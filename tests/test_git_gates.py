@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from gitrepo import FIRST_ENTRY, Repo, entry, seeded_repo
+from support.cli import Result
+from support.repo import Repo, seed
+from support.workspace import FIRST_ENTRY, entry
 
 PROGRESS = ".small/progress.small.yml"
 E2, E3, E4 = entry("task-2", 1), entry("task-2", 2), entry("task-2", 3)
@@ -43,21 +44,21 @@ VIOLATIONS: dict[str, tuple[Callable[[Repo], None], str]] = {
 }
 
 
-def commit_by_hand(repo: Repo) -> subprocess.CompletedProcess[str]:
+def commit_by_hand(repo: Repo) -> Result:
     repo.git("add", "-A", ".small")
     return repo.git("commit", "-m", "by hand", check=False)
 
 
-def commit_all(repo: Repo) -> subprocess.CompletedProcess[str]:
+def commit_all(repo: Repo) -> Result:
     return repo.git("commit", "-a", "-m", "commit -a", check=False)
 
 
-def commit_path(repo: Repo) -> subprocess.CompletedProcess[str]:
+def commit_path(repo: Repo) -> Result:
     # `git commit <path>` stages into a temporary index (GIT_INDEX_FILE): the gate must read that one.
     return repo.git("commit", "-m", "commit <path>", "--", PROGRESS, check=False)
 
 
-def commit_amend(repo: Repo) -> subprocess.CompletedProcess[str]:
+def commit_amend(repo: Repo) -> Result:
     return repo.git("commit", "-a", "--amend", "-m", "amended", check=False)
 
 
@@ -65,10 +66,10 @@ MODES = {"by-hand": commit_by_hand, "commit-a": commit_all, "commit-path": commi
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Repo:
+def repo(repo: Repo) -> Repo:
     # Without the merge driver: these tests judge merges and replays resolved by hand
     # (tests/test_git_merge_driver.py covers the driver).
-    repo = seeded_repo(tmp_path, install=False)
+    seed(repo, install=False)
     repo.small("install", "--no-drivers", check=True)
     repo.append_progress(E2)
     repo.commit("append task-2 progress")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from gitrepo import FIRST_ENTRY, Repo, entry, seeded_repo
+from support.repo import Repo, seeded_repo
+from support.workspace import FIRST_ENTRY, entry
 
 from small_git.integration.install import HOOKS, PREVIOUS_SUFFIX
 
@@ -97,7 +98,7 @@ def test_install_from_a_worktree_gates_the_worktree(tmp_path: Path) -> None:
     repo = seeded_repo(tmp_path, install=False)
     worktree = tmp_path / "wt"
     repo.git("worktree", "add", "-q", "-b", "wt", worktree)
-    other = Repo(worktree, repo.home)
+    other = Repo(worktree)
     other.install()
     assert (repo.path / ".git/hooks/pre-commit").is_file()  # worktrees share the common hooks folder
     other.append_progress(entry("task-2", 1))

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
-from gitrepo import Repo, clean_env, entry, seeded_repo
+from support.env import HUMAN
+from support.repo import Repo, seed
+from support.workspace import entry
 
 from small_git.git import plumbing as git
 from small_git.git.runner import GitError
@@ -16,13 +17,9 @@ PROGRESS = ".small/progress.small.yml"
 
 
 @pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Repo:
-    repo = seeded_repo(tmp_path, install=False)
-    for key in list(os.environ):
-        monkeypatch.delenv(key)
-    for key, value in clean_env(repo.home).items():
-        monkeypatch.setenv(key, value)
-    return repo
+def repo(repo: Repo) -> Repo:
+    """The repository with a committed workspace, without the hooks."""
+    return seed(repo, install=False)
 
 
 def staged_log(repo: Repo) -> bytes | None:
@@ -73,7 +70,7 @@ def test_workspaces_and_commit_meta(repo: Repo) -> None:
     repo.commit("second workspace\n\nSmall-Task: task-2")
     assert workspaces_in("HEAD", repo.path) == ["", "examples/demo/"]
     meta = git.commit_meta("HEAD", repo.path)
-    assert meta.sha == repo.head() and meta.author_email == "ada@example.com"
+    assert meta.sha == repo.head() and meta.author_email == HUMAN.email
     assert meta.parents == [repo.git("rev-parse", "HEAD^").stdout.strip()]
     assert "Small-Task: task-2" in meta.message and meta.signature is None
     assert git.changed_paths("HEAD^", "HEAD", repo.path)[0].startswith("examples/demo/.small/")

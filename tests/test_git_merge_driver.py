@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gitrepo import FIRST_ENTRY, WORKSPACE_FILES, Repo, entry, progress_yaml, seeded_repo
+from support.repo import Repo, seed
+from support.workspace import FIRST_ENTRY, WORKSPACE_FILES, entry, progress_yaml
 
 from small_git.integration.merge_driver import merge_plan, merge_progress
 from small_git.protocol.yamlsafe import load_yaml
@@ -62,7 +63,7 @@ def test_different_entries_at_the_same_instant_conflict() -> None:
 def test_a_side_that_rewrote_the_ancestor_conflicts() -> None:
     rewritten = dict(E1, evidence="rewritten")
     result = merge_progress(log(E1), log(rewritten, E2), log(E1, E3))
-    assert result.conflict is not None and "ours changes entry 2" in result.conflict
+    assert result.conflict is not None and "ours changes entries[1]" in result.conflict
     assert b"<<<<<<< ours" in result.data and b"rewritten" in result.data and b"step 3" in result.data
 
 
@@ -104,8 +105,8 @@ def test_replay_of_a_later_commit_skips_entries_upstream_holds_restamped() -> No
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Repo:
-    repo = seeded_repo(tmp_path)  # installs the hooks and the drivers
+def repo(repo: Repo) -> Repo:
+    seed(repo)  # installs the hooks and the drivers
     assert "merge-driver" in repo.git("config", "merge.small-progress.driver").stdout
     return repo
 

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from gitrepo import FIRST_ENTRY, VENV_BIN, Repo, entry, seeded_repo
+from support.paths import PROJECT, VENV_BIN
+from support.repo import Repo, seeded_repo
+from support.workspace import FIRST_ENTRY, entry
 
-PROJECT = Path(__file__).resolve().parents[1]
 MANIFEST = PROJECT / ".pre-commit-hooks.yaml"
 PROGRESS = ".small/progress.small.yml"
 HOOK_TYPES = ("pre-commit", "pre-merge-commit", "commit-msg", "pre-push")

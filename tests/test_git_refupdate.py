@@ -6,12 +6,12 @@ Each adversarial update is refused at both; each legitimate one is accepted at b
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-from gitrepo import FIRST_ENTRY, VENV_BIN, Repo, entry, seeded_repo
+from support.cli import Result
+from support.repo import Repo, configure_signing, seeded_repo
+from support.workspace import FIRST_ENTRY, entry
 
 from small_git.gates.context import AuditContext
 from small_git.gates.refupdate import RefUpdate, judge_ref_update, ref_update
@@ -43,7 +43,7 @@ class Team:
     def remote_tip(self, ref: str = "main") -> str:
         return self.remote.git("rev-parse", ref).stdout.strip()
 
-    def push(self, *args: str) -> subprocess.CompletedProcess[str]:
+    def push(self, *args: str) -> Result:
         return self.me.git("push", "origin", *args, check=False)
 
     def push_bypassing(self, *args: str) -> None:
@@ -52,11 +52,11 @@ class Team:
 
     def fresh_clone(self) -> Repo:
         self.clones += 1
-        clone = Repo(self.tmp / f"ci{self.clones}", self.me.home)
+        clone = Repo(self.tmp / f"ci{self.clones}")
         self.me.run("git", "clone", "-q", "--no-local", self.remote.path, clone.path)
         return clone
 
-    def audit(self, old: str, new: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    def audit(self, old: str, new: str, *extra: str) -> Result:
         return self.fresh_clone().small("audit", f"{old}..{new}", *extra)
 
 
@@ -65,7 +65,7 @@ def team(tmp_path: Path) -> Team:
     return Team(tmp_path)
 
 
-def refused(proc: subprocess.CompletedProcess[str], rule: str) -> None:
+def refused(proc: Result, rule: str) -> None:
     assert proc.returncode != 0, proc.stderr
     assert f"[{rule}]" in proc.stderr, proc.stderr
 
@@ -110,7 +110,7 @@ def test_a_rewind_is_refused(team: Team) -> None:
 
 
 def test_a_force_push_over_an_unfetched_remote_tip_is_refused(team: Team) -> None:
-    colleague = Repo(team.tmp / "colleague", team.me.home)
+    colleague = Repo(team.tmp / "colleague")
     team.me.run("git", "clone", "-q", team.remote.path, colleague.path)
     colleague.install()
     colleague.append_progress(E2)
@@ -176,24 +176,17 @@ def test_an_agent_merge_that_reverts_a_human_change_is_refused(team: Team) -> No
     refused(team.audit(old, team.remote_tip("agent")), "human-file-agent-change")
 
 
-@pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen is not installed: no SSH signing")
 def test_at_signed_level_an_unsigned_merge_that_reverts_a_human_change_is_refused(team: Team) -> None:
-    keys = team.tmp / "keys"
-    keys.mkdir()
-    team.me.run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "human", "-f", keys / "human")
-    allowed = team.tmp / "allowed_signers"
-    allowed.write_text(f"ada@example.com {(keys / 'human.pub').read_text()}")
     me = team.me
-    for key, value in (("small.humanLevel", "signed"), ("small.allowedSignersFile", str(allowed))):
-        me.git("config", key, value)
-    me.git("config", "gpg.format", "ssh")
-    me.git("config", "user.signingkey", str(keys / "human"))
+    signing = configure_signing(me, team.tmp / "keys")
+    me.git("config", "user.signingkey", str(signing.human_key))
     old = _human_changes_intent_on_main(team, "-S")  # the human's change is signed: it passes
     # a human-looking identity, so only the missing signature gives it away
     me.git("merge", "-q", "-s", "ours", "-m", "merge main, keeping our intent", "main")
     refused(team.push("agent"), "human-file-unsigned")
     team.push_bypassing("agent")
     clone = team.fresh_clone()
+    allowed = team.tmp / "keys" / "allowed_signers"  # where configure_signing put them
     for key, value in (("small.humanLevel", "signed"), ("small.allowedSignersFile", str(allowed))):
         clone.git("config", key, value)
     refused(clone.small("audit", f"{old}..{team.remote_tip('agent')}"), "human-file-unsigned")
@@ -290,24 +283,14 @@ def test_audit_takes_old_new_ref_and_the_ci_events(team: Team, tmp_path: Path) -
     assert document["ref"] == "refs/heads/main"
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"before": new, "after": old, "forced": True, "ref": "refs/heads/main"}))
-    rewound = me.run(
-        VENV_BIN / "git-small",
-        "audit",
-        "--from-ci",
-        "github",
-        "--json",
-        env={"GITHUB_EVENT_PATH": str(event)},
-        check=False,
-    )
+    rewound = me.small("audit", "--from-ci", "github", "--json", env={"GITHUB_EVENT_PATH": str(event)})
     document = json.loads(rewound.stdout)
     assert rewound.returncode == 1 and document["forced"] is True and document["reported_forced"] is True
-    gitlab = me.run(
-        VENV_BIN / "git-small",
+    gitlab = me.small(
         "audit",
         "--from-ci",
         "gitlab",
         env={"CI_COMMIT_BEFORE_SHA": "0" * 40, "CI_COMMIT_SHA": new, "CI_COMMIT_REF_NAME": "main"},
-        check=False,
     )
     assert gitlab.returncode == 0 and "2 commits checked" in gitlab.stdout
     both = me.small("audit", f"{old}..{new}", "--old", old)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from gitrepo import FIRST_ENTRY, WORKSPACE_FILES, Repo, entry, progress_yaml, seeded_repo
+from support.repo import Repo, seed
+from support.workspace import FIRST_ENTRY, WORKSPACE_FILES, entry, progress_yaml
 
 from small_git.report.textconv import render
 
@@ -106,8 +105,8 @@ def test_unreadable_input_is_returned_unchanged(raw: bytes) -> None:
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Repo:
-    return seeded_repo(tmp_path)  # installs the diff driver
+def repo(repo: Repo) -> Repo:
+    return seed(repo)  # installs the diff driver
 
 
 def hunks(diff: str) -> list[str]:

@@ -3,11 +3,12 @@ path twice. Real commits, real pushes and audits in a fresh clone."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
-from gitrepo import FIRST_ENTRY, VENV_BIN, Repo, entry, progress_yaml, seeded_repo
+from support.cli import Result
+from support.repo import Repo, seeded_repo
+from support.workspace import FIRST_ENTRY, entry, progress_yaml
 
 PROGRESS = ".small/progress.small.yml"
 E2, E3 = entry("task-2", 1), entry("task-2", 2)
@@ -28,13 +29,13 @@ def rewrite_first_entry(repo: Repo, prefix: str = "") -> None:
     repo.write_progress([dict(FIRST_ENTRY, evidence="quietly rewritten"), E2], prefix)
 
 
-def refused(proc: subprocess.CompletedProcess[str], rule: str) -> None:
+def refused(proc: Result, rule: str) -> None:
     assert proc.returncode != 0, proc.stderr
     assert f"[{rule}]" in proc.stderr, proc.stderr
 
 
-def audit_fresh_clone(repo: Repo, old: str, new: str = "origin/main") -> subprocess.CompletedProcess[str]:
-    clone = Repo(repo.path.parent / "ci", repo.home)
+def audit_fresh_clone(repo: Repo, old: str, new: str = "origin/main") -> Result:
+    clone = Repo(repo.path.parent / "ci")
     repo.run("git", "clone", "-q", "--no-local", repo.path.parent / "remote.git", clone.path)
     return clone.small("audit", f"{old}..{new}")
 
@@ -62,7 +63,7 @@ def test_inherited_pathspec_switches_change_nothing(pushed: Repo, switch: str) -
     refused(pushed.commit("rewrite", check=False, env={switch: "1"}), "progress-rewrite")
     pushed.commit("rewrite (bypassed)", "--no-verify")
     refused(pushed.git("push", "origin", "main", check=False, env={switch: "1"}), "progress-rewrite")
-    audit = pushed.run(VENV_BIN / "git-small", "audit", "origin/main..HEAD", check=False, env={switch: "1"})
+    audit = pushed.small("audit", "origin/main..HEAD", env={switch: "1"})
     refused(audit, "progress-rewrite")
 
 
@@ -81,7 +82,7 @@ def test_replace_objects_do_not_change_what_is_judged(pushed: Repo) -> None:
     refused(pushed.git("push", "origin", "main", check=False), "progress-rewrite")
     refused(pushed.small("audit", f"{old}..HEAD"), "progress-rewrite")
     pushed.git("push", "-q", "--no-verify", "origin", "main", "refs/replace/*")  # the remote has the stand-in too
-    clone = Repo(pushed.path.parent / "ci", pushed.home)
+    clone = Repo(pushed.path.parent / "ci")
     pushed.run("git", "clone", "-q", "--no-local", pushed.path.parent / "remote.git", clone.path)
     clone.git("fetch", "-q", "origin", "refs/replace/*:refs/replace/*")
     refused(clone.small("audit", f"{old}..origin/main"), "progress-rewrite")

@@ -1,175 +1,35 @@
-"""Hostile workspaces through the installed CLI: each attack must end in a clear exit 1 or 2, never a hang, a
-traceback, an internal error (exit 3), unbounded memory, or a changed file."""
+"""Hostile workspaces: each attack must end in a clear exit 1 or 2, never a hang, a traceback, an internal error
+(exit 3), unbounded memory, or a changed file. Every attack meets every check command in-process; the attacks
+on memory and time also meet the installed CLI in a process with a bounded address space."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
-import resource
-import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from support.cli import Result, installed_small, small
+from support.workspace import BASE_FILES, snapshot
+from support.workspace import write_base_workspace as write_workspace
 
-SMALL = Path(sys.executable).parent / "small"
-MEMORY_LIMIT = 1 << 30  # address space of the child: an expanding alias bomb would hit it
-TIMEOUT = 60  # a hang (FIFO, quadratic parse) surfaces as TimeoutExpired: a test failure
-
-BASE_FILES = {
-    "intent.small.yml": """small_version: "1.0.0"
-owner: "human"
-intent: "Implement SMALL protocol for agent-legible project continuity"
-scope:
-  include:
-    - "src/"
-    - "internal/"
-  exclude:
-    - "node_modules/"
-    - ".git/"
-success_criteria:
-  - "All five canonical artifacts are validated"
-  - "Invariants are enforced programmatically"
-  - "Agent can resume work from handoff"
-""",
-    "constraints.small.yml": """small_version: "1.0.0"
-owner: "human"
-constraints:
-  - id: "no-secrets"
-    rule: "No secrets in .small artifacts"
-    severity: "error"
-  - id: "no-prod-writes"
-    rule: "No writes to production by default"
-    severity: "error"
-  - id: "https-only"
-    rule: "All links must use HTTPS"
-    severity: "warn"
-""",
-    "plan.small.yml": """small_version: "1.0.0"
-owner: "agent"
-tasks:
-  - id: "task-1"
-    title: "Set up project structure"
-    status: "completed"
-    steps:
-      - "Create .small directory"
-      - "Initialize canonical artifacts"
-    acceptance:
-      - "All five files exist"
-      - "Files pass validation"
-  - id: "task-2"
-    title: "Implement core functionality"
-    status: "pending"
-    steps:
-      - "Implement loader"
-      - "Implement validator"
-      - "Implement invariant checker"
-    acceptance:
-      - "Unit tests pass"
-      - "Integration tests pass"
-""",
-    "progress.small.yml": """small_version: "1.0.0"
-owner: "agent"
-entries:
-  - task_id: "task-1"
-    timestamp: "2025-01-04T10:00:00.000000000Z"
-    status: "completed"
-    evidence: "Created .small directory with all canonical files"
-    commit: "abc1234"
-""",
-    "handoff.small.yml": """small_version: "1.0.0"
-owner: "agent"
-summary: "Project initialized. Ready to implement core functionality."
-resume:
-  current_task_id: "task-2"
-  next_steps:
-    - "Implement loader module"
-    - "Add unit tests for loader"
-    - "Implement validator module"
-links:
-  - url: "https://github.com/example/small-protocol"
-    description: "Project repository"
-replayId:
-  value: 46311ca6450b7e168171e919f8a39de8f980ca0c98870f0e35f2bcc608fe32a0
-  source: "auto"
-""",
-    "workspace.small.yml": """small_version: "1.0.0"
-owner: "agent"
-kind: "repo-root"
-created_at: "2025-01-04T10:00:00.000000000Z"
-updated_at: "2025-01-04T10:00:00.000000000Z"
-""",
-}
+MEMORY_LIMIT = 1 << 30  # address space of the installed CLI's process: an expanding alias bomb would hit it
+TIMEOUT = 60  # a hang (FIFO, quadratic parse) is a test failure, not a stalled run
 
 COMMANDS = [["check"], ["check", "--strict"], ["validate"], ["lint", "--strict"], ["verify"], ["check", "--json"]]
 
 
-def write_workspace(root: Path) -> Path:
-    small = root / ".small"
-    small.mkdir(parents=True)
-    for name, text in BASE_FILES.items():
-        (small / name).write_text(text, encoding="utf-8")
-    return small
+def run_small(args: list[str], root: Path, env: dict[str, str] | None = None) -> Result:
+    """A check command on the workspace at `root`, in-process (a hang fails after TIMEOUT seconds)."""
+    return small(root, *args, "--dir", str(root), env=env, timeout=TIMEOUT)
 
 
-def clean_env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "SMALL_"))}
-    env.update(
-        HOME=str(home),
-        GIT_CONFIG_NOSYSTEM="1",
-        LC_ALL="C.UTF-8",
-        GIT_AUTHOR_NAME="Test",
-        GIT_AUTHOR_EMAIL="t@example.com",
-        GIT_COMMITTER_NAME="Test",
-        GIT_COMMITTER_EMAIL="t@example.com",
-    )
-    return env
-
-
-def limit_memory() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
-
-
-def run_small(
-    args: list[str], root: Path, home: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    merged = {**clean_env(home), **(env or {})}
-    return subprocess.run(
-        [str(SMALL), *args, "--dir", str(root)],
-        cwd=root,
-        env=merged,
-        capture_output=True,
-        text=True,
-        errors="replace",
-        timeout=TIMEOUT,
-        preexec_fn=limit_memory,
-        stdin=subprocess.DEVNULL,
-    )
-
-
-def snapshot(top: Path) -> dict[str, str]:
-    """Everything under `top`, without following symlinks or opening anything but regular files."""
-    seen: dict[str, str] = {}
-    for folder, dirs, files in os.walk(top, followlinks=False):
-        for name in dirs + files:
-            path = Path(folder) / name
-            info = os.lstat(path)
-            key = str(path.relative_to(top))
-            if path.is_symlink():
-                seen[key] = "link:" + os.readlink(path)
-            elif path.is_file() and not path.is_fifo():
-                digest = hashlib.sha256()
-                with open(path, "rb") as handle:
-                    for block in iter(lambda: handle.read(1 << 20), b""):
-                        digest.update(block)
-                seen[key] = f"file:{info.st_mode:o}:{digest.hexdigest()}"
-            else:
-                seen[key] = f"other:{info.st_mode:o}"
-    return seen
+def run_installed(args: list[str], root: Path, env: dict[str, str] | None = None) -> Result:
+    """The same through the installed CLI, in a process whose address space is bounded."""
+    return installed_small(root, *args, "--dir", str(root), env=env, timeout=TIMEOUT, memory_limit=MEMORY_LIMIT)
 
 
 # --- the attacks: each changes one thing in a valid workspace -------------------------------------------
@@ -330,17 +190,11 @@ ATTACKS = [
 ]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def installed_cli() -> None:
-    if not SMALL.exists():
-        pytest.fail(f"{SMALL} is missing: install the package (pip install -e .)")
-
-
 def test_the_untouched_workspace_is_valid(tmp_path: Path) -> None:
     root = tmp_path / "ws"
     write_workspace(root)
     for args in COMMANDS:
-        result = run_small(args, root, tmp_path)
+        result = run_small(args, root)
         assert result.returncode == 0, (args, result.stderr)
 
 
@@ -350,10 +204,31 @@ def test_attack(attack: Attack, args: list[str], tmp_path: Path) -> None:
     root = tmp_path / "ws"
     attack.apply(write_workspace(root))
     before = snapshot(tmp_path)
-
-    result = run_small(args, root, tmp_path)
-
+    result = run_small(args, root)
     assert snapshot(tmp_path) == before, "the command changed a file"
+    assert_refused_clearly(attack, args, result)
+
+
+# What a process boundary alone can show: memory stays bounded (the child's address space is capped), and a
+# read that would block forever ends (the child is killed at the timeout).
+ON_MEMORY_AND_TIME = ("alias-bomb", "over-size-limit", "deep-nesting", "five-mb-unterminated-string", "huge-integer")
+ON_BLOCKING_READS = ("symlink-to-dev-zero", "fifo", "symlink-to-a-fifo-inside")
+
+
+@pytest.mark.parametrize(
+    "attack", [a for a in ATTACKS if a.name in ON_MEMORY_AND_TIME + ON_BLOCKING_READS], ids=lambda a: a.name
+)
+def test_attack_through_the_installed_cli(attack: Attack, tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    attack.apply(write_workspace(root))
+    before = snapshot(tmp_path)
+    args = ["check", "--strict", "--json"]
+    result = run_installed(args, root)
+    assert snapshot(tmp_path) == before, "the command changed a file"
+    assert_refused_clearly(attack, args, result)
+
+
+def assert_refused_clearly(attack: Attack, args: list[str], result: Result) -> None:
     assert result.returncode >= 0, f"killed by signal {-result.returncode}"
     assert result.returncode in attack.exit_codes, (result.returncode, result.stderr[-2000:])
     for stream in (result.stdout, result.stderr):
@@ -392,7 +267,7 @@ def test_attack(attack: Attack, args: list[str], tmp_path: Path) -> None:
 def test_bad_limit_variable_is_a_usage_error(variable: str, value: str, tmp_path: Path) -> None:
     root = tmp_path / "ws"
     write_workspace(root)
-    result = run_small(["check"], root, tmp_path, env={variable: value})
+    result = run_small(["check"], root, env={variable: value})
     assert result.returncode == 2, result.stderr[-2000:]
     assert variable in result.stderr
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
@@ -401,13 +276,13 @@ def test_bad_limit_variable_is_a_usage_error(variable: str, value: str, tmp_path
 def test_a_huge_size_limit_does_not_allocate_it(tmp_path: Path) -> None:
     root = tmp_path / "ws"
     write_workspace(root)
-    result = run_small(["check"], root, tmp_path, env={"SMALL_MAX_FILE_BYTES": str(10**12)})
+    result = run_installed(["check"], root, env={"SMALL_MAX_FILE_BYTES": str(10**12)})
     assert result.returncode == 0, result.stderr[-2000:]  # under a 1 GiB address-space limit
 
 
 def test_the_size_limit_is_configurable(tmp_path: Path) -> None:
     root = tmp_path / "ws"
     write_workspace(root)
-    result = run_small(["check"], root, tmp_path, env={"SMALL_MAX_FILE_BYTES": "300"})
+    result = run_small(["check"], root, env={"SMALL_MAX_FILE_BYTES": "300"})
     assert result.returncode == 2
     assert ".small/intent.small.yml: is 361 bytes, over the 300-byte limit" in result.stderr

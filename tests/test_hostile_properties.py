@@ -5,27 +5,23 @@ Most examples drive `small_git.cli.main` in-process for speed; a few go through 
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
 import shutil
-import sys
 import tempfile
 from collections.abc import Callable
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_hostile import BASE_FILES, run_small, snapshot, write_workspace
+from support.cli import installed_small, small
+from support.workspace import BASE_FILES, snapshot
+from support.workspace import write_base_workspace as write_workspace
 
-from small_git.cli import main
-
-# main() raises the recursion limit (deeply nested input is legal up to 1,000 levels); raise it up front so
-# hypothesis does not warn that the limit changed during a test.
-sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
+MEMORY_LIMIT = 1 << 30  # address space of the installed CLI's process
+TIMEOUT = 60
 
 NAMES = sorted(BASE_FILES)
 # SMALL_HOSTILE_EXAMPLES scales the search up for a long local run; the default keeps CI near 30 s.
@@ -113,15 +109,7 @@ FRAGMENTS = [
 
 
 def run_in_process(args: list[str], root: Path) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code: object = 0
-    with redirect_stdout(out), redirect_stderr(err):
-        try:
-            main([*args, "--dir", str(root)])
-        except SystemExit as exc:
-            code = exc.code
-    assert isinstance(code, int), code
-    return code, out.getvalue(), err.getvalue()
+    return small(root, *args, "--dir", str(root), timeout=TIMEOUT)
 
 
 def assert_sane(args: list[str], code: int, stdout: str, stderr: str) -> None:
@@ -334,7 +322,7 @@ def test_mutations_through_the_installed_cli(mutation: tuple[str, bytes], args: 
         root = home / "ws"
         (write_workspace(root) / name).write_bytes(mutated)
         before = snapshot(root)
-        result = run_small(args, root, home)
+        result = installed_small(root, *args, "--dir", str(root), timeout=TIMEOUT, memory_limit=MEMORY_LIMIT)
         assert snapshot(root) == before
         shutil.rmtree(root)
     assert result.returncode >= 0, f"killed by signal {-result.returncode}"

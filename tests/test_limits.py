@@ -5,12 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from gitrepo import VENV_BIN, Repo
+from support.repo import Repo
 
 from small_git.errors import SmallError
 from small_git.store.reader import configured_limits
-
-SMALL = str(VENV_BIN / "small")
 
 
 def test_defaults_without_overrides() -> None:
@@ -33,7 +31,7 @@ def test_bad_override_is_a_usage_error(value: str) -> None:
 def test_file_over_configured_size_is_refused_before_parsing(tmp_path: Path) -> None:
     repo = Repo.create(tmp_path, "ws")
     repo.write_workspace()
-    proc = repo.run(SMALL, "check", check=False, env={"SMALL_MAX_FILE_BYTES": "200"})
+    proc = repo.small("check", env={"SMALL_MAX_FILE_BYTES": "200"})
     assert proc.returncode == 2
     assert "over the 200-byte limit" in proc.stderr and ".small/" in proc.stderr
 
@@ -46,6 +44,6 @@ def test_configured_depth_is_enforced(tmp_path: Path) -> None:
         'small_version: "1.0.0"\nowner: "human"\nintent: "x"\n'
         "scope: {include: [[[[[[[[x]]]]]]]], exclude: []}\nsuccess_criteria: []\n",
     )
-    proc = repo.run(SMALL, "check", check=False, env={"SMALL_MAX_DEPTH": "5"})
+    proc = repo.small("check", env={"SMALL_MAX_DEPTH": "5"})
     assert proc.returncode == 2
     assert "nesting deeper than 5 levels" in proc.stderr and "intent.small.yml:4:" in proc.stderr

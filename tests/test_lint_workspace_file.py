@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from gitrepo import Repo, plain_workspace
-from reference_cli import needs_reference, run_reference
+from support.cli import run_reference
+from support.paths import needs_reference
+from support.repo import Repo, plain_workspace
 
 BROKEN = {
     "does-not-parse": b'small_version: "1.0.0"\nkind: [unclosed\n',

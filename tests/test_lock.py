@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import tomllib
-from pathlib import Path
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+from support.paths import PROJECT
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = PROJECT
 
 
 def locked() -> dict[str, str]:

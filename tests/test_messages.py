@@ -9,12 +9,13 @@ import os
 from pathlib import Path
 
 import pytest
-from gitrepo import FIRST_ENTRY, WORKSPACE_FILES, Repo, entry, progress_yaml
+from support.paths import GOLDEN
+from support.repo import Repo
+from support.workspace import FIRST_ENTRY, WORKSPACE_FILES, entry, progress_yaml
 
-GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("SMALL_UPDATE_GOLDEN") == "1"
 SECRET = "AKIA" + "IOSFODNN7" + "EXAMPLE"  # AWS's documented example key id, assembled so no scanner trips here
-RUN = "46311ca6450b7e168171e919f8a39de8f980ca0c98870f0e35f2bcc608fe32a0"  # the handoff's replayId in gitrepo
+RUN = "46311ca6450b7e168171e919f8a39de8f980ca0c98870f0e35f2bcc608fe32a0"  # the handoff's replayId in support.workspace
 CASES: dict[str, tuple[list[str], dict[str, str]]] = {
     "timestamp-order": (["check"], {"progress": progress_yaml([entry("task-1", 5), entry("task-1", 3)])}),
     "bad-timestamp": (["check"], {"progress": progress_yaml([{**FIRST_ENTRY, "timestamp": "2025-01-04 10:00"}])}),
@@ -70,6 +71,7 @@ CASES: dict[str, tuple[list[str], dict[str, str]]] = {
 }
 
 
+@pytest.mark.writes_into(GOLDEN)  # a missing golden file is written for review
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_message_matches_golden_file(name: str, tmp_path: Path) -> None:
     args, overrides = CASES[name]

@@ -2,35 +2,19 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 import pytest
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from support.cli import run
+from support.paths import PROJECT
 
 
 def build_wheel(out: Path) -> Path:
     pytest.importorskip("hatchling", reason="hatchling builds the wheel offline; scripts/setup.sh installs it")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--wheel-dir",
-            str(out),
-            str(REPO_ROOT),
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
+    pip = (sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation")
+    run(out.parent, *pip, "--wheel-dir", out, PROJECT, check=True)
     (wheel,) = out.glob("small_git-*.whl")
     return wheel
 
@@ -49,35 +33,14 @@ def test_wheel_holds_schemas_hook_template_and_entry_points(tmp_path: Path) -> N
 def test_installed_wheel_checks_a_workspace_outside_the_source_tree(tmp_path: Path) -> None:
     wheel = build_wheel(tmp_path / "dist")
     target = tmp_path / "site"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(wheel)],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
+    run(tmp_path, sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", target, wheel, check=True)
     workspace = tmp_path / "ws"
-    init = subprocess.run(
-        [sys.executable, "-m", "small_git", "init", "--dir", str(workspace)],
-        cwd=tmp_path,
-        env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
-        capture_output=True,
-        text=True,
-    )
+    installed = {"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"}  # the wheel first; no console scripts
+    init = run(tmp_path, sys.executable, "-m", "small_git", "init", "--dir", workspace, env=installed)
     assert init.returncode == 0, init.stderr
-    check = subprocess.run(
-        [sys.executable, "-m", "small_git", "check", "--strict", "--dir", str(workspace)],
-        cwd=tmp_path,
-        env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
-        capture_output=True,
-        text=True,
-    )
+    check = run(tmp_path, sys.executable, "-m", "small_git", "check", "--strict", "--dir", workspace, env=installed)
     assert check.returncode == 0, check.stderr
     # the schemas came from the installed package, not from this checkout
-    located = subprocess.run(
-        [sys.executable, "-c", "from small_git.protocol.schemas import schema_dir; print(schema_dir())"],
-        cwd=tmp_path,
-        env={"PYTHONPATH": str(target)},
-        capture_output=True,
-        text=True,
-    )
+    code = "from small_git.protocol.schemas import schema_dir; print(schema_dir())"
+    located = run(tmp_path, sys.executable, "-c", code, env=installed)
     assert located.stdout.strip().startswith(str(target)), located.stdout

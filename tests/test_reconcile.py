@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from gitrepo import git
+from support.cli import git
+from support.repo import Repo
 
 from small_git.gates.tipcheck import RULE_NOT_ANCESTOR, RULE_UNKNOWN, tip_findings
 from small_git.integration.reconcile import parse_rewrite_lines, reconcile_entries
@@ -38,11 +39,9 @@ def entries(repo: Path) -> list[dict]:  # type: ignore[type-arg]
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Path:
+def repo(repo: Repo) -> Path:
     """main has a base commit; branch `work` has a code commit and a .small commit citing it."""
-    path = tmp_path / "repo"
-    path.mkdir()
-    git(path, "init", "-q", "-b", "main")
+    path = repo.path
     (path / ".gitignore").write_text(".small-cache/\n")
     (path / ".small").mkdir()
     (path / PROGRESS).write_text('small_version: "1.0.0"\nowner: agent\nentries:\n')

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from gitrepo import git, run, small
+from support.cli import git, run, small
+from support.repo import Repo
 
 from small_git.store.reader import read_state
 
@@ -13,18 +14,15 @@ PROGRESS = ".small/progress.small.yml"
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Path:
+def repo(repo: Repo, tmp_path: Path) -> Path:
     """Hooks installed; `main` pushed; branch `work` has a code commit and a checkpoint citing it."""
-    path = tmp_path / "repo"
-    path.mkdir()
-    git(path, "init", "-q", "-b", "main")
+    path = repo.path
     for args in (
         ("init", "--intent", "Ship the parser"),
         ("plan", "--add", "Parse the header"),
         ("install",),
     ):
-        result = small(path, *args)
-        assert result.returncode == 0, f"small {args[0]} failed: {result.stderr}"
+        repo.small(*args, check=True)
     git(path, "add", "-A")
     git(path, "commit", "-q", "-m", "workspace")
     git(tmp_path, "init", "-q", "--bare", "remote.git")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from gitrepo import git
+from support.cli import Result, git, small
+from support.repo import Repo
 
 from small_git.commands.redact import RedactRequest
 from small_git.commands.redact import run as redact_run
@@ -51,12 +50,12 @@ def entries(repo: Path) -> list[Any]:
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    path = tmp_path / "repo"
+def repo(repo: Repo) -> Path:
+    """main has one commit: a progress log with a leaked token."""
+    path = repo.path
     (path / ".small").mkdir(parents=True)
     (path / ".gitignore").write_text(".small-cache/\n")
     (path / PROGRESS).write_text(LOG)
-    git(path, "init", "-q", "-b", "main")
     git(path, "add", ".")
     git(path, "commit", "-q", "-m", "progress with a leaked token")
     return path
@@ -133,10 +132,8 @@ def test_without_a_workspace_it_is_a_usage_error(tmp_path: Path) -> None:
 # --- the gates ------------------------------------------------------------------------------------------
 
 
-def audit(repo: Path, rev_range: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "small_git", "audit", rev_range], cwd=repo, capture_output=True, text=True
-    )
+def audit(repo: Path, rev_range: str) -> Result:
+    return small(repo, "audit", rev_range)
 
 
 @pytest.fixture

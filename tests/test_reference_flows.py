@@ -9,8 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from gitrepo import Repo
-from reference_cli import needs_reference, run_reference
+from support.cli import run_reference
+from support.paths import needs_reference
+from support.repo import Repo
 
 pytestmark = needs_reference
 

@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-from gitrepo import FIRST_ENTRY, Repo, entry, plain_workspace
+from support.repo import Repo, plain_workspace
+from support.workspace import FIRST_ENTRY, entry
 
 REPLAY_ID = "46311ca6450b7e168171e919f8a39de8f980ca0c98870f0e35f2bcc608fe32a0"  # the fixture handoff's
 

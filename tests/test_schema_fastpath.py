@@ -6,9 +6,9 @@ import copy
 from typing import Any
 
 import pytest
-from gitrepo import FIRST_ENTRY, WORKSPACE_FILES, progress_yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.workspace import FIRST_ENTRY, WORKSPACE_FILES, progress_yaml
 
 from small_git.protocol.schema_fastpath import compile_schema
 from small_git.protocol.schemas import fast_check, validator

@@ -5,21 +5,18 @@ installation instead of the environment's /opt/small-git."""
 
 from __future__ import annotations
 
-import subprocess
 import tarfile
 from pathlib import Path
 
-from gitrepo import VENV_BIN, clean_env
-from server_support import AGENT_ACCOUNT, HUMAN_ACCOUNT, INTENT, Stage, intent_text, push, remote_lines, seeded_server
+from support.cli import Result, run
+from support.paths import PROJECT, VENV_BIN
+from support.servers import AGENT_ACCOUNT, HUMAN_ACCOUNT, INTENT, Stage, intent_text, push, remote_lines, seeded_server
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = REPO_ROOT / "scripts/ghes-environment.sh"
+SCRIPT = PROJECT / "scripts/ghes-environment.sh"
 
 
-def build(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["bash", str(SCRIPT), *args], cwd=tmp_path, capture_output=True, text=True, env=clean_env(tmp_path / "home")
-    )
+def build(tmp_path: Path, *args: str) -> Result:
+    return run(tmp_path, "bash", SCRIPT, *args)
 
 
 def test_the_policy_is_required(tmp_path: Path) -> None:

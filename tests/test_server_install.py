@@ -5,12 +5,14 @@ they document: their hook runners are reproduced as small shell scripts that do 
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
-from gitrepo import VENV_BIN, Repo, clean_env, entry
-from server_support import append, push, remote_lines, seeded_server
+from support.cli import Result
+from support.cli import small as git_small
+from support.repo import Repo
+from support.servers import append, push, remote_lines, seeded_server
+from support.workspace import entry
 
 from small_git.cli.git_cmds import SERVER_LAYOUTS
 from small_git.integration.install import SHIM_MARKER
@@ -46,10 +48,8 @@ done
 """
 
 
-def small(*args: str, cwd: Path, home: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(VENV_BIN / "git-small"), *args], cwd=cwd, capture_output=True, text=True, env=clean_env(home), check=False
-    )
+def small(*args: str, cwd: Path) -> Result:
+    return git_small(cwd, *args, program="git-small")
 
 
 def write_hook(path: Path, text: str) -> None:
@@ -73,7 +73,7 @@ def test_install_on_a_bare_repository_installs_the_pre_receive_gate(tmp_path: Pa
     hook = server.path / "hooks/pre-receive"
     assert SHIM_MARKER in hook.read_text() and os.access(hook, os.X_OK)
     assert not (server.path / "hooks/pre-commit").exists()  # the commit gates need a work tree
-    again = small("install", "--dir", str(server.path), cwd=tmp_path, home=client.home)
+    again = small("install", "--dir", str(server.path), cwd=tmp_path)
     assert again.returncode == 0 and hook.read_text() == hook.read_text()
     rewrite_first_entry(client)
     proc = push(client, "origin", "main")
@@ -84,7 +84,7 @@ def test_an_existing_pre_receive_hook_runs_first_and_uninstall_restores_it(tmp_p
     server, client = seeded_server(tmp_path, install=False)
     hook = server.path / "hooks/pre-receive"
     write_hook(hook, PASSING_HOOK)
-    installed = small("install", "--dir", str(server.path), cwd=tmp_path, home=client.home)
+    installed = small("install", "--dir", str(server.path), cwd=tmp_path)
     assert installed.returncode == 0 and "the hook that was there runs first" in installed.stdout
     assert (server.path / "hooks/pre-receive.small-git-prev").read_text() == PASSING_HOOK
 
@@ -95,7 +95,7 @@ def test_an_existing_pre_receive_hook_runs_first_and_uninstall_restores_it(tmp_p
     assert "previous hook ran" in said and "small-git: accepted" in said
     assert tip in (server.path / "previous-input").read_text()  # the previous hook got git's input
 
-    removed = small("uninstall", "--dir", str(server.path), cwd=tmp_path, home=client.home)
+    removed = small("uninstall", "--dir", str(server.path), cwd=tmp_path)
     assert removed.returncode == 0 and "back in place" in removed.stdout
     assert hook.read_text() == PASSING_HOOK and not (server.path / "hooks/pre-receive.small-git-prev").exists()
 
@@ -103,7 +103,7 @@ def test_an_existing_pre_receive_hook_runs_first_and_uninstall_restores_it(tmp_p
 def test_a_refusing_previous_hook_refuses_the_push(tmp_path: Path) -> None:
     server, client = seeded_server(tmp_path, install=False)
     write_hook(server.path / "hooks/pre-receive", REFUSING_HOOK)
-    small("install", "--dir", str(server.path), cwd=tmp_path, home=client.home)
+    small("install", "--dir", str(server.path), cwd=tmp_path)
     append(client, 2)
     proc = push(client, "origin", "main")
     assert proc.returncode != 0 and "previous hook says no" in remote_lines(proc)
@@ -114,7 +114,7 @@ def test_gitea_layout_is_detected_and_its_runner_runs_the_gate(tmp_path: Path) -
     server, client = seeded_server(tmp_path, install=False)
     write_hook(server.path / "hooks/pre-receive", GITEA_RUNNER)
     write_hook(server.path / "hooks/pre-receive.d/gitea", "#!/bin/sh\ncat >/dev/null\n")
-    installed = small("install", "--dir", str(server.path), cwd=tmp_path, home=client.home)
+    installed = small("install", "--dir", str(server.path), cwd=tmp_path)
     assert "layout gitea" in installed.stdout
     gate = server.path / "hooks/pre-receive.d/small-git"
     assert SHIM_MARKER in gate.read_text()
@@ -125,7 +125,7 @@ def test_gitea_layout_is_detected_and_its_runner_runs_the_gate(tmp_path: Path) -
     assert refused.returncode != 0 and "[progress-rewrite]" in remote_lines(refused)
     assert "GL-HOOK-ERR" not in remote_lines(refused)
 
-    small("uninstall", "--dir", str(server.path), cwd=tmp_path, home=client.home)
+    small("uninstall", "--dir", str(server.path), cwd=tmp_path)
     assert not gate.exists() and (server.path / "hooks/pre-receive.d/gitea").exists()
 
 
@@ -137,7 +137,7 @@ def test_gitlab_layout_is_detected_and_refusals_carry_its_prefix(tmp_path: Path,
     else:
         server.git("config", "gitlab.fullpath", "group/project")
     write_hook(server.path / "hooks/pre-receive", GITALY_RUNNER)
-    installed = small("install", "--dir", str(server.path), cwd=tmp_path, home=client.home)
+    installed = small("install", "--dir", str(server.path), cwd=tmp_path)
     assert "layout gitlab" in installed.stdout
     assert SHIM_MARKER in (server.path / "custom_hooks/pre-receive.d/small-git").read_text()
 
@@ -153,12 +153,12 @@ def test_gitlab_file_layout_chains_an_existing_custom_hook(tmp_path: Path) -> No
     server, client = seeded_server(tmp_path, install=False)
     write_hook(server.path / "hooks/pre-receive", GITALY_RUNNER)
     write_hook(server.path / "custom_hooks/pre-receive", PASSING_HOOK)
-    installed = small("install", "--dir", str(server.path), "--layout", "gitlab-file", cwd=tmp_path, home=client.home)
+    installed = small("install", "--dir", str(server.path), "--layout", "gitlab-file", cwd=tmp_path)
     assert "the hook that was there runs first" in installed.stdout
     append(client, 2)
     accepted = push(client, "origin", "main")
     assert accepted.returncode == 0 and "previous hook ran" in remote_lines(accepted)
-    small("uninstall", "--dir", str(server.path), cwd=tmp_path, home=client.home)
+    small("uninstall", "--dir", str(server.path), cwd=tmp_path)
     assert (server.path / "custom_hooks/pre-receive").read_text() == PASSING_HOOK
 
 
@@ -168,10 +168,10 @@ def test_a_shared_hooks_symlink_is_left_alone(tmp_path: Path) -> None:
     shared = tmp_path / "gitlab-shell-hooks"
     os.rename(server.path / "hooks", shared)
     os.symlink(shared, server.path / "hooks")
-    plain = small("install", "--dir", str(server.path), "--layout", "plain", cwd=tmp_path, home=client.home)
+    plain = small("install", "--dir", str(server.path), "--layout", "plain", cwd=tmp_path)
     assert plain.returncode == 2 and "shared with other repositories" in plain.stderr
     assert not (shared / "pre-receive").exists()
-    detected = small("install", "--dir", str(server.path), cwd=tmp_path, home=client.home)
+    detected = small("install", "--dir", str(server.path), cwd=tmp_path)
     assert detected.returncode == 0 and "layout gitlab" in detected.stdout
     assert (server.path / "custom_hooks/pre-receive.d/small-git").is_file()
 
@@ -180,9 +180,7 @@ def test_a_server_wide_hooks_folder(tmp_path: Path) -> None:
     """GitLab's server-wide custom_hooks_dir: every repository runs <dir>/pre-receive.d/*."""
     server, client = seeded_server(tmp_path, install=False)
     shared = tmp_path / "gitaly-custom-hooks"
-    installed = small(
-        "install", "--server", "--layout", "gitlab", "--hooks-dir", str(shared), cwd=tmp_path, home=client.home
-    )
+    installed = small("install", "--server", "--layout", "gitlab", "--hooks-dir", str(shared), cwd=tmp_path)
     assert installed.returncode == 0, installed.stderr
     gate = shared / "pre-receive.d/small-git"
     assert SHIM_MARKER in gate.read_text()
@@ -192,17 +190,17 @@ def test_a_server_wide_hooks_folder(tmp_path: Path) -> None:
     )
     rewrite_first_entry(client)
     assert "[progress-rewrite]" in remote_lines(push(client, "origin", "main"))
-    removed = small("uninstall", "--hooks-dir", str(shared), cwd=tmp_path, home=client.home)
+    removed = small("uninstall", "--hooks-dir", str(shared), cwd=tmp_path)
     assert removed.returncode == 0 and not gate.exists()
 
 
 def test_a_policy_file_named_at_install_is_passed_by_the_hook(tmp_path: Path) -> None:
     server, client = seeded_server(tmp_path)
     policy = tmp_path / "policy.gitconfig"
-    missing = small("install", "--dir", str(server.path), "--policy", str(policy), cwd=tmp_path, home=client.home)
+    missing = small("install", "--dir", str(server.path), "--policy", str(policy), cwd=tmp_path)
     assert missing.returncode == 2 and "does not exist" in missing.stderr
     policy.write_text("[small]\n\tprotectedRef = refs/heads/main\n")
-    small("install", "--dir", str(server.path), "--policy", str(policy), cwd=tmp_path, home=client.home)
+    small("install", "--dir", str(server.path), "--policy", str(policy), cwd=tmp_path)
     assert f"--policy {policy}" in (server.path / "hooks/pre-receive").read_text()
     client.git("push", "-q", "origin", "main:refs/heads/other")
     assert push(client, "origin", ":refs/heads/other").returncode == 0
@@ -213,9 +211,8 @@ def test_a_policy_file_named_at_install_is_passed_by_the_hook(tmp_path: Path) ->
 def test_install_outside_a_repository_says_so_without_gits_raw_error(tmp_path: Path) -> None:
     folder = tmp_path / "not-a-repo"
     folder.mkdir()
-    home = tmp_path / "home"
     for command in ("install", "uninstall"):
-        proc = small(command, cwd=folder, home=home)
+        proc = small(command, cwd=folder)
         assert proc.returncode == 2
         assert "is not inside a git repository" in proc.stderr and "fatal:" not in proc.stderr
         assert "fix:" in proc.stderr
@@ -225,11 +222,11 @@ def test_install_on_a_work_tree_keeps_the_commit_gates(tmp_path: Path) -> None:
     client = Repo.create(tmp_path, "work")
     client.write_workspace(entries=[entry("task-1", 1)])
     client.commit("seed")
-    proc = small("install", cwd=client.path, home=client.home)
+    proc = small("install", cwd=client.path)
     assert proc.returncode == 0 and "pre-commit" in proc.stdout
     assert not (client.path / ".git/hooks/pre-receive").exists()
-    server = small("install", "--server", cwd=client.path, home=client.home)
+    server = small("install", "--server", cwd=client.path)
     assert server.returncode == 0 and (client.path / ".git/hooks/pre-receive").is_file()
-    small("uninstall", cwd=client.path, home=client.home)
+    small("uninstall", cwd=client.path)
     assert not (client.path / ".git/hooks/pre-receive").exists()
     assert not (client.path / ".git/hooks/pre-commit").exists()

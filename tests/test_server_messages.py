@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from server_support import Server, Stage, append, push, remote_lines, rewrite_entry, seeded_server
+from support.servers import Server, Stage, append, push, remote_lines, rewrite_entry, seeded_server
 
 from small_git.gates.refupdate import RefUpdate
 from small_git.integration.server import messages

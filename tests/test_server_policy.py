@@ -4,13 +4,11 @@ or web server names), and per-ref rules."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-from gitrepo import Repo
-from server_support import (
+from support.repo import Repo, ssh_keys
+from support.servers import (
     AGENT_ACCOUNT,
     HUMAN_ACCOUNT,
     INTENT,
@@ -137,15 +135,7 @@ def test_protected_refs_are_judged_even_where_the_policy_judges_nothing_else(ser
 
 @pytest.fixture
 def keys(tmp_path: Path) -> dict[str, Path]:
-    if shutil.which("ssh-keygen") is None:
-        pytest.skip("ssh-keygen is not installed: SSH commit signing cannot be exercised")
-    folder = tmp_path / "keys"
-    folder.mkdir()
-    for name in ("human", "agent"):
-        subprocess.run(
-            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(folder / name)], check=True
-        )
-    return {"human": folder / "human", "agent": folder / "agent"}
+    return ssh_keys(tmp_path / "keys", "human", "agent")
 
 
 def signed_commit(client: Repo, key: Path, message: str) -> None:

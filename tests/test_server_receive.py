@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
-from gitrepo import VENV_BIN, clean_env
-from server_support import (
+from support.cli import Result, installed_small
+from support.paths import VENV_BIN
+from support.servers import (
     Server,
     Stage,
     append,
@@ -95,19 +95,10 @@ def test_refs_the_policy_does_not_judge_are_accepted_but_not_trusted(served: tup
     assert onto_main.returncode != 0 and "[progress-rewrite]" in remote_lines(onto_main)
 
 
-def run_gate(
-    server: Server, stdin: str, *args: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
+def run_gate(server: Server, stdin: str, *args: str, env: dict[str, str] | None = None) -> Result:
     """The hook as git runs it: in the git dir, the push's lines on stdin."""
-    return subprocess.run(
-        [str(VENV_BIN / "git-small"), "hook", "pre-receive", *args],
-        cwd=server.path,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env={**clean_env(server.home), **(env or {})},
-        check=False,
-    )
+    # its own process: the gate's failsafe ends the process from a timer thread when the gate overruns
+    return installed_small(server.path, "hook", "pre-receive", *args, program="git-small", input=stdin, env=env)
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from server_support import (
+from support.servers import (
     ACCEPTED,
     AGENT_ACCOUNT,
     HUMAN_ACCOUNT,
@@ -46,10 +46,10 @@ def reach(transport: str, server: Server, account: str = HUMAN_ACCOUNT) -> Itera
     elif transport == "git":
         # git daemon authenticates nobody; a server that knows its pushers sets a variable the policy
         # names (as an ssh forced command would), so each account gets a daemon of its own
-        with git_daemon(base, server.home, {"SMALL_PUSHER": account}) as url:
+        with git_daemon(base, {"SMALL_PUSHER": account}) as url:
             yield f"{url}/{server.path.name}"
     else:
-        with web_server(base, server.home) as url:
+        with web_server(base) as url:
             yield f"{with_account(url, account)}/{server.path.name}"
 
 

@@ -6,12 +6,14 @@ writer overlap with the others, so a missing or broken lock would show up as los
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from store_support import check_exit, clean_env, small
+from support.cli import small
+from support.workspace import check_exit
 
 from small_git.protocol.timestamps import parse_ns
 from small_git.protocol.yamlsafe import load_yaml
@@ -35,7 +37,7 @@ def test_concurrent_appends_lose_nothing(tmp_path: Path, delay: str) -> None:
     root = tmp_path / "ws"
     root.mkdir()
     small(root, "init", check=True)
-    env = clean_env(tmp_path, SMALL_TEST_CRITICAL_SECTION_DELAY=delay)
+    env = {**os.environ, "SMALL_TEST_CRITICAL_SECTION_DELAY": delay}
     workers = [
         subprocess.Popen(
             [sys.executable, "-c", WORKER, str(root), f"p{n}", str(APPENDS)],

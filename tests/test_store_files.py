@@ -12,7 +12,8 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from store_support import REPO, init_workspace, run_cli
+from support.cli import small
+from support.repo import init_workspace
 
 from small_git.errors import SmallError
 from small_git.protocol.emitter import emit_document, quote
@@ -85,7 +86,6 @@ def test_lock_excludes_another_process_and_times_out(tmp_path: Path) -> None:
         ],
         stdout=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
@@ -100,15 +100,15 @@ def test_lock_excludes_another_process_and_times_out(tmp_path: Path) -> None:
         assert (tmp_path / ".small-cache" / "lock").exists()
 
 
-def test_workspace_file_changes_only_when_its_content_does(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    root = init_workspace(capsys, tmp_path / "p")
+def test_workspace_file_changes_only_when_its_content_does(tmp_path: Path) -> None:
+    root = init_workspace(tmp_path / "p")
     d = ["--dir", str(root)]
-    run_cli(capsys, "plan", "--add", "Two", *d)
+    small(tmp_path, "plan", "--add", "Two", *d)
     path = root / ".small/workspace.small.yml"
     before = (path.read_bytes(), os.stat(path).st_mtime_ns, os.stat(path).st_ino)
-    run_cli(capsys, "progress", "add", "--task", "task-2", "--status", "in_progress", "--no-commit-evidence", *d)
-    run_cli(capsys, "checkpoint", "--task", "task-2", "--status", "completed", "--no-commit-evidence", *d)
-    run_cli(capsys, "handoff", *d)
+    small(tmp_path, "progress", "add", "--task", "task-2", "--status", "in_progress", "--no-commit-evidence", *d)
+    small(tmp_path, "checkpoint", "--task", "task-2", "--status", "completed", "--no-commit-evidence", *d)
+    small(tmp_path, "handoff", *d)
     assert set_run_replay_id(root, load_yaml(before[0], "w").data["run"]["replay_id"].upper()) is False
     assert (path.read_bytes(), os.stat(path).st_mtime_ns, os.stat(path).st_ino) == before
 
@@ -116,7 +116,7 @@ def test_workspace_file_changes_only_when_its_content_does(tmp_path: Path, capsy
 @pytest.mark.parametrize(
     "command", [["init"], ["plan"], ["progress", "add"], ["checkpoint"], ["handoff"], ["reset"], ["fix"], ["progress"]]
 )
-def test_help_has_one_line_and_an_example(capsys: pytest.CaptureFixture[str], command: list[str]) -> None:
-    code, out, _ = run_cli(capsys, *command, "--help")
+def test_help_has_one_line_and_an_example(tmp_path: Path, command: list[str]) -> None:
+    code, out, _ = small(tmp_path, *command, "--help")
     assert code == 0 and "Example:" in out and "\n    small " in out
     assert len(out.split("\n\n")[1].strip().splitlines()) == 1  # the description fits on one line

@@ -7,7 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from store_support import CONFORMANCE, check_exit, progress_bytes
+from support.paths import CONFORMANCE
+from support.workspace import check_exit, progress_bytes
 
 from small_git.commands import checkpoint, handoff, progress
 from small_git.errors import SmallError

@@ -13,6 +13,7 @@ from small_git.protocol.timestamps import format_ns, parse_ns
 from small_git.protocol.yamlsafe import load_yaml
 from small_git.store import progress_log
 from small_git.store.progress_log import IO, TornEntryError, append_entries, drop_torn_tail, find_torn_tail
+from small_git.store.templates import CONSTRAINTS_TEMPLATE, INTENT_TEMPLATE, PLAN_TEMPLATE
 
 HEADER = b'small_version: "1.0.0"\nowner: "agent"\nentries:\n'
 
@@ -22,6 +23,18 @@ def workspace(tmp_path: Path, log: bytes | None) -> Path:
     if log is not None:
         (tmp_path / ".small" / "progress.small.yml").write_bytes(log)
     return tmp_path
+
+
+def full_workspace(tmp_path: Path, log: bytes) -> Path:
+    """A workspace with all six files, so that fix has nothing to report but the log."""
+    root = workspace(tmp_path, log)
+    for kind, data in (("intent", INTENT_TEMPLATE), ("constraints", CONSTRAINTS_TEMPLATE), ("plan", PLAN_TEMPLATE)):
+        (root / ".small" / f"{kind}.small.yml").write_bytes(data)
+    (root / ".small/workspace.small.yml").write_text('small_version: "1.0.0"\nowner: "agent"\nkind: repo-root\n')
+    (root / ".small/handoff.small.yml").write_text(
+        'small_version: "1.0.0"\nowner: "agent"\nsummary: "s"\nresume:\n  next_steps: []\nlinks: []\n'
+    )
+    return root
 
 
 def entries(root: Path) -> list[dict]:
@@ -148,7 +161,7 @@ def test_replay_id_of_the_run_is_attached(tmp_path: Path) -> None:
 def test_every_truncation_of_the_final_entry_is_valid_or_repairable(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    root = workspace(tmp_path, block_log(3))
+    root = full_workspace(tmp_path, block_log(3))
     before = (root / ".small/progress.small.yml").read_bytes()
     append_entries(
         root,
@@ -197,11 +210,72 @@ def test_a_complete_entry_with_a_malformed_timestamp_is_not_a_tear(tmp_path: Pat
     assert [e["task_id"] for e in entries(root)] == ["a", "b"]
 
 
-def test_fix_refuses_to_cut_inside_a_hand_written_entry(tmp_path: Path) -> None:
+def test_a_quoted_line_that_looks_like_an_entry_is_no_tear(tmp_path: Path) -> None:
+    """The tail scan takes the quoted continuation line for an entry start; the real parser decides."""
     log = HEADER + b'  - task_id: "a"\n    evidence: "first line\n  - looks like an item"\n    timestamp: bad\n'
     root = workspace(tmp_path, log)
-    torn = find_torn_tail(root)  # the quoted continuation line looks like an entry start
-    assert torn is not None
-    with pytest.raises(SmallError, match="cannot be repaired automatically"):
-        drop_torn_tail(root, torn)
+    assert find_torn_tail(root) is None
+    append_entries(root, [{"task_id": "b", "evidence": "e"}])
+    assert (root / ".small/progress.small.yml").read_bytes().startswith(log)
+    assert [e["task_id"] for e in entries(root)] == ["a", "b"]
+
+
+COMPLETE = b'  - task_id: "a"\n    evidence: "e"\n    timestamp: "2025-01-01T00:00:00.000000001Z"\n'
+T2 = b'timestamp: "2025-01-01T00:00:00.000000002Z"\n'
+# Logs whose last entry is laid out other than small-git's way, so that they do not parse: nothing in them is
+# an interrupted append, and fix must leave every byte alone.
+FOREIGN_TAILS = {
+    "indented 3": b'   - task_id: "b"\n     evidence: "e"\n     ' + T2,
+    "indented 4": b'    - task_id: "b"\n      evidence: "e"\n      ' + T2,
+    "tab after the dash": b'  -\ttask_id: "b"\n    evidence: "e"\n    ' + T2,
+    "no space after the dash": b'  -task_id: "b"\n    evidence: "e"\n    ' + T2,
+    "junk after a complete entry": b"    ]\n",
+}
+
+
+@pytest.mark.parametrize("tail", list(FOREIGN_TAILS.values()), ids=list(FOREIGN_TAILS))
+def test_fix_keeps_complete_entries_of_a_log_it_cannot_repair(
+    tmp_path: Path, tail: bytes, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = HEADER + COMPLETE + tail
+    root = full_workspace(tmp_path, log)
+    assert find_torn_tail(root) is None
+    assert fix.run(fix.FixRequest(str(root))) == 1
     assert (root / ".small/progress.small.yml").read_bytes() == log
+    out = capsys.readouterr().out
+    assert "does not parse" in out and "left alone" in out
+    with pytest.raises(SmallError, match="progress.small.yml:"):
+        append_entries(root, [{"task_id": "x", "evidence": "y"}])  # the loader's own error, not "torn"
+    assert (root / ".small/progress.small.yml").read_bytes() == log
+
+
+WELL_FORMED_LAYOUTS = {
+    "dash on its own line": b'  -\n    task_id: "b"\n    evidence: "e"\n    ' + T2,
+    "wide after the dash": b'  -   task_id: "b"\n      evidence: "e"\n      ' + T2,
+    "timestamp first": b'  - timestamp: "2025-01-01T00:00:00.000000002Z"\n    task_id: "b"\n    evidence: "e"\n',
+    "no newline at the end": b'  - task_id: "b"\n    evidence: "e"\n    ' + T2[:-1],
+    "no timestamp, hand-written": b'  - evidence: "e"\n    task_id: "b"\n',
+    "a plain scalar entry": b"  - a note written by hand\n",
+}
+
+
+@pytest.mark.parametrize("tail", list(WELL_FORMED_LAYOUTS.values()), ids=list(WELL_FORMED_LAYOUTS))
+def test_a_log_that_parses_is_appended_to_and_never_cut(tmp_path: Path, tail: bytes) -> None:
+    log = HEADER + COMPLETE + tail
+    root = workspace(tmp_path, log)
+    before = entries(root)
+    assert find_torn_tail(root) is None
+    append_entries(root, [{"task_id": "x", "evidence": "y"}])
+    after = (root / ".small/progress.small.yml").read_bytes()
+    assert after.startswith(log)
+    assert entries(root)[:-1] == before and entries(root)[-1]["task_id"] == "x"
+
+
+def test_fix_says_what_it_dropped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    log = HEADER + COMPLETE
+    root = full_workspace(tmp_path, log + b'  - task_id: "b"\n    evidence: "half a')
+    assert fix.run(fix.FixRequest(str(root))) == 0
+    assert (root / ".small/progress.small.yml").read_bytes() == log
+    out = capsys.readouterr().out
+    assert """dropped: '  - task_id: "b"\\n    evidence: "half a'""" in out
+    assert ".small-cache/torn/" in out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 
 import pytest
-from store_support import CONFORMANCE
+from support.paths import CONFORMANCE
 
 from small_git.errors import SmallError
 from small_git.protocol import lifecycle

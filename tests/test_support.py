@@ -6,14 +6,18 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
+from support import cli
 from support.cli import installed_small, small
 from support.env import HUMAN, clean_env
 from support.guard import WriteWatch, describe
 from support.paths import VENV_BIN
 from support.repo import init_workspace
+
+import small_git.cli
 
 
 def test_in_process_cli_gives_the_exit_code_and_both_streams(tmp_path: Path) -> None:
@@ -49,6 +53,18 @@ def test_in_process_cli_leaves_no_memoised_input_behind(tmp_path: Path) -> None:
     assert is_sensitive_name.cache_info().currsize == 0
 
 
+def test_in_process_cli_puts_small_gits_module_variables_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from small_git.report import colour
+
+    def main_that_switches_colour_off(argv: list[str]) -> None:
+        colour.switch_off()  # what --no-color does, "for the rest of this process"
+        raise SystemExit(0)
+
+    monkeypatch.setattr(small_git.cli, "main", main_that_switches_colour_off)
+    assert small(tmp_path, "status", "--no-color").returncode == 0
+    assert colour._switched_off is False
+
+
 def test_in_process_cli_reads_stdin_and_takes_bytes_on_stdout(tmp_path: Path) -> None:
     root = init_workspace(tmp_path / "ws")
     proposed = (root / ".small" / "intent.small.yml").read_text().replace("owner:", "# proposed\nowner:")
@@ -75,6 +91,22 @@ def test_a_call_that_ends_the_process_fails_the_test_instead_of_ending_the_run(t
     args = ("checkpoint", "--task", "task-1", "--status", "completed", "--evidence", "x", "--no-commit-evidence")
     with pytest.raises(AssertionError, match=r"called os._exit\(99\): run it with installed_small"):
         small(root, *args, env={"SMALL_TEST_FAILPOINT": "checkpoint-after-progress"})
+
+
+def test_a_call_that_leaves_a_thread_behind_fails_the_test(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    stop = threading.Event()
+
+    def main_with_a_watchdog(argv: list[str]) -> None:
+        threading.Thread(target=stop.wait, name="watchdog", daemon=True).start()  # as the server gate's failsafe
+        raise SystemExit(0)
+
+    monkeypatch.setattr(small_git.cli, "main", main_with_a_watchdog)
+    monkeypatch.setattr(cli, "THREAD_GRACE", 0.2)
+    try:
+        with pytest.raises(AssertionError, match=r"left threads running \(watchdog\): run it with installed_small"):
+            small(tmp_path, "hook", "pre-receive")
+    finally:
+        stop.set()
 
 
 def test_installed_cli_is_a_separate_process_of_the_same_code(tmp_path: Path) -> None:

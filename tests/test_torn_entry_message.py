@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-from gitrepo import entry, plain_workspace, progress_yaml
+from support.repo import plain_workspace
+from support.workspace import entry, progress_yaml
 
 from small_git.protocol.emitter import emit_document
 from small_git.protocol.state import State

@@ -8,8 +8,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from gitrepo import WORKSPACE_FILES, plain_workspace
-from reference_cli import needs_reference, run_reference
+from support.cli import run_reference
+from support.paths import needs_reference
+from support.repo import plain_workspace
+from support.workspace import WORKSPACE_FILES
 
 from small_git.protocol.go_time import reads_as_time
 from small_git.protocol.yamlsafe import load_yaml

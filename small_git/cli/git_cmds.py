@@ -1,4 +1,4 @@
-"""install, uninstall, hook, audit: the git gates."""
+"""install, uninstall, hook, audit, help: the git gates."""
 
 from __future__ import annotations
 
@@ -77,7 +77,7 @@ def hook(name: str, args: tuple[str, ...]) -> int:
         return pre_receive.run(args, sys.stdin.read(), os.environ)
     from small_git.commands import hook as hook_command
 
-    return hook_command.run(name, args)
+    return hook_command.run(hook_command.HookRequest(name, args))
 
 
 @click.command()
@@ -180,7 +180,21 @@ def merge_driver(args: tuple[str, ...]) -> int:
     """
     from small_git.commands import merge_driver as merge_driver_command
 
-    return merge_driver_command.run(args)
+    return merge_driver_command.run(merge_driver_command.MergeDriverRequest(args))
 
 
-COMMANDS: tuple[click.Command, ...] = (install, uninstall, hook, audit, redact, textconv, merge_driver)
+@click.command("help")
+@click.argument("topic", required=False, type=click.Choice(["gates", "recovering", "redaction", "authority"]))
+def help_topic(topic: str | None) -> int:
+    """What the gates check and what to do about a refusal (TOPIC: gates, recovering, redaction, authority).
+
+    \b
+    Example:
+      git small help gates
+    """
+    from small_git.commands import help as help_command
+
+    return help_command.run(help_command.HelpRequest(topic))
+
+
+COMMANDS: tuple[click.Command, ...] = (install, uninstall, hook, audit, redact, textconv, merge_driver, help_topic)

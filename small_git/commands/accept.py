@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from small_git.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, SmallError
-from small_git.gates.authority import BUILTIN_AGENT_MARKERS, agent_markers_present
+from small_git.gates.authority import agent_markers_present, load_policy
 from small_git.git.evidence import SHORT_SHA_LENGTH
 from small_git.protocol.artifacts import SMALL_DIR, display_path, filename
 from small_git.protocol.findings import Finding
@@ -26,7 +26,7 @@ from small_git.report.text import print_findings
 from small_git.store.atomic import atomic_write, fsync_directory
 from small_git.store.lock import workspace_lock
 from small_git.store.progress_log import append_entries
-from small_git.store.reader import configured_limits, read_file, resolve_root, small_dir
+from small_git.store.reader import read_file, resolve_root, small_dir
 from small_git.store.workspace_file import enforce_scope
 from small_git.workflow.drafts import check_kind, draft_display_path, draft_findings, draft_path
 
@@ -36,8 +36,9 @@ def _digest(data: bytes | None) -> str:
     return "none" if data is None else hashlib.sha256(data).hexdigest()[:SHORT_SHA_LENGTH]
 
 
-def _refuse_agents() -> None:
-    markers = agent_markers_present(os.environ, BUILTIN_AGENT_MARKERS)
+def _refuse_agents(root: Path) -> None:
+    """The markers the commit gates honour: the built-in ones and `git config small.agentMarker`."""
+    markers = agent_markers_present(os.environ, load_policy(root).agent_markers)
     if markers:
         raise SmallError(
             f"accept is a human's step, and this environment says an agent runs it ({', '.join(markers)})",
@@ -48,7 +49,7 @@ def _refuse_agents() -> None:
 
 
 def _read_draft(root: Path, kind: str) -> bytes:
-    raw, problem = read_file(root, draft_display_path(kind), configured_limits().max_bytes)
+    raw, problem = read_file(root, draft_display_path(kind))
     if problem is not None:
         raise SmallError(f"{draft_display_path(kind)} {problem}", exit_code=EXIT_USAGE, file=draft_display_path(kind))
     if raw is None:
@@ -67,7 +68,7 @@ def accept(root: Path, kind: str) -> tuple[list[Finding], dict[str, Any] | None]
         findings = draft_findings(kind, raw)
         if findings:
             return findings, None
-        current, _ = read_file(root, display_path(kind), configured_limits().max_bytes)
+        current, _ = read_file(root, display_path(kind))
         atomic_write(root / SMALL_DIR / filename(kind), raw)
         entry = {
             "task_id": f"meta/accept-{kind}",
@@ -97,7 +98,7 @@ def run(request: AcceptRequest) -> int:
     root = resolve_root(request.directory)
     small_dir(root)
     enforce_scope(root, request.scope, "accept")
-    _refuse_agents()
+    _refuse_agents(root)
     findings, entry = accept(root, kind)
     code = EXIT_INVALID if findings else EXIT_OK
     if as_json:

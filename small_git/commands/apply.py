@@ -382,7 +382,9 @@ def run(request: ApplyRequest) -> int:
     root = resolve_root(request.directory)
     small_dir(root)
     enforce_scope(root, request.scope, "apply", allow_examples=False)
-    argv, text = command_text(request)
+    # as the reference: a dry run without a command says so and succeeds (its own CI flow runs exactly that)
+    nothing = request.dry_run and not request.argv and request.shell_command is None
+    argv, text = ([], "") if nothing else command_text(request)
     if not request.timeout > 0:  # also refuses NaN
         raise SmallError(f"--timeout must be a positive number of seconds, not {request.timeout}", exit_code=EXIT_USAGE)
     task_id = (request.task_id or DEFAULT_TASK).strip()
@@ -397,7 +399,7 @@ def run(request: ApplyRequest) -> int:
             "--status in_progress --reopen (or drop --checkpoint)",
         )
     if request.dry_run:
-        console.out(f"Would run in {root}: {clean_text(text)}")
+        console.out("No command specified" if nothing else f"Would run in {root}: {clean_text(text)}")
         also = " and checkpoint the task" if request.checkpoint else ""
         console.out(f"Would record it for task {task_id}{also}")
         console.out("Dry run: nothing was run or recorded.")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,8 +18,8 @@ from small_git.errors import EXIT_USAGE, SmallError
 from small_git.gates.context import AuditContext, AuditResult
 from small_git.gates.refupdate import RefUpdate, judge_ref_update, object_id_or_none
 from small_git.git import plumbing as git
-from small_git.report import json_report
-from small_git.report.colour import palette
+from small_git.report import console, json_report
+from small_git.report.colour import error_palette
 from small_git.report.progress import Progress
 from small_git.report.text import format_finding, plural
 
@@ -116,7 +115,7 @@ def _from_ci(system: str, env: Any) -> tuple[str | None, str, str, bool | None]:
         fork = git.run_git(["merge-base", base, head], check=False).strip() if base else ""
         if base and not fork:
             raise SmallError(
-                f"the pull request's base {base[:12]} is not in this clone",
+                f"the pull request's base {git.short_sha(base)} is not in this clone",
                 exit_code=EXIT_USAGE,
                 rule="missing-history",
                 hint=f"fetch it first: git fetch origin {base} (actions/checkout with fetch-depth: 0)",
@@ -178,14 +177,14 @@ def _print_json(result: AuditResult, shown: str, update: RefUpdate, forced: bool
 
 
 def _print_text(result: AuditResult, shown: str) -> None:
-    colours = palette(sys.stderr)
+    colours = error_palette()
     for finding in result.findings:
-        print(format_finding(finding, colours=colours), file=sys.stderr)
+        console.err(format_finding(finding, colours=colours))
     checked = plural(len(result.commits), "commit")
     kind = " (not a fast-forward)" if result.forced else ""
     if result.missing:
-        print(f"audit cannot judge {shown}: history is missing (see above)", file=sys.stderr)
+        console.err(f"audit cannot judge {shown}: history is missing (see above)")
     elif result.exit_code:
-        print(f"audit failed: {plural(len(result.findings), 'finding')} in {checked}{kind}", file=sys.stderr)
+        console.err(f"audit failed: {plural(len(result.findings), 'finding')} in {checked}{kind}")
     else:
-        print(f"audit passed: {checked} checked ({shown}){kind}")
+        console.out(f"audit passed: {checked} checked ({shown}){kind}")

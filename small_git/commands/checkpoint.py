@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from small_git.errors import EXIT_OK, EXIT_USAGE, SmallError
+from small_git.errors import EXIT_OK
 from small_git.git.plumbing import short_sha
 from small_git.report import console, json_report
 from small_git.report.console import warn
@@ -98,8 +98,6 @@ def run(request: CheckpointRequest) -> int:
 
 
 def _commit(root: Path, task_id: str, status: str) -> str:
-    try:
-        from small_git.git.evidence import commit_small
-    except ImportError:
-        raise SmallError("--commit is not available", exit_code=EXIT_USAGE) from None
+    from small_git.git.evidence import commit_small  # only with --commit
+
     return commit_small(root, task_id, status)

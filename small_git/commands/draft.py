@@ -12,18 +12,17 @@ import sys
 from dataclasses import dataclass
 
 from small_git.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, SmallError
-from small_git.protocol.yamlsafe import DEFAULT_LIMITS
 from small_git.report import console
 from small_git.report.text import print_findings
 from small_git.store.atomic import atomic_write
 from small_git.store.lock import workspace_lock
-from small_git.store.reader import resolve_root, small_dir
+from small_git.store.reader import configured_limits, resolve_root, small_dir
 from small_git.store.workspace_file import enforce_scope
 from small_git.workflow.drafts import check_kind, draft_display_path, draft_findings, draft_path
 
 
 def _read_source(source: str) -> bytes:
-    limit = DEFAULT_LIMITS.max_bytes
+    limit = configured_limits().max_bytes
     if source in ("-", "stdin"):
         data = sys.stdin.buffer.read(limit + 1)
         where = "stdin"

@@ -1,12 +1,17 @@
 """`fix`: repair what can be repaired without rewriting history.
 
+- a workspace left by an interrupted `init` (files missing, nothing logged but the init entry) is completed;
 - an incomplete final progress entry left by an interrupted write is set aside (its bytes are saved under
-  `.small-cache/torn/` and the command says so); every complete entry is kept byte for byte;
+  `.small-cache/torn/` and the command shows them); every complete entry is kept byte for byte. Whether the
+  end of the log is such an entry is the real parser's judgement; a log that does not parse for any other
+  reason is left alone, and fix says so (exit 1);
 - a plan that lags its progress (a checkpoint interrupted between its two writes) is brought up to date from
   the log — the log itself is never changed;
 - a handoff that belongs to an earlier run than the workspace's is regenerated;
 - `small_version` written unquoted is quoted (one-line text edit);
 - temporary files left in `.small/` by a process that died mid-write are removed.
+
+Missing files in a workspace that has been worked in are named (with `small init --force`), not created.
 """
 
 from __future__ import annotations
@@ -16,22 +21,24 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from small_git.errors import EXIT_OK, EXIT_USAGE, SmallError
+from small_git.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, SmallError
 from small_git.protocol import lifecycle
 from small_git.protocol.artifacts import ALL_FILES, CACHE_DIR, SMALL_DIR, display_path
 from small_git.protocol.timestamps import format_ns, now_ns
-from small_git.protocol.yamlsafe import YamlError, load_yaml
+from small_git.protocol.yamlsafe import YamlError
 from small_git.report import console
+from small_git.report.text import plural
 from small_git.store.atomic import atomic_write, is_temp_file
 from small_git.store.lock import workspace_lock
 from small_git.store.plan_edit import PlanEditor
 from small_git.store.progress_log import drop_torn_tail, find_torn_tail, log_path
-from small_git.store.reader import read_file, resolve_root, small_dir
+from small_git.store.reader import parse_yaml, read_artifact, resolve_root, small_dir
 from small_git.store.workspace_file import enforce_scope, run_replay_id
 from small_git.workflow.handoff import existing_handoff, handoff_replay_id, write_handoff
+from small_git.workflow.init import create_missing, interrupted_init
 
 _VERSION_LINE = re.compile(r"^(\s*small_version:)[ \t]*([^#\r\n]*?)([ \t]+#.*)?(\r?)$", re.MULTILINE)
-_MAX = 64 * 1024 * 1024
+PROGRESS = display_path("progress")
 
 
 @dataclass(frozen=True)
@@ -44,7 +51,8 @@ class FixRequest:
 
 
 def run(request: FixRequest) -> int:
-    """With no selection (or --all), every repair; --versions selects only the quoting repair."""
+    """With no selection (or --all), every repair; --versions selects only the quoting repair. Exit 0 when
+    nothing is left that fix may not repair, 1 when something is (it is named, with what to do)."""
     if request.orphan_progress:
         raise SmallError(
             "--orphan-progress would rewrite existing progress entries; small-git never does that",
@@ -54,22 +62,31 @@ def run(request: FixRequest) -> int:
         )
     root = resolve_root(request.directory)
     small_dir(root)
-    enforce_scope(root, request.scope, "fix")
     everything = request.all or not request.versions
     done: list[str] = []
+    left: list[str] = []
     with workspace_lock(root):
         if everything:
             done += _remove_temp_files(root)
-            done += _torn_tail(root)
+            # an interrupted init (killed before it wrote its workspace file, too) is completed first
+            if request.scope != "examples" and interrupted_init(root):
+                done += [f"created {path} (completing an interrupted init)" for path in create_missing(root)]
+        enforce_scope(root, request.scope, "fix")
+        if everything:
+            left += _missing_files(root)
+            fixed, unfixed = _torn_tail(root)
+            done, left = done + fixed, left + unfixed
         done += _quote_versions(root)
         if everything:
             done += _plan_lags(root)
             done += _stale_run_handoff(root)
     for line in done:
         console.out(line)
-    console.out("Nothing to fix" if not done else f"Fixed {len(done)} problem{'s' if len(done) != 1 else ''}")
+    for line in left:
+        console.out(f"left alone: {line}")
+    console.out("Nothing to fix" if not done else f"Fixed {plural(len(done), 'problem')}")
     console.out("Next: small check --strict")
-    return EXIT_OK
+    return EXIT_INVALID if left else EXIT_OK
 
 
 def _remove_temp_files(root: Path) -> list[str]:
@@ -81,25 +98,51 @@ def _remove_temp_files(root: Path) -> list[str]:
     return out
 
 
-def _torn_tail(root: Path) -> list[str]:
+def _missing_files(root: Path) -> list[str]:
+    missing = [display_path(k) for k in ALL_FILES if not os.path.lexists(root / display_path(k))]
+    if not missing:
+        return []
+    return [
+        f"missing {', '.join(missing)}: run small init --force (it creates only the missing files and never "
+        "touches the others)"
+    ]
+
+
+def _preview(data: bytes, limit: int = 120) -> str:
+    text = repr(data.decode("utf-8", "replace"))
+    return text if len(text) <= limit else text[: limit - 4] + "...'"
+
+
+def _torn_tail(root: Path) -> tuple[list[str], list[str]]:
+    """(what was repaired, what was left alone): only an incomplete last entry may be set aside."""
     torn = find_torn_tail(root)
     if torn is None:
-        return []
+        raw = read_artifact(root, "progress")
+        try:
+            if raw is not None:
+                parse_yaml(raw, PROGRESS)
+        except YamlError as exc:
+            return [], [
+                f"{exc.message.splitlines()[0]}: the log does not parse and its end is no interrupted append, so "
+                f"fix changes nothing in it; repair it by hand, or restore it from git (git show HEAD:{PROGRESS})"
+            ]
+        return [], []
     keep = root / CACHE_DIR / "torn" / f"progress-{format_ns(now_ns()).replace(':', '')}.yml"
     keep.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(keep, torn.data)
     drop_torn_tail(root, torn)
     return [
-        f"{display_path('progress')}: set aside the incomplete last entry ({len(torn.data)} bytes from byte "
-        f"{torn.offset}; {torn.reason}); saved to {keep.relative_to(root)}"
-    ]
+        f"{PROGRESS}: set aside the incomplete last entry ({len(torn.data)} bytes from byte {torn.offset}; "
+        f"{torn.reason}); saved to {keep.relative_to(root)}",
+        f"  dropped: {_preview(torn.data)}",
+    ], []
 
 
 def _quote_versions(root: Path) -> list[str]:
     out = []
     for kind in ALL_FILES:
-        raw, problem = read_file(root, display_path(kind), _MAX)
-        if raw is None or problem is not None:
+        raw = read_artifact(root, kind)
+        if raw is None:
             continue
         try:
             text = raw.decode("utf-8")
@@ -112,8 +155,8 @@ def _quote_versions(root: Path) -> list[str]:
         line = f'{match.group(1)} "{value}"{match.group(3) or ""}{match.group(4)}'
         fixed = text[: match.start()] + line + text[match.end() :]
         try:
-            before = load_yaml(raw, display_path(kind)).data
-            after = load_yaml(fixed.encode("utf-8"), display_path(kind)).data
+            before = parse_yaml(raw, display_path(kind)).data
+            after = parse_yaml(fixed.encode("utf-8"), display_path(kind)).data
         except YamlError:
             continue
         if (
@@ -129,13 +172,12 @@ def _quote_versions(root: Path) -> list[str]:
 
 
 def _plan_lags(root: Path) -> list[str]:
-    plan_raw, _ = read_file(root, display_path("plan"), _MAX)
-    progress_raw, _ = read_file(root, display_path("progress"), _MAX)
+    plan_raw, progress_raw = read_artifact(root, "plan"), read_artifact(root, "progress")
     if plan_raw is None or progress_raw is None:
         return []
     try:
         editor = PlanEditor(plan_raw)
-        progress = load_yaml(progress_raw, display_path("progress")).data
+        progress = parse_yaml(progress_raw, display_path("progress")).data
     except (YamlError, SmallError):
         return []
     out = []

@@ -12,10 +12,9 @@ from dataclasses import dataclass
 
 from small_git.errors import EXIT_OK
 from small_git.protocol.artifacts import display_path
-from small_git.protocol.yamlsafe import load_yaml
 from small_git.report import console
 from small_git.store.lock import workspace_lock
-from small_git.store.reader import resolve_root, small_dir
+from small_git.store.reader import parse_yaml, resolve_root, small_dir
 from small_git.store.workspace_file import enforce_scope
 from small_git.workflow.handoff import write_handoff
 
@@ -37,7 +36,7 @@ def run(request: HandoffRequest) -> int:
         data, replay_id, source = write_handoff(
             root, summary=request.summary, replay_id=request.replay_id, record_commit=request.record_commit
         )
-    steps = load_yaml(data, display_path("handoff")).data["resume"]["next_steps"]
+    steps = parse_yaml(data, display_path("handoff")).data["resume"]["next_steps"]
     console.out(f"Generated {display_path('handoff')} with {len(steps)} next step{'s' if len(steps) != 1 else ''}")
     console.out(f"replayId: {replay_id[:16]}... (source: {source})")
     return EXIT_OK

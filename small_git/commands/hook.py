@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from small_git.git.plumbing import top_level
-from small_git.integration.hooks import STDIN_HOOKS, report, run_hook
+from small_git.integration.hooks import STDIN_HOOKS, run_hook
+from small_git.report.hook import print_hook_outcome
 
 
-def run(name: str, args: Sequence[str]) -> int:
+@dataclass(frozen=True)
+class HookRequest:
+    name: str  # the git hook: pre-commit, pre-merge-commit, commit-msg, post-rewrite, pre-push
+    args: tuple[str, ...] = ()  # what git passed the hook
+
+
+def run(request: HookRequest) -> int:
+    name, args = request.name, request.args
     cwd = Path.cwd()
     repo = top_level(cwd) or cwd  # git runs hooks at the top of the work tree; a bare repository has none
     stdin_text = sys.stdin.read() if name in STDIN_HOOKS and not sys.stdin.isatty() else None
     outcome = run_hook(name, args, repo, stdin_text, os.environ)
-    report(outcome)
+    print_hook_outcome(outcome.hook, outcome.findings, outcome.notes)
     return outcome.exit_code

@@ -9,12 +9,13 @@ on stderr, as git expects of a merge driver.
 from __future__ import annotations
 
 import re
-import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from small_git.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, SmallError
 from small_git.integration.merge_driver import merge_plan, merge_progress, replaying
 from small_git.protocol.artifacts import filename
+from small_git.report import console
 from small_git.store.atomic import atomic_write
 
 DEFAULT_MARKER_SIZE = 7
@@ -50,8 +51,13 @@ def _read(path: str) -> bytes:
         raise SmallError(f"merge-driver: cannot read {path}: {exc.strerror}", exit_code=EXIT_USAGE) from None
 
 
-def run(args: tuple[str, ...]) -> int:
-    ancestor, current, other, marker_size, path = parse_arguments(args)
+@dataclass(frozen=True)
+class MergeDriverRequest:
+    args: tuple[str, ...]  # %O %A %B [%L] [%P], as git passes them
+
+
+def run(request: MergeDriverRequest) -> int:
+    ancestor, current, other, marker_size, path = parse_arguments(request.args)
     versions = _read(ancestor), _read(current), _read(other)
     if path.replace("\\", "/").rsplit("/", 1)[-1] == filename("plan"):
         result = merge_plan(*versions, marker_size=marker_size, path=path)
@@ -59,6 +65,6 @@ def run(args: tuple[str, ...]) -> int:
         result = merge_progress(*versions, replay=replaying(Path.cwd()), marker_size=marker_size, path=path)
     atomic_write(Path(current), result.data)
     if result.conflict is not None:
-        print(f"small-git merge driver: {path}: {result.conflict}", file=sys.stderr)
+        console.err(f"small-git merge driver: {path}: {result.conflict}")
         return EXIT_INVALID
     return EXIT_OK

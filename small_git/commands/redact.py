@@ -30,12 +30,12 @@ from small_git.gates.redaction import (
     redaction_record,
 )
 from small_git.protocol.artifacts import display_path
-from small_git.protocol.yamlsafe import DEFAULT_LIMITS, decode, load_yaml
+from small_git.protocol.yamlsafe import decode
 from small_git.report import console
 from small_git.store.atomic import atomic_write
 from small_git.store.lock import workspace_lock
 from small_git.store.progress_log import append_entries
-from small_git.store.reader import read_file, resolve_root, small_dir
+from small_git.store.reader import parse_yaml, read_file, resolve_root, small_dir
 
 PROGRESS = display_path("progress")
 
@@ -99,7 +99,7 @@ def run(request: RedactRequest) -> int:
 
 
 def _read_progress(root: Path) -> bytes:
-    raw, problem = read_file(root, PROGRESS, DEFAULT_LIMITS.max_bytes)
+    raw, problem = read_file(root, PROGRESS)
     if problem is not None:
         raise SmallError(f"{PROGRESS} {problem}", exit_code=EXIT_USAGE, file=PROGRESS)
     if raw is None:
@@ -127,7 +127,7 @@ def _encode(text: str, encoding: str) -> bytes:
 
 
 def _entries(raw: bytes) -> list[Any]:
-    data = load_yaml(raw, PROGRESS).data
+    data = parse_yaml(raw, PROGRESS).data
     entries = data.get("entries") if isinstance(data, dict) else None
     if not isinstance(entries, list):
         raise SmallError(
@@ -175,7 +175,7 @@ def _replaced(entries: list[Any], path: list[PathStep], marker: str) -> list[Any
 
 def _parsed_entries(text: str) -> list[Any] | None:
     try:
-        data = load_yaml(text, PROGRESS).data
+        data = parse_yaml(text, PROGRESS).data
     except SmallError:
         return None
     return data.get("entries") if isinstance(data, dict) else None
@@ -215,7 +215,7 @@ def _child(node: Any, step: PathStep) -> Any:
 
 
 def _rewrite_whole(text: str, expected: list[Any]) -> str:
-    data = load_yaml(text, PROGRESS).data
+    data = parse_yaml(text, PROGRESS).data
     data["entries"] = expected
     dumped = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=2**16)
     # The reference warns about an unquoted small_version, which safe_dump would write.

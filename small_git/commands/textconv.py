@@ -6,9 +6,9 @@ import sys
 from pathlib import Path
 
 from small_git.errors import EXIT_OK, EXIT_USAGE, SmallError
-from small_git.protocol.yamlsafe import DEFAULT_LIMITS
 from small_git.report import console
 from small_git.report.textconv import render
+from small_git.store.reader import configured_limits
 
 
 def run(path: str) -> int:
@@ -22,7 +22,7 @@ def run(path: str) -> int:
         except OSError as exc:
             raise SmallError(f"cannot read {path}: {exc.strerror}", exit_code=EXIT_USAGE, file=path) from None
     # Past the loader's size limit there is nothing to render; the raw bytes still diff.
-    out = raw if len(raw) > DEFAULT_LIMITS.max_bytes else render(raw, path)
+    out = raw if len(raw) > configured_limits().max_bytes else render(raw, path)
     console.write_bytes(out)
     return EXIT_OK
 

@@ -17,7 +17,9 @@ from typing import Any
 from small_git.errors import EXIT_USAGE, SmallError
 from small_git.gates.append_only import changed, progress_findings, subsequence_findings
 from small_git.gates.authority import authority_findings
+from small_git.gates.content import added_content_findings
 from small_git.gates.context import AuditContext, AuditResult, deadline_finding, restore_hint
+from small_git.gates.redaction import Record
 from small_git.gates.tipcheck import tip_findings
 from small_git.git import plumbing as git
 from small_git.git.objects import MissingObject, ObjectReader
@@ -36,7 +38,6 @@ from small_git.protocol.artifacts import HUMAN_OWNED
 from small_git.protocol.findings import ERROR, Finding
 from small_git.protocol.state import State
 
-INDEX = None  # the "revision" that means the staged commit
 RULE_DUPLICATE = "tree-duplicate-path"
 
 
@@ -51,22 +52,25 @@ def judge_transition(
     parents_states: Sequence[State | None] | None = None,
     context: AuditContext | None = None,
     bases: Sequence[State | None] | None = None,
+    redactions: set[Record] | None = None,
 ) -> list[Finding]:
     """Findings for the change from `old` (or, for a merge, every parent in `parents_states`) to `new`.
 
     `bases` are the workspace at each merge base of a merge (None where it had none), so that a merge that
-    discards a parent's change to a human-owned file is judged as the change it is."""
+    discards a parent's change to a human-owned file is judged as the change it is. The records of a
+    redaction the commit makes, once accepted, are added to `redactions` when given."""
     ctx = context or AuditContext(Path("."))
     parents = list(parents_states) if parents_states is not None and len(parents_states) > 1 else [old]
     sample = new or next((p for p in parents if p is not None), None)
     if sample is None:
         return []
     findings = _structure_findings(parents[0], new, ctx)
-    log_findings, redacted = progress_findings(parents, new, meta, ctx, sample)
+    log_findings, redacted = progress_findings(parents, new, meta, ctx, sample, redactions)
     findings += log_findings
     findings += _human_findings(parents, new, meta, ctx, redacted, bases)
     if ctx.judge_validity and new is not None and not findings:
         findings += _validity_findings(parents, new, ctx)
+        findings += added_content_findings(parents, new, ctx)
     return findings
 
 
@@ -223,6 +227,7 @@ def judge_commit(
     context: AuditContext,
     prefixes: Sequence[str] | None = None,
     objects: ObjectReader | None = None,
+    redactions: set[Record] | None = None,
 ) -> list[Finding]:
     """Judge every workspace the commit (`new_rev`, or the index when None) touches against its parents.
 
@@ -231,7 +236,7 @@ def judge_commit(
     """
     if objects is None:
         with ObjectReader(repo) as reader:
-            return judge_commit(repo, parents, new_rev, meta, context, prefixes, reader)
+            return judge_commit(repo, parents, new_rev, meta, context, prefixes, reader, redactions)
     if prefixes is None:
         prefixes = touched_workspaces(repo, parents, new_rev, objects)
     findings: list[Finding] = []
@@ -246,7 +251,7 @@ def judge_commit(
             if merge_bases is None:
                 merge_bases = git.merge_bases(list(parents), repo)
             base_states = [state_at(base, prefix, repo, objects) for base in merge_bases]
-        found = judge_transition(parent_states[0], new_state, meta, parent_states, context, base_states)
+        found = judge_transition(parent_states[0], new_state, meta, parent_states, context, base_states, redactions)
         if new_state is None and parent_states[0] is not None:
             deleted[prefix] = parent_states[0]
         if new_state is not None and all(p is None for p in parent_states):
@@ -334,7 +339,9 @@ def judge_commits(repo: Path, rev_args: Sequence[str], context: AuditContext, re
                 touched.update(prefixes)
                 commit_context = replace(context, label=f"commit {git.short_sha(sha)}", env=None)
                 meta = git.meta_of(commit)
-                result.findings += judge_commit(repo, commit.parents, sha, meta, commit_context, prefixes, objects)
+                result.findings += judge_commit(
+                    repo, commit.parents, sha, meta, commit_context, prefixes, objects, result.redactions
+                )
             except MissingObject as missing:
                 result.missing.append(missing.oid)
                 rule = missing.rule or "missing-history"
@@ -344,9 +351,11 @@ def judge_commits(repo: Path, rev_args: Sequence[str], context: AuditContext, re
     return result
 
 
-def kept_entries_findings(repo: Path, old_tip: str, new_tip: str, ref: str, context: AuditContext) -> list[Finding]:
+def kept_entries_findings(
+    repo: Path, old_tip: str, new_tip: str, ref: str, context: AuditContext, redactions: set[Record] | None = None
+) -> list[Finding]:
     """An update that is not a fast-forward: every entry of the old tip's logs must still be at the new tip,
-    in order, others possibly between them (spec §6.2)."""
+    in order, others possibly between them (spec §6.2). `redactions` are those the update's commits made."""
     findings: list[Finding] = []
     label = f"the update of {ref or 'a ref'} ({git.short_sha(old_tip)} -> {git.short_sha(new_tip)})"
     force_context = replace(context, label=label, judge_validity=False, env=None)
@@ -354,7 +363,7 @@ def kept_entries_findings(repo: Path, old_tip: str, new_tip: str, ref: str, cont
         for prefix in workspaces_in(old_tip, repo):
             old_state = state_at(old_tip, prefix, repo, objects)
             new_state = state_at(new_tip, prefix, repo, objects)
-            findings += subsequence_findings(old_state, new_state, force_context)
+            findings += subsequence_findings(old_state, new_state, force_context, redactions)
     return findings
 
 

@@ -19,13 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from small_git.errors import EXIT_USAGE, SmallError
+from small_git.gates.context import COMMIT_STAGES
 from small_git.git import runner
-from small_git.git.plumbing import CommitMeta
+from small_git.git.plumbing import CommitMeta, short_sha
 from small_git.protocol.findings import Finding
 
 LEVELS = ("identity", "signed", "pusher")
-LOCAL_STAGES = ("pre-commit", "commit-msg", "pre-merge-commit")
-COMMIT_STAGES = ("pre-push", "pre-receive", "audit")
 
 # `NAME` (set and non-empty), `NAME=value` (exact value), or a glob over names (`CODEX_*`).
 BUILTIN_AGENT_MARKERS = (
@@ -204,7 +203,7 @@ def authority_findings(
     policy = policy or load_policy(repo)
     what = ", ".join(changed_human_files)
     where = changed_human_files[0]
-    commit = f"commit {meta.sha[:12]}" if meta.sha else "this commit"
+    commit = f"commit {short_sha(meta.sha)}" if meta.sha else "this commit"
     draft_hint = (
         "agents propose changes with `git small draft`; a human reviews and runs `git small accept` in their own commit"
     )

@@ -14,7 +14,8 @@ from small_git.protocol.findings import ERROR, Finding
 if TYPE_CHECKING:
     from small_git.gates.authority import Policy
 
-LOCAL_STAGES = ("pre-commit", "pre-merge-commit", "commit-msg")
+LOCAL_STAGES = ("pre-commit", "pre-merge-commit", "commit-msg")  # a commit being made: no id, no signature
+COMMIT_STAGES = ("pre-push", "pre-receive", "audit")  # commits that exist
 RULE_DEADLINE = "audit-deadline"
 
 
@@ -33,6 +34,9 @@ class AuditContext:
     deadline: float | None = None  # a time.monotonic() value after which the judgement stops and refuses
     policy: Policy | None = None  # the authority policy; None: read from the judging repository's git config
     fetch_hint: str | None = None  # what to run when history is missing (`git fetch origin`)
+    # pre-receive judges inside git's quarantine: the objects the push brought vanish if it is refused, so the
+    # engine writes nothing derived from them (its per-blob cache may keep facts of objects already stored)
+    quarantined: bool = False
     progress: Callable[[int, int], None] | None = None  # told (commits judged, commits to judge) as the walk goes
 
     @property
@@ -52,6 +56,8 @@ class AuditResult:
     missing: list[str] = field(default_factory=list)
     forced: bool = False  # the update is not a fast-forward (a force push or a rewind)
     touched: list[str] = field(default_factory=list)  # prefixes of the workspaces the judged commits change
+    # (entry, field, digest) of the redactions the judged commits made and the gates accepted
+    redactions: set[tuple[int, str, str]] = field(default_factory=set)
 
     @property
     def exit_code(self) -> int:
@@ -66,6 +72,7 @@ class AuditResult:
         self.missing += other.missing
         self.forced = self.forced or other.forced
         self.touched = sorted(set(self.touched) | set(other.touched))
+        self.redactions |= other.redactions
 
 
 def restore_hint(ctx: AuditContext, path: str, what: str) -> str:

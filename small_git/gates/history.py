@@ -49,7 +49,8 @@ from small_git.protocol.artifacts import HUMAN_OWNED
 from small_git.protocol.state import State
 
 AUTHORITY_RULES = (RULE_AGENT, RULE_UNSIGNED, RULE_PUSHER, RULE_POLICY)
-_IDENT_RE = re.compile(r"^(?P<name>.*?) ?<(?P<email>[^<>]*)> (?P<time>-?\d+) (?P<tz>[+-]\d{4})$")
+# [0-9], not \d: a crafted commit's "١٧٠٠٠٠٠٠٠٠" must not read as a date (git writes ASCII digits)
+_IDENT_RE = re.compile(r"^(?P<name>.*?) ?<(?P<email>[^<>]*)> (?P<time>-?[0-9]+) (?P<tz>[+-][0-9]{4})$")
 _HEX_RE = re.compile(r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")
 _TRAILER_VALUE_RE = re.compile(rf"^{TRAILER}:[ \t]*(.*\S)", re.IGNORECASE | re.MULTILINE)
 

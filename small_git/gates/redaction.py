@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from typing import Any
+
+from small_git.protocol.sequences import same
 
 REDACT_TASK_ID = "meta/redact"
 REDACTION_TYPE = "redaction"
@@ -61,12 +64,7 @@ def format_field_path(steps: list[PathStep]) -> str:
 
 def redaction_record(entry: int, field: str, original: str) -> dict[str, Any]:
     """The evidence object of the entry that records a redaction (no timestamp; the store adds it)."""
-    return {
-        "type": REDACTION_TYPE,
-        "entry": entry,
-        "field": field,
-        "digest": "sha256:" + hashlib.sha256(original.encode("utf-8")).hexdigest(),
-    }
+    return {"type": REDACTION_TYPE, "entry": entry, "field": field, "digest": _digest(original)}
 
 
 def has_redact_trailer(message: str) -> bool:
@@ -76,7 +74,7 @@ def has_redact_trailer(message: str) -> bool:
 def _replaced_paths(old: Any, new: Any, path: list[PathStep], out: list[tuple[list[PathStep], str]]) -> bool:
     """Collect (path, original) where `new` holds the marker of `old`'s string.
 
-    False on any other difference."""
+    False on any other difference (values compare by value and type)."""
     if isinstance(old, str) and isinstance(new, str) and old != new:
         if new == redaction_marker(old):
             out.append((path, old))
@@ -85,15 +83,19 @@ def _replaced_paths(old: Any, new: Any, path: list[PathStep], out: list[tuple[li
     if type(old) is not type(new):
         return False
     if isinstance(old, dict):
-        return set(old) == set(new) and all(_replaced_paths(old[k], new[k], path + [k], out) for k in old)
+        return old.keys() == new.keys() and all(_replaced_paths(old[k], new[k], path + [k], out) for k in old)
     if isinstance(old, list):
         return len(old) == len(new) and all(
             _replaced_paths(o, n, path + [i], out) for i, (o, n) in enumerate(zip(old, new, strict=True))
         )
-    return bool(old == new)
+    return same(old, new)
 
 
-def _record_of(entry: Any) -> tuple[int, str, str] | None:
+Record = tuple[int, str, str]  # (entry index, field path, "sha256:<digest of the original>")
+
+
+def record_of(entry: Any) -> Record | None:
+    """(entry, field, digest) of an entry that records a redaction, else None."""
     if not isinstance(entry, dict) or entry.get("task_id") != REDACT_TASK_ID:
         return None
     evidence = entry.get("evidence")
@@ -110,26 +112,68 @@ def _record_of(entry: Any) -> tuple[int, str, str] | None:
     return index, field, digest
 
 
-def is_exact_redaction(old_entries: list[dict[str, Any]], new_entries: list[dict[str, Any]], message: str) -> bool:
-    """True only if new == old except some string field values replaced by the marker of their original value,
-    the commit message has a 'Small-Redact:' trailer, and the new entries end with exactly one appended entry
-    per redacted value recording it (one `git small redact` run writes one)."""
-    if not has_redact_trailer(message) or len(new_entries) <= len(old_entries):
-        return False
+def records_in(entries: list[Any]) -> set[Record]:
+    return {record for entry in entries if (record := record_of(entry)) is not None}
+
+
+def added_redaction(old_entries: list[Any], new_entries: list[Any]) -> set[Record] | None:
+    """The records of an exact redaction: `new` is `old` with some string values (not structural ones)
+    replaced by the marker of their original value, followed by exactly one appended entry per replaced value
+    recording it (one `git small redact` run writes one). None when the change is anything else."""
+    if len(new_entries) <= len(old_entries):
+        return None
     replaced: list[tuple[list[PathStep], str]] = []
     for index, (old, new) in enumerate(zip(old_entries, new_entries, strict=False)):
         if not _replaced_paths(old, new, [index], replaced):
-            return False
+            return None
     if not replaced:
-        return False
-    done: set[tuple[int, str, str]] = set()
+        return None
+    done: set[Record] = set()
     for (position, *steps), original in replaced:
         if not steps or steps[0] in PROTECTED_FIELDS or not isinstance(position, int):
-            return False
-        digest = "sha256:" + hashlib.sha256(original.encode("utf-8")).hexdigest()
-        done.add((position, format_field_path(steps), digest))
-    appended = new_entries[len(old_entries) :]
-    records = [_record_of(entry) for entry in appended]
-    if any(record is None for record in records) or len(records) != len(done):
-        return False
-    return set(records) == done
+            return None
+        done.add((position, format_field_path(steps), _digest(original)))
+    records = [record_of(entry) for entry in new_entries[len(old_entries) :]]
+    if any(record is None for record in records) or len(records) != len(done) or set(records) != done:
+        return None
+    return done
+
+
+def is_exact_redaction(old_entries: list[Any], new_entries: list[Any], message: str) -> bool:
+    """An exact redaction (see `added_redaction`) in a commit whose message has a 'Small-Redact:' trailer."""
+    return has_redact_trailer(message) and added_redaction(old_entries, new_entries) is not None
+
+
+def _digest(original: str) -> str:
+    return "sha256:" + hashlib.sha256(original.encode("utf-8")).hexdigest()
+
+
+def redactor(records: set[Record]) -> Callable[[int, Any], Any]:
+    """Turns old entry number N into the form it has once the recorded redactions of entry N are applied
+    (only where the value's digest is the recorded one): how a log that took a redaction holds it."""
+    by_entry: dict[int, list[tuple[list[PathStep], str]]] = {}
+    for index, field, digest in records:
+        try:
+            steps = parse_field_path(field)
+        except ValueError:
+            continue
+        if steps[0] not in PROTECTED_FIELDS:
+            by_entry.setdefault(index, []).append((steps, digest))
+
+    def apply(index: int, entry: Any) -> Any:
+        for steps, digest in by_entry.get(index, ()):
+            entry = _redacted_at(entry, steps, digest)
+        return entry
+
+    return apply
+
+
+def _redacted_at(value: Any, steps: list[PathStep], digest: str) -> Any:
+    if not steps:
+        return redaction_marker(value) if isinstance(value, str) and _digest(value) == digest else value
+    step, rest = steps[0], steps[1:]
+    if isinstance(value, dict) and isinstance(step, str) and step in value:
+        return {**value, step: _redacted_at(value[step], rest, digest)}
+    if isinstance(value, list) and isinstance(step, int) and 0 <= step < len(value):
+        return [*value[:step], _redacted_at(value[step], rest, digest), *value[step + 1 :]]
+    return value

@@ -82,7 +82,7 @@ def judge_ref_update(
     if not forward:
         assert old is not None
         result.forced = True
-        result.findings += kept_entries_findings(repo, old, new, update.ref, context)
+        result.findings += kept_entries_findings(repo, old, new, update.ref, context, walked.redactions)
     if old is not None and forward:
         prefixes = walked.touched  # a fast-forward: only workspaces the new commits changed cite anything new
     else:

@@ -13,7 +13,7 @@ from typing import Any
 from small_git.errors import EXIT_USAGE, SmallError
 from small_git.git import runner
 from small_git.git.evidence import SHORT_SHA_LENGTH
-from small_git.git.plumbing import is_shallow
+from small_git.git.plumbing import is_shallow, short_sha
 from small_git.protocol.findings import Finding
 from small_git.protocol.state import State
 
@@ -56,7 +56,11 @@ def cited_commits(entries: list[Any]) -> list[tuple[int, str]]:
 
 
 def resolve_commits(repo: Path, names: list[str]) -> dict[str, str | None]:
-    """name -> full sha, None when unknown, "" when ambiguous. One `git cat-file --batch-check` for all."""
+    """name -> full commit id, None when unknown, "" when ambiguous. One `git cat-file --batch-check` for all.
+
+    A citation names an object, never a ref: git resolves `abcdef123456` through a tag or branch of that
+    name first, so an answer that does not begin with the cited digits is set aside and the digits are looked
+    up as an object id prefix."""
     if not names:
         return {}
     names = [name for name in names if _HEX_RE.match(name)]  # a ref name or revision is not a citation
@@ -69,22 +73,26 @@ def resolve_commits(repo: Path, names: list[str]) -> dict[str, str | None]:
     resolved: dict[str, str | None] = {}
     for name, line in zip(names, result.text.splitlines(), strict=False):
         line = line.strip()
-        if _HEX_RE.match(line):
+        if _HEX_RE.match(line) and line.lower().startswith(name.lower()):
             resolved[name] = line
-        else:  # git reports an abbreviation that several commits share as missing, so tell the two apart
-            # (12+ digits are never shared in practice, which spares a lookup per unknown citation)
-            shared = len(name) < SHORT_SHA_LENGTH and _commits_with_prefix(repo, name) > 1
-            resolved[name] = "" if shared else None
+        elif _HEX_RE.match(line) or len(name) < SHORT_SHA_LENGTH:
+            # a ref of that name answered, or an abbreviation several objects may share (git reports it as
+            # missing): look the digits up as an object id prefix
+            candidates = _commits_with_prefix(repo, name)
+            resolved[name] = candidates[0] if len(candidates) == 1 else ("" if candidates else None)
+        else:  # 12+ digits unknown to git: never shared in practice, so no lookup per unknown citation
+            resolved[name] = None
     return resolved
 
 
-def _commits_with_prefix(repo: Path, prefix: str) -> int:
+def _commits_with_prefix(repo: Path, prefix: str) -> list[str]:
+    """The commits (not tags, trees or blobs) whose id begins with `prefix`."""
     candidates = runner.run(["rev-parse", f"--disambiguate={prefix}"], repo, check=False).text.split()
-    if len(candidates) < 2:
-        return len(candidates)
+    if not candidates:
+        return []
     query = "".join(c + "\n" for c in candidates).encode()
-    types = runner.run(["cat-file", "--batch-check=%(objecttype)"], repo, input=query, check=False).text.split()
-    return types.count("commit")
+    types = runner.run(["cat-file", "--batch-check=%(objectname) %(objecttype)"], repo, input=query, check=False)
+    return [oid for oid, _, kind in (line.partition(" ") for line in types.text.splitlines()) if kind == "commit"]
 
 
 def ancestors_among(repo: Path, tip: str, commits: set[str]) -> set[str]:
@@ -159,7 +167,7 @@ def tip_findings(repo: Path, tip: str, state: State) -> list[Finding]:
                 Finding(
                     RULE_NOT_ANCESTOR,
                     path,
-                    f"entries[{index}].commit {value!r} is not in the history of {tip[:12]}",
+                    f"entries[{index}].commit {value!r} is not in the history of {short_sha(tip)}",
                     line,
                     hint="the cited work is not part of this branch: "
                     "merge it, or, if it was rewritten, append a reconcile entry mapping it "

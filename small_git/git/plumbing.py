@@ -10,10 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from small_git.git import runner
-from small_git.git.objects import Commit
+from small_git.git.evidence import SHORT_SHA_LENGTH
+from small_git.git.objects import GITLINK_MODE, SYMLINK_MODE, Commit
 
-SYMLINK_MODE = "120000"
-GITLINK_MODE = "160000"
 ZERO_SHA_CHARS = "0"
 
 
@@ -42,7 +41,7 @@ class CommitMeta:
 
 
 def short_sha(sha: str) -> str:
-    return sha[:12]
+    return sha[:SHORT_SHA_LENGTH]
 
 
 def is_zero_sha(sha: str) -> bool:
@@ -134,19 +133,6 @@ def empty_tree(cwd: Path | str) -> str:
 
 def _split_z(raw: bytes) -> list[str]:
     return [part.decode("utf-8", "surrogateescape") for part in raw.split(b"\0") if part]
-
-
-def ls_tree(
-    rev: str, paths: Iterable[str] = (), cwd: Path | str | None = None, recursive: bool = True
-) -> list[TreeEntry]:
-    """Entries of `rev`'s tree (optionally limited to `paths`). Missing paths are simply absent."""
-    args = ["ls-tree", "-z", "--full-tree"] + (["-r"] if recursive else []) + [rev, "--", *paths]
-    entries = []
-    for record in _split_z(run_git_bytes(args, cwd)):
-        meta, _, path = record.partition("\t")
-        mode, kind, sha = meta.split(" ")
-        entries.append(TreeEntry(mode, kind, sha, path))
-    return entries
 
 
 def ls_index(paths: Iterable[str] = (), cwd: Path | str | None = None) -> list[TreeEntry]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -47,3 +48,193 @@ def _process(pid: int) -> tuple[list[str], int] | None:
         return args_text.split(), int(parent_text)
     except ValueError:
         return None
+
+
+# --- reading git's arguments as git reads them ----------------------------------------------------------------
+
+# Global options that take the next argument as their value (`git -C dir commit`, `git -c k=v commit`).
+_GLOBAL_VALUES = frozenset(("-C", "-c", "--git-dir", "--work-tree", "--namespace", "--config-env", "--super-prefix"))
+
+
+@dataclass(frozen=True)
+class Grammar:
+    """What a git command's options look like: which short letters and long names take a value."""
+
+    short_values: str
+    long_values: frozenset[str]
+    long_flags: frozenset[str]  # the other long options (abbreviations must be unambiguous among all)
+
+    def resolve(self, name: str) -> str | None:
+        """A long option's full name (git accepts any unambiguous prefix, and `no-` negations)."""
+        names = self.long_values | self.long_flags
+        negated = {f"no-{n}" for n in self.long_flags}
+        everything = names | negated
+        if name in everything:
+            return name
+        matches = [n for n in everything if n.startswith(name)]
+        return matches[0] if len(matches) == 1 else None
+
+
+COMMIT = Grammar(
+    "mFCct",
+    frozenset(
+        (
+            "message",
+            "file",
+            "author",
+            "date",
+            "reuse-message",
+            "reedit-message",
+            "fixup",
+            "squash",
+            "template",
+            "cleanup",
+            "trailer",
+            "pathspec-from-file",
+        )
+    ),
+    frozenset(
+        (
+            "quiet",
+            "verbose",
+            "reset-author",
+            "signoff",
+            "edit",
+            "status",
+            "all",
+            "include",
+            "interactive",
+            "patch",
+            "only",
+            "verify",
+            "dry-run",
+            "short",
+            "branch",
+            "ahead-behind",
+            "porcelain",
+            "long",
+            "null",
+            "amend",
+            "post-rewrite",
+            "allow-empty",
+            "allow-empty-message",
+            "pathspec-file-nul",
+            "gpg-sign",
+            "untracked-files",
+            "no-edit",
+            "no-verify",
+        )
+    ),
+)
+MERGE = Grammar(
+    "mFsX",
+    frozenset(("message", "file", "strategy", "strategy-option", "into-name", "cleanup")),
+    frozenset(
+        (
+            "squash",
+            "commit",
+            "edit",
+            "ff",
+            "ff-only",
+            "log",
+            "stat",
+            "summary",
+            "compact-summary",
+            "progress",
+            "signoff",
+            "verify",
+            "verify-signatures",
+            "autostash",
+            "allow-unrelated-histories",
+            "rerere-autoupdate",
+            "overwrite-ignore",
+            "abort",
+            "quit",
+            "continue",
+            "quiet",
+            "verbose",
+            "gpg-sign",
+            "no-commit",
+            "no-ff",
+        )
+    ),
+)
+PULL = Grammar(
+    "sXo",
+    frozenset(
+        (
+            "strategy",
+            "strategy-option",
+            "upload-pack",
+            "depth",
+            "deepen",
+            "shallow-since",
+            "shallow-exclude",
+            "refmap",
+            "server-option",
+        )
+    ),
+    MERGE.long_flags | frozenset(("rebase", "all", "append", "force", "tags", "prune", "dry-run", "ipv4", "ipv6")),
+)
+
+
+def command_of(argv: list[str]) -> tuple[str, list[str]] | None:
+    """(git's subcommand, its arguments) from a `git` process's argv; None when there is none."""
+    index = 1
+    while index < len(argv):
+        word = argv[index]
+        if word in _GLOBAL_VALUES:
+            index += 2
+            continue
+        if word.startswith("-"):
+            index += 1
+            continue
+        return word, argv[index + 1 :]
+    return None
+
+
+def long_options(args: list[str], grammar: Grammar) -> list[str]:
+    """The long names of the options in `args`, in order, values skipped as git skips them (`-m --amend`
+    is a message, not an option). Short flags are not reported."""
+    found: list[str] = []
+    index = 0
+    while index < len(args):
+        word = args[index]
+        index += 1
+        if word == "--":
+            break
+        if word.startswith("--"):
+            name, has_value, _ = word[2:].partition("=")
+            full = grammar.resolve(name)
+            if full in grammar.long_values and not has_value:
+                index += 1  # the next argument is the value
+            if full is not None:
+                found.append(full)
+        elif word.startswith("-") and len(word) > 1:
+            for position, letter in enumerate(word[1:], start=1):
+                if letter in grammar.short_values:
+                    if position == len(word) - 1:
+                        index += 1  # the value is the next argument
+                    break  # or the rest of the word
+    return found
+
+
+def option_in_effect(args: list[str], grammar: Grammar, name: str) -> bool:
+    """Whether `--name` is set when git is done reading `args` (the last of `--name`/`--no-name` wins)."""
+    state = False
+    for option in long_options(args, grammar):
+        if option == name:
+            state = True
+        elif option == f"no-{name}":
+            state = False
+    return state
+
+
+def nearest_command(commands: tuple[str, ...]) -> tuple[str, list[str]] | None:
+    """The nearest git process above us running one of `commands` (our own `git small ...` and other
+    git processes in between are skipped)."""
+    for argv in git_ancestors():
+        parsed = command_of(argv)
+        if parsed is not None and parsed[0] in commands:
+            return parsed
+    return None

@@ -45,10 +45,6 @@ def workspace_prefixes(paths: Iterable[str]) -> list[str]:
     return sorted(found)
 
 
-def touches_workspace(paths: Iterable[str]) -> bool:
-    return any(workspace_prefix(p) is not None for p in paths)
-
-
 # --- at a commit --------------------------------------------------------------------------------------------
 
 

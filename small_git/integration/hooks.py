@@ -6,18 +6,16 @@ changes and returns at once when none is under a `.small/`.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
 
 from small_git.errors import EXIT_USAGE, SmallError
 from small_git.gates.audit import judge_commit
 from small_git.gates.context import AuditContext
 from small_git.gates.refupdate import RefUpdate, configured_protection, judge_ref_update, ref_update
 from small_git.git import plumbing as git
-from small_git.git.processes import git_ancestors
+from small_git.git.processes import COMMIT, nearest_command, option_in_effect
 from small_git.git.states import workspaces_in
 from small_git.integration.reconcile import reconcile_after_rewrite
 from small_git.protocol.artifacts import display_path
@@ -112,15 +110,13 @@ def _commit_msg(
 
 
 def amending(env: Mapping[str, str]) -> bool:
-    """Whether the running `git commit` has --amend. Git tells hooks nothing about it, so look at the process
-    that started us (or its ancestors: the pre-commit framework adds two levels)."""
+    """Whether the running `git commit` has --amend. Git tells hooks nothing about it, so read the arguments
+    of the `git commit` process that started us (the pre-commit framework adds levels) as git reads them:
+    `git commit -m tidy -m --amend` is a message, not an amend."""
     if env.get("SMALL_GIT_AMEND"):
         return env["SMALL_GIT_AMEND"] not in ("0", "")
-    for argv in git_ancestors():
-        if "commit" in argv[1:]:
-            after = argv[argv.index("commit") + 1 :]
-            return any(a == "--amend" or (len(a) >= 5 and "--amend".startswith(a)) for a in after if a.startswith("--"))
-    return False
+    found = nearest_command(("commit",))
+    return found is not None and option_in_effect(found[1], COMMIT, "amend")
 
 
 # --- post-rewrite -------------------------------------------------------------------------------------------
@@ -202,27 +198,3 @@ def _push_updates(stdin_text: str | None, env: Mapping[str, str], repo: Path) ->
     if target:
         updates.append(ref_update(env.get("PRE_COMMIT_REMOTE_BRANCH", ""), env.get("PRE_COMMIT_FROM_REF"), target))
     return updates
-
-
-# --- output -------------------------------------------------------------------------------------------------
-
-
-def report(outcome: HookOutcome, stream: TextIO | None = None) -> None:
-    out = stream or sys.stderr
-    for note in outcome.notes:
-        print(note, file=out)
-    errors = [f for f in outcome.findings if f.severity == ERROR]
-    if not outcome.findings:
-        return
-    from small_git.report.text import format_finding
-
-    verdict = "refused" if errors else "warnings"
-    print(
-        f"small-git {outcome.hook}: {verdict} ({len(outcome.findings)} finding"
-        f"{'' if len(outcome.findings) == 1 else 's'})",
-        file=out,
-    )
-    for finding in outcome.findings:
-        print("  " + format_finding(finding).replace("\n", "\n  "), file=out)
-    if errors:
-        print("  see docs/git-gates.md; bypassing with --no-verify only moves the refusal to git push", file=out)

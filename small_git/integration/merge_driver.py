@@ -1,13 +1,15 @@
 """The three-way merge of the append-only `progress.small.yml` (spec §6.2, §6.5).
 
 A merge keeps the common ancestor's entries (which must be a prefix of both sides) and interleaves both sides'
-new entries by timestamp, keeping each side's order; an entry both sides added identically is kept once. Two
-different entries at the same instant cannot be ordered, so they are a conflict.
+new entries by timestamp, keeping each side's order; an entry both sides added identically (by value and
+type) is kept once. Two different entries at the same instant cannot be ordered, so they are a conflict. A
+redaction one side made applies to the other side's copy of the entry too.
 
-When git replays commits (rebase, cherry-pick, am), "ours" is the upstream being built on and "theirs" the
-commit being replayed: the replayed commit's new entries go after everything upstream has, and an entry whose
-timestamp would not be later than the one before it is re-stamped to that one + 1 ns, its original time kept
-in `notes`. The result is then a plain append to the upstream, which is what the gates ask of a replayed commit.
+When git replays commits (rebase, cherry-pick, am) or squashes a branch (`git merge --squash`, whose result
+is a commit with one parent), "ours" is the upstream being built on and "theirs" the commit being replayed:
+the replayed commit's new entries go after everything upstream has, and an entry whose timestamp would not be
+later than the one before it is re-stamped to that one + 1 ns, its original time kept in `notes`. The result
+is then a plain append to the upstream, which is what the gates ask of a commit with one parent.
 
 The pure merge works on bytes; `replaying()` is the one part that looks at git.
 """
@@ -24,10 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from small_git.errors import SmallError
+from small_git.gates.redaction import Record, records_in, redactor
 from small_git.git import plumbing as git
 from small_git.git import runner
-from small_git.git.processes import git_ancestors
+from small_git.git.processes import MERGE, PULL, nearest_command, option_in_effect
 from small_git.protocol.emitter import emit_document, emit_items
+from small_git.protocol.sequences import Index, first_change, key, same
 from small_git.protocol.timestamps import TimestampError, format_ns, parse_ns
 from small_git.protocol.yamlsafe import load_yaml
 
@@ -68,7 +72,7 @@ def merge_progress(
         logs = [_read(raw, side, path) for raw, side in ((base, "ancestor"), (ours, "ours"), (theirs, "theirs"))]
     except _Conflict as exc:
         return markers.whole(str(exc), ours, theirs)
-    old, mine, other = logs
+    old, mine, other = _with_redactions(logs)
     try:
         if replay:
             _require_prefix(old, other, "theirs (the replayed commit)", path)
@@ -83,9 +87,28 @@ def merge_progress(
         merged = _interleave(mine_new, other_new, path)
     except _Conflict as exc:
         return markers.tail(str(exc), mine.data, old.entries, mine_new, other_new)
-    if merged[: len(mine_new)] == mine_new:
+    if len(merged) >= len(mine_new) and all(same(a, b) for a, b in zip(merged, mine_new, strict=False)):
         return MergeResult(_with_appended(mine, merged[len(mine_new) :]))
     return MergeResult(_document(mine.data, old.entries + merged))
+
+
+def _with_redactions(logs: list[_Log]) -> list[_Log]:
+    """A redaction one side made (recorded by a `meta/redact` entry) applies to every side's copy of that
+    entry, so a branch that forked before it merges without putting the redacted value back."""
+    records: set[Record] = set()
+    for log in logs:
+        records |= records_in(log.entries)
+    if not records:
+        return logs
+    apply = redactor(records)
+    out = []
+    for log in logs:
+        entries = [apply(index, entry) for index, entry in enumerate(log.entries)]
+        if all(same(a, b) for a, b in zip(entries, log.entries, strict=True)):
+            out.append(log)
+        else:  # its bytes no longer say what it holds: it is written anew if it is the one kept
+            out.append(_Log(b"", {**log.data, "entries": entries}, entries))
+    return out
 
 
 # --- reading ------------------------------------------------------------------------------------------------
@@ -107,15 +130,17 @@ def _read(raw: bytes, side: str, path: str) -> _Log:
 
 
 def _require_prefix(old: _Log, new: _Log, side: str, path: str) -> None:
-    for index, entry in enumerate(old.entries):
-        if index >= len(new.entries) or new.entries[index] != entry:
-            what = "removes" if entry not in new.entries else "moves"
-            if index < len(new.entries) and new.entries[index] not in old.entries:
-                what = "changes"
-            raise _Conflict(
-                f"{side} {what} entry {index + 1} of the common ancestor's {path}, which is "
-                "append-only; restore that entry on the branch that changed it, then merge again"
-            )
+    index = first_change(old.entries, new.entries)
+    if index is None:
+        return
+    in_new, in_old = Index(new.entries), Index(old.entries)
+    what = "moves" if in_new.holds(old.entries[index]) else "removes"
+    if index < len(new.entries) and not in_old.holds(new.entries[index]):
+        what = "changes"
+    raise _Conflict(
+        f"{side} {what} entries[{index}] of the common ancestor's {path}, which is "
+        "append-only; restore that entry on the branch that changed it, then merge again"
+    )
 
 
 def _instant(entry: Any, path: str) -> int:
@@ -135,7 +160,7 @@ def _interleave(mine: list[Any], other: list[Any], path: str) -> list[Any]:
     mine_at = {_instant(entry, path): entry for entry in mine}
     for entry in other:
         instant = _instant(entry, path)
-        if instant in mine_at and mine_at[instant] != entry:
+        if instant in mine_at and not same(mine_at[instant], entry):
             raise _Conflict(
                 f"both sides added a different entry at {format_ns(instant)} "
                 f"(ours: {_name(mine_at[instant])}; theirs: {_name(entry)}), and {path} cannot hold two "
@@ -145,7 +170,7 @@ def _interleave(mine: list[Any], other: list[Any], path: str) -> list[Any]:
     merged: list[Any] = []
     i = j = 0
     while i < len(mine) and j < len(other):
-        if mine[i] == other[j]:
+        if same(mine[i], other[j]):
             merged.append(mine[i])
             i, j = i + 1, j + 1
         elif _instant(other[j], path) < _instant(mine[i], path):
@@ -155,7 +180,8 @@ def _interleave(mine: list[Any], other: list[Any], path: str) -> list[Any]:
             merged.append(mine[i])
             i += 1
     merged += mine[i:]
-    merged += [entry for entry in other[j:] if entry not in merged]
+    kept = {key(entry) for entry in merged}
+    merged += [entry for entry in other[j:] if key(entry) not in kept]
     return merged
 
 
@@ -173,11 +199,11 @@ def _name(entry: Any) -> str:
 def _replayed_entries(upstream: list[Any], replayed: list[Any]) -> list[Any]:
     """The replayed commit's new entries, after upstream's: ones upstream already holds (as they are or
     re-stamped) are dropped, and timestamps that would not increase are re-stamped to last + 1 ns."""
-    known = [_unstamped(entry) for entry in upstream]
+    known = {key(_unstamped(entry)) for entry in upstream}
     last = max((i for i in (_safe_instant(e) for e in upstream) if i is not None), default=None)
     out: list[Any] = []
     for entry in replayed:
-        if entry in known:
+        if key(entry) in known:
             continue
         instant = _safe_instant(entry)
         if last is not None and (instant is None or instant <= last) and isinstance(entry, dict):
@@ -249,7 +275,8 @@ def _with_appended(log: _Log, extra: list[Any]) -> bytes:
         head = log.raw if log.raw.endswith(b"\n") else log.raw + b"\n"
         for indent in _indents(log.raw):
             candidate = head + emit_items(extra, indent)
-            if _entries_of(candidate) == expected and _same_except_entries(candidate, log.data):
+            found = _entries_of(candidate)
+            if found is not None and same(found, expected) and _same_except_entries(candidate, log.data):
                 return candidate
     return _document(log.data, expected)
 
@@ -272,9 +299,9 @@ def _entries_of(raw: bytes) -> list[Any] | None:
 
 def _same_except_entries(raw: bytes, data: dict[str, Any]) -> bool:
     merged = load_yaml(raw, "merged log").data
-    return isinstance(merged, dict) and {k: v for k, v in merged.items() if k != "entries"} == {
-        k: v for k, v in data.items() if k != "entries"
-    }
+    return isinstance(merged, dict) and same(
+        {k: v for k, v in merged.items() if k != "entries"}, {k: v for k, v in data.items() if k != "entries"}
+    )
 
 
 @dataclass
@@ -337,12 +364,18 @@ def _replay_action(action: str) -> bool:
 
 
 def _replaying_process() -> bool:
-    for argv in git_ancestors():
-        command = next((a for a in argv[1:] if not a.startswith("-")), "")
-        if command in REPLAY_COMMANDS:
-            return True
-        if command in ("merge", "pull", "revert", "checkout", "switch", "stash"):
-            return False
+    """A rebase, cherry-pick or am replays; so, for the log, does a squash merge: its result is a commit with
+    one parent, which the gates judge as an append to it, so the other side's entries go after ours."""
+    found = nearest_command((*REPLAY_COMMANDS, "merge", "pull", "revert", "checkout", "switch", "stash"))
+    if found is None:
+        return False
+    command, args = found
+    if command in REPLAY_COMMANDS:
+        return True
+    if command == "merge":
+        return option_in_effect(args, MERGE, "squash")
+    if command == "pull":
+        return _replay_action(" ".join(["pull", *args])) or option_in_effect(args, PULL, "squash")
     return False
 
 
@@ -408,7 +441,9 @@ def _merge_tasks(base: bytes, ours: bytes, theirs: bytes, path: str) -> dict[str
     clashes = [
         task_id
         for task_id in {**mine, **other}
-        if mine.get(task_id) != other.get(task_id) and old.get(task_id) not in (mine.get(task_id), other.get(task_id))
+        if _differ(mine.get(task_id), other.get(task_id))
+        and _differ(old.get(task_id), mine.get(task_id))
+        and _differ(old.get(task_id), other.get(task_id))
     ]
     if clashes:
         raise _Conflict(
@@ -417,7 +452,7 @@ def _merge_tasks(base: bytes, ours: bytes, theirs: bytes, path: str) -> dict[str
         )
     header = _three_way_keys(base, ours, theirs, path)
     chosen = {
-        task_id: (other if mine.get(task_id) == old.get(task_id) else mine).get(task_id)
+        task_id: (other if not _differ(mine.get(task_id), old.get(task_id)) else mine).get(task_id)
         for task_id in {**old, **mine, **other}
     }
     order = [task_id for task_id in mine if chosen.get(task_id) is not None]
@@ -435,15 +470,23 @@ def _three_way_keys(base: bytes, ours: bytes, theirs: bytes, path: str) -> dict[
     """The plan's keys other than `tasks`, each taken from the side that changed it."""
     old, mine, other = (_mapping(raw) for raw in (base, ours, theirs))
     out: dict[str, Any] = {}
-    for key in {**mine, **other}:
-        if key == "tasks":
+    for name in {**mine, **other}:
+        if name == "tasks":
             continue
-        if mine.get(key) != other.get(key) and old.get(key) not in (mine.get(key), other.get(key)):
-            raise _Conflict(f"both sides changed {key!r} of {path}; resolve it by hand")
-        value = (other if mine.get(key) == old.get(key) else mine).get(key, _ABSENT)
+        if (
+            _differ(mine.get(name), other.get(name))
+            and _differ(old.get(name), mine.get(name))
+            and _differ(old.get(name), other.get(name))
+        ):
+            raise _Conflict(f"both sides changed {name!r} of {path}; resolve it by hand")
+        value = (other if not _differ(mine.get(name), old.get(name)) else mine).get(name, _ABSENT)
         if value is not _ABSENT:
-            out[key] = value
+            out[name] = value
     return _header(out)
+
+
+def _differ(a: Any, b: Any) -> bool:
+    return not same(a, b)
 
 
 _ABSENT = object()

@@ -51,7 +51,7 @@ def reconcile_entries(entries: list[Any], rewrites: list[tuple[str, str]]) -> li
                 "commit": short_new,
                 "evidence": {"type": REWRITE_TYPE, "from": cited, "to": short_new},
                 "notes": f"git rewrote commit {cited} as {short_new} (rebase or amend); "
-                f"entry {index} cites the old one",
+                f"entries[{index}] cites the old one",
             }
         )
     return new_entries

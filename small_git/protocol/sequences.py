@@ -18,7 +18,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-Normalise = Callable[[Any], Any]
+Normalise = Callable[[int, Any], Any]  # (index in the old log, entry) -> the entry as the new log may hold it
 
 
 def same(a: Any, b: Any) -> bool:
@@ -47,7 +47,7 @@ def key(value: Any) -> Hashable:
     return (type(value).__name__, repr(value))
 
 
-def _identity(entry: Any) -> Any:
+def _identity(index: int, entry: Any) -> Any:
     return entry
 
 
@@ -59,7 +59,7 @@ def first_change(old: Sequence[Any], new: Sequence[Any], normalise: Normalise | 
     `old` is a prefix of `new`)."""
     fix = normalise or _identity
     for index, entry in enumerate(old):
-        if index >= len(new) or not same(fix(entry), new[index]):
+        if index >= len(new) or not same(fix(index, entry), new[index]):
             return index
     return None
 
@@ -104,7 +104,7 @@ def subsequence(old: Sequence[Any], new: Index, normalise: Normalise | None = No
     positions: list[int] = []
     cursor = 0
     for index, entry in enumerate(old):
-        position = new.next_position(fix(entry), cursor)
+        position = new.next_position(fix(index, entry), cursor)
         if position is None:
             return Match(positions, index)
         positions.append(position)

@@ -1,8 +1,9 @@
 """Safe YAML loading (spec §2): the entry point, `load_yaml`, its limits, errors and documents.
 
-The size limit and the encoding are checked here, before any parsing; the full loader
-(protocol/yaml_events.py: PyYAML's parser and our own builder) does the rest, and is imported only when a
-file is loaded.
+The size limit and the encoding are checked here, before any parsing. Then the fast path
+(protocol/yaml_fast.py) loads the block-style subset nearly every SMALL file is written in, and gives up at
+the first thing outside it; the full loader (protocol/yaml_events.py: PyYAML's parser and our own builder)
+loads everything else, reports every error, and is imported only when it is needed.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from small_git.errors import EXIT_USAGE, SmallError
+from small_git.protocol.yaml_fast import ItemLines, load_fast
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 DEFAULT_MAX_DEPTH = 1000
@@ -99,6 +101,7 @@ class Document:
         """Line of the node at `path` (a key's line for mapping members); the nearest known ancestor otherwise."""
         node = self.data
         best: int | None = 1 if node is not None else None
+        from_items = False  # node is a sequence item of ItemLines (its keys follow its line, one per line)
         for step in path:
             table = self._lines.get(id(node))
             try:
@@ -112,6 +115,9 @@ class Document:
                     found = None
                 if found is not None:
                     best = found
+            elif from_items and isinstance(node, dict) and best is not None:
+                best += list(node).index(step)
+            from_items = type(table) is ItemLines
             node = child
         return best
 
@@ -171,6 +177,10 @@ def load_yaml(data: bytes | str, source: str, limits: Limits = DEFAULT_LIMITS) -
     # large loads superlinear. Nothing built here can form a cycle, so pause it for the duration.
     gc.disable()
     try:
+        fast = load_fast(text, limits.max_depth)
+        if fast is not None:
+            data, lines, times = fast
+            return Document(data, source, lines, text, times)
         from small_git.protocol import yaml_events
 
         return yaml_events.build(text, source, limits)

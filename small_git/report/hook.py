@@ -9,7 +9,7 @@ from typing import TextIO
 from small_git.protocol.findings import ERROR, Finding
 from small_git.report.text import format_finding, plural
 
-BYPASS_NOTE = "see docs/git-gates.md; bypassing with --no-verify only moves the refusal to git push"
+BYPASS_NOTE = "see: git small help gates; bypassing with --no-verify only moves the refusal to git push"
 
 
 def render_hook_outcome(hook: str, findings: Sequence[Finding], notes: Sequence[str] = ()) -> str:

@@ -20,7 +20,7 @@ def temp_name(path: Path) -> Path:
 def atomic_write(path: Path, data: bytes) -> None:
     """Temp file in the same directory, write, fsync, rename over path, fsync the directory."""
     mode = 0o644
-    with contextlib.suppress(FileNotFoundError):
+    with contextlib.suppress(OSError):  # absent, or a symlink that loops or dangles: it is replaced anyway
         mode = stat.S_IMODE(os.stat(path).st_mode)
     temp = temp_name(path)
     try:

@@ -15,7 +15,8 @@ from typing import Any
 from small_git.errors import EXIT_USAGE, SmallError
 from small_git.protocol.artifacts import display_path
 from small_git.protocol.emitter import emit_document, quote
-from small_git.protocol.yamlsafe import YamlError, load_yaml
+from small_git.protocol.yamlsafe import YamlError
+from small_git.store.reader import parse_yaml
 
 _SOURCE = display_path("plan")
 _KEY_LINE = re.compile(r"^(?P<lead>\s*(?:-\s+)*)(?P<q>[\"']?)(?P<key>[A-Za-z_][A-Za-z0-9_-]*)(?P=q)\s*:(?P<rest>.*)$")
@@ -36,7 +37,7 @@ class PlanEditor:
     """Apply edits to a plan's bytes. `data` is always the intended result; `result()` gives the bytes."""
 
     def __init__(self, raw: bytes) -> None:
-        self.doc = load_yaml(raw, _SOURCE)
+        self.doc = parse_yaml(raw, _SOURCE)
         if not isinstance(self.doc.data, dict):
             raise SmallError(
                 f"{_SOURCE} must hold a mapping with tasks",
@@ -66,7 +67,8 @@ class PlanEditor:
         raise SmallError(f"task {task_id!r} is not in the plan (tasks: {known})", exit_code=EXIT_USAGE, file=_SOURCE)
 
     def task(self, task_id: str) -> dict[str, Any]:
-        return self.data["tasks"][self.index_of(task_id)]  # type: ignore[no-any-return]
+        index = self.index_of(task_id)  # first: a plan without a list of tasks has no task to return
+        return self.data["tasks"][index]  # type: ignore[no-any-return]
 
     def next_task_id(self) -> str:
         numbers = [
@@ -291,18 +293,18 @@ class PlanEditor:
         if lines:
             candidate = "".join(lines).encode("utf-8")
             try:
-                parsed = load_yaml(candidate, _SOURCE).data
+                parsed = parse_yaml(candidate, _SOURCE).data
             except YamlError:
                 parsed = None
             if parsed == self.data:
                 self.raw = candidate
-                self.doc = load_yaml(candidate, _SOURCE)
+                self.doc = parse_yaml(candidate, _SOURCE)
                 return
         self._rewrite()
 
     def _rewrite(self) -> None:
         self.raw = emit_document(self.data)
-        self.doc = load_yaml(self.raw, _SOURCE)
+        self.doc = parse_yaml(self.raw, _SOURCE)
 
     def _cycle_with(self, task_id: str, dependency: str) -> list[str] | None:
         """The path dependency -> ... -> task_id if adding task_id -> dependency closes a cycle."""

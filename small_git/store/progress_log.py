@@ -7,14 +7,17 @@ appending bytes (`entries: []`, flow style, a trailing `...`, entries not the la
 an atomic rewrite that leaves every entry unchanged.
 
 Entries are written with `timestamp` as their last key. A write that dies part-way therefore leaves a final
-entry that does not parse or has no complete timestamp, which is how a torn append is recognised (and what
-`fix` may drop).
+entry that does not parse, is not a mapping, or has no timestamp, which is how a torn append is recognised
+(and what `fix` may drop). That judgement is the real parser's: the bounded tail scan only finds the last
+entry quickly in the usual layout, and whenever it is in doubt the whole log is parsed.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,10 +28,11 @@ from small_git.errors import EXIT_USAGE, SmallError
 from small_git.protocol.artifacts import SMALL_DIR, display_path, filename
 from small_git.protocol.emitter import emit_document, emit_items
 from small_git.protocol.timestamps import TimestampError, format_ns, now_ns, parse_ns
-from small_git.protocol.yamlsafe import YamlError, load_yaml
+from small_git.protocol.torn import last_entry_start, torn_entry
+from small_git.protocol.yamlsafe import YamlError
 from small_git.store.atomic import atomic_write
 from small_git.store.lock import workspace_lock
-from small_git.store.reader import configured_limits
+from small_git.store.reader import configured_limits, parse_yaml, read_artifact, read_file
 from small_git.store.workspace_file import run_replay_id
 
 ENTRY_KEYS = (
@@ -95,9 +99,13 @@ class Tail:
 
     size: int
     indent: int  # column of the entries' dashes
-    item_start: int | None  # byte offset of the last entry's first line (None: no entries yet)
+    item_start: int | None  # byte offset of the last entry's first line (None: not known)
     last_ns: int | None  # instant of the last entry
     ends_with_newline: bool
+    # When the tail scan was in doubt, the whole log was parsed: its bytes and entries, so that the append can
+    # be checked against the real parser before it is written.
+    whole: bytes | None = None
+    entries: list[Any] | None = None
 
 
 def log_path(root: Path) -> Path:
@@ -204,25 +212,52 @@ def _content_after_entries(item: bytes, indent: int) -> bool:
     return False
 
 
-def _parse_last_entry(item: bytes, offset: int) -> int | None:
-    """The last entry's instant; TornEntryError when the entry is incomplete. A complete entry whose
-    timestamp is malformed (written by hand or another tool) is no tear: the append goes ahead (None) and
-    `check` reports that entry."""
+def _parse_last_entry(item: bytes) -> tuple[bool, int | None]:
+    """(the scanned last entry is one complete entry, its instant). A complete entry whose timestamp is
+    malformed (written by hand or another tool) is no tear: the append goes ahead and `check` reports it."""
     try:
-        doc = load_yaml(b"entries:\n" + item, _LOG)
-    except YamlError as exc:
-        raise TornEntryError(offset, f"it does not parse: {exc.reason}") from None
+        doc = parse_yaml(b"entries:\n" + item, _LOG)
+    except YamlError:
+        return False, None
     entries = doc.data.get("entries") if isinstance(doc.data, dict) else None
     entry = entries[0] if isinstance(entries, list) and len(entries) == 1 else None
-    if not isinstance(entry, dict):
-        raise TornEntryError(offset, "it is not a mapping")
-    stamp = entry.get("timestamp")
-    if stamp is None:
-        raise TornEntryError(offset, "it has no timestamp")
+    if not isinstance(entry, dict) or entry.get("timestamp") is None:
+        return False, None
     try:
-        return parse_ns(stamp)
+        return True, parse_ns(entry["timestamp"])
     except TimestampError:
+        return True, None
+
+
+def _read_all(fd: int, size: int) -> bytes:
+    chunks = []
+    offset = 0
+    while offset < size:
+        chunk = _pread(fd, min(1 << 20, size - offset), offset)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        offset += len(chunk)
+    return b"".join(chunks)
+
+
+def _whole_log_tail(fd: int, size: int, indent: int) -> Tail | None:
+    """The tail, by the real parser over the whole log (when the bounded scan is in doubt). TornEntryError
+    when the log ends in an incomplete entry; the loader's error when it does not parse at all."""
+    raw = _read_all(fd, size)
+    torn = torn_tail_of(raw)
+    if torn is not None:
+        raise TornEntryError(torn.offset, torn.reason)
+    data = parse_yaml(raw, _LOG).data
+    entries = data.get("entries") if isinstance(data, dict) else None
+    if not isinstance(entries, list) or not entries:
         return None
+    last = entries[-1]
+    try:
+        last_ns: int | None = parse_ns(last.get("timestamp") if isinstance(last, dict) else None)
+    except TimestampError:
+        last_ns = None
+    return Tail(size, indent, None, last_ns, raw.endswith(b"\n"), whole=raw, entries=entries)
 
 
 def inspect_tail(fd: int, size: int) -> Tail | None:
@@ -236,7 +271,9 @@ def inspect_tail(fd: int, size: int) -> Tail | None:
     if found is None or found is False or found is True:
         return None
     item_start, item = found
-    last_ns = _parse_last_entry(item, item_start)
+    complete, last_ns = _parse_last_entry(item)
+    if not complete:
+        return _whole_log_tail(fd, size, indent)
     return Tail(size, indent, item_start, last_ns, item.endswith(b"\n"))
 
 
@@ -345,12 +382,9 @@ def append_entries(
         return []
     path = log_path(root)
     replay_id = run_replay_id(root)
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0))
-    except FileNotFoundError:
+    fd = _open_for_append(path)
+    if fd is None:
         return _rewrite(root, None, entries, replay_id, not_before_ns)
-    except OSError as exc:
-        raise SmallError(f"cannot open {_LOG}: {exc.strerror}", exit_code=EXIT_USAGE, file=_LOG) from None
     try:
         size = os.fstat(fd).st_size
         tail = inspect_tail(fd, size)
@@ -360,12 +394,69 @@ def append_entries(
         _check_sizes(prepared, tail.indent)
         refuse_secrets(prepared)
         data = (b"" if tail.ends_with_newline else b"\n") + emit_items(prepared, tail.indent)
+        if tail.whole is not None and not _appends_cleanly(tail, data, prepared):
+            return _rewrite(root, path, entries, replay_id, not_before_ns)
         _critical_section_delay()
         _write_all(fd, data)
         os.fsync(fd)
         return prepared
     finally:
         os.close(fd)
+
+
+def _open_for_append(path: Path) -> int | None:
+    """The log opened for appending, or None when there is none. Refused (exit 2, naming the file) as the
+    reader refuses it: anything but a regular file (a FIFO would block, a device would never end, a symlink
+    would write elsewhere) or a log over the size limit."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise SmallError(f"cannot open {_LOG}: {exc.strerror}", exit_code=EXIT_USAGE, file=_LOG) from None
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a symlink" if stat.S_ISLNK(info.st_mode) else "a directory" if stat.S_ISDIR(info.st_mode) else None
+        raise SmallError(
+            f"{_LOG} is {kind or 'not a regular file'}; small-git appends only to a regular file",
+            exit_code=EXIT_USAGE,
+            file=_LOG,
+            rule="unreadable",
+            hint=f"move it aside and restore the log as a file (git show HEAD:{_LOG})",
+        )
+    flags = os.O_RDWR | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise SmallError(f"cannot open {_LOG}: {exc.strerror}", exit_code=EXIT_USAGE, file=_LOG) from None
+    opened = os.fstat(fd)
+    limit = configured_limits().max_bytes
+    if not stat.S_ISREG(opened.st_mode) or opened.st_size > limit:
+        os.close(fd)
+        _, problem = read_file(path.parent.parent, _LOG)
+        raise SmallError(
+            f"{_LOG} {problem or 'is not a regular file'}",
+            exit_code=EXIT_USAGE,
+            file=_LOG,
+            rule="unreadable",
+            hint="raise SMALL_MAX_FILE_BYTES, or start a new log in a new workspace",
+        )
+    return fd
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal by value and type (`1`, `True` and `1.0` differ), as the gates compare entries."""
+    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+
+
+def _appends_cleanly(tail: Tail, data: bytes, prepared: list[dict[str, Any]]) -> bool:
+    """Whether appending `data` to a log in an unusual layout reads back as its entries plus `prepared`."""
+    assert tail.whole is not None and tail.entries is not None
+    try:
+        after = parse_yaml(tail.whole + data, _LOG).data
+    except YamlError:
+        return False
+    entries = after.get("entries") if isinstance(after, dict) else None
+    return isinstance(entries, list) and _same(entries, tail.entries + prepared)
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -378,21 +469,10 @@ def _write_all(fd: int, data: bytes) -> None:
 
 def load_log(root: Path) -> dict[str, Any] | None:
     """The whole log, parsed (None when absent). For normalisation and repairs, not for appends."""
-    path = log_path(root)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+    raw = read_artifact(root, "progress")
+    if raw is None:
         return None
-    except OSError as exc:
-        raise SmallError(f"cannot read {_LOG}: {exc.strerror}", exit_code=EXIT_USAGE, file=_LOG) from None
-    max_bytes = configured_limits().max_bytes
-    if len(raw) > max_bytes:
-        raise SmallError(
-            f"{_LOG} is over the {max_bytes}-byte limit",
-            exit_code=EXIT_USAGE,
-            hint="raise SMALL_MAX_FILE_BYTES, or start a new log in a new workspace",
-        )
-    data = load_yaml(raw, _LOG).data
+    data = parse_yaml(raw, _LOG).data
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -447,51 +527,117 @@ def new_log_bytes(entries: list[dict[str, Any]]) -> bytes:
 
 @dataclass
 class TornTail:
-    offset: int  # where the incomplete entry starts
+    offset: int  # where the incomplete entry starts (bytes)
     data: bytes  # its bytes
     reason: str
 
 
+def torn_tail_of(raw: bytes) -> TornTail | None:
+    """The incomplete final entry an interrupted append leaves, by the real parser, or None. It is one when
+    the log does not parse but everything before its last entry does (and is a whole log), or when the log
+    parses and its last entry is not a mapping with a timestamp while everything before it is the same log
+    without it. Anything else is not a tear: nothing may be dropped."""
+    bom = len(b"\xef\xbb\xbf") if raw.startswith(b"\xef\xbb\xbf") else 0
+    try:
+        text = raw[bom:].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    limits = configured_limits()
+    try:
+        data = parse_yaml(raw, _LOG).data
+    except YamlError as exc:
+        found = torn_entry(text, exc, _LOG, limits)
+        if found is None or not _starts_as_written(text[found.offset :]) or _holds_complete_entry(text[found.offset :]):
+            return None
+        offset = bom + len(text[: found.offset].encode("utf-8"))
+        return TornTail(offset, raw[offset:], f"it does not parse: {exc.reason}")
+    entries = data.get("entries") if isinstance(data, dict) else None
+    if not isinstance(entries, list) or not entries:
+        return None
+    last = entries[-1]
+    if isinstance(last, dict) and last.get("timestamp") is not None:
+        return None
+    if isinstance(last, dict) and list(last) != [k for k in ENTRY_KEYS if k in last]:
+        return None  # not in the order small-git writes an entry's keys: a hand-written entry, not a cut one
+    start = last_entry_start(text)
+    if start is None or not _starts_as_written(text[start.offset :]):
+        return None
+    try:
+        before = parse_yaml(text[: start.offset], _LOG).data
+    except YamlError:
+        return None
+    kept = before.get("entries") if isinstance(before, dict) else None
+    if not _same(kept or [], entries[:-1]):
+        return None
+    offset = bom + len(text[: start.offset].encode("utf-8"))
+    reason = "it has no timestamp" if isinstance(last, dict) else "it is not a mapping"
+    return TornTail(offset, raw[offset:], reason)
+
+
+# The first line of an entry as small-git writes it (`- task_id: "…"`), or any cut of it: a fragment that starts
+# otherwise (a tab after the dash, no space after it, another first key) was not written by an append.
+_WRITTEN_START = re.compile(r"[ ]*-(?: (?:t(?:a(?:s(?:k(?:_(?:i(?:d(?::(?: .*)?)?)?)?)?)?)?)?)?)?")
+
+
+def _starts_as_written(fragment: str) -> bool:
+    first = fragment.split("\n", 1)[0].rstrip("\r")
+    return _WRITTEN_START.fullmatch(first) is not None
+
+
+def _holds_complete_entry(fragment: str, max_lines: int = 1000) -> bool:
+    """Whether the fragment is more than one entry cut short: a whole entry (a mapping with a timestamp)
+    followed by lines that cannot continue it (another item, a line less indented than its keys, text that is
+    no key). An interrupted write only cuts an entry short; it never writes past a complete one."""
+    lines = fragment.splitlines(keepends=True)[:max_lines]
+    first = lines[0] if lines else ""
+    key_column = len(first) - len(first.lstrip(" ").removeprefix("-").lstrip(" "))
+    for count in range(1, len(lines) + 1):
+        complete, _ = _parse_last_entry("".join(lines[:count]).encode("utf-8"))
+        if complete:
+            return not all(_continues_entry(line, key_column) for line in lines[count:])
+    return False
+
+
+_KEY_START = re.compile(r"[A-Za-z_\"']")
+
+
+def _continues_entry(line: str, key_column: int) -> bool:
+    text = line.rstrip("\r\n")
+    body = text.lstrip(" ")
+    if not body:
+        return True
+    column = len(text) - len(body)
+    return column > key_column or (column == key_column and _KEY_START.match(body) is not None)
+
+
 def find_torn_tail(root: Path) -> TornTail | None:
-    """The incomplete final entry left by an interrupted append, if any."""
-    path = log_path(root)
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    except OSError:
-        return None
-    try:
-        size = os.fstat(fd).st_size
-        try:
-            inspect_tail(fd, size)
-        except TornEntryError as exc:
-            return TornTail(exc.offset, os.pread(fd, size - exc.offset, exc.offset), exc.message)
-        return None
-    finally:
-        os.close(fd)
+    """The incomplete final entry left by an interrupted append, if any (exit 2 when the log must not be
+    read)."""
+    raw = read_artifact(root, "progress")
+    return None if raw is None else torn_tail_of(raw)
 
 
 def drop_torn_tail(root: Path, torn: TornTail) -> None:
     """Remove exactly the torn bytes (atomic rewrite of the prefix); caller holds the lock, saved them."""
-    path = log_path(root)
-    raw = path.read_bytes()
+    raw = read_artifact(root, "progress") or b""
     prefix = raw[: torn.offset]
     if raw[torn.offset :] != torn.data:
         raise SmallError(f"{_LOG} changed while it was being repaired; run small fix again", exit_code=EXIT_USAGE)
     try:
-        parsed = load_yaml(prefix, _LOG).data
+        parsed = parse_yaml(prefix, _LOG).data
     except YamlError:
         parsed = None
     if isinstance(parsed, dict) and parsed.get("entries") is None:
         # the torn entry was the only one: `entries:` alone would be null, so say `entries: []`
         prefix = re.sub(rb"(?m)^entries:[ \t]*(#.*)?$", b"entries: []", prefix, count=1)
-        parsed = load_yaml(prefix, _LOG).data
+        parsed = parse_yaml(prefix, _LOG).data
     if not isinstance(parsed, dict) or not isinstance(parsed.get("entries"), list):
-        # what precedes the incomplete entry must be a whole log on its own; otherwise the "entry start"
-        # was found inside hand-written text and cutting there would damage a complete entry
+        # what precedes the incomplete entry must be a whole log on its own; otherwise cutting there would
+        # damage a complete entry
         raise SmallError(
             f"{_LOG}: the end of the log cannot be repaired automatically",
             exit_code=EXIT_USAGE,
             file=_LOG,
             hint="repair it by hand, or restore it from git: git show HEAD:" + _LOG,
         )
-    atomic_write(path, prefix)
+    atomic_write(log_path(root), prefix)

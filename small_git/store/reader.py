@@ -1,5 +1,7 @@
 """Reading a workspace from disk without trusting it: no hangs on FIFOs, no symlinks out of the workspace,
-no unbounded reads."""
+no unbounded reads. Every command reads `.small/` through `read_file` (or `read_artifact`), so every command
+refuses the same things `check` refuses: FIFOs, devices, directories, broken, looping or escaping symlinks, and
+files over the size limit (`SMALL_MAX_FILE_BYTES`)."""
 
 from __future__ import annotations
 
@@ -10,9 +12,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from small_git.errors import EXIT_USAGE, SmallError
-from small_git.protocol.artifacts import ALL_FILES, SMALL_DIR, display_path, filename
+from small_git.protocol.artifacts import ALL_FILES, SMALL_DIR, display_path
 from small_git.protocol.state import FileEntry, LayoutEntry, State
-from small_git.protocol.yamlsafe import DEFAULT_LIMITS, Limits
+from small_git.protocol.yamlsafe import DEFAULT_LIMITS, Document, Limits, load_yaml
 
 
 def resolve_root(directory: str | os.PathLike[str] | None) -> Path:
@@ -48,8 +50,11 @@ def small_dir(root: Path) -> Path:
     return target
 
 
-def read_file(root: Path, relative: str, max_bytes: int) -> tuple[bytes | None, str | None]:
-    """(bytes, None), (None, None) when absent, or (None, problem) when the path must not be read."""
+def read_file(root: Path, relative: str, max_bytes: int | None = None) -> tuple[bytes | None, str | None]:
+    """(bytes, None), (None, None) when absent, or (None, problem) when the path must not be read. The size
+    limit is the configured one unless given."""
+    if max_bytes is None:
+        max_bytes = configured_limits().max_bytes
     path = root / relative
     try:
         info = os.lstat(path)
@@ -66,6 +71,10 @@ def read_file(root: Path, relative: str, max_bytes: int) -> tuple[bytes | None, 
             return None, f"is a symlink pointing outside the workspace ({target})"
         info = os.stat(target)
         path = target
+    return _read_regular(path, info, max_bytes)
+
+
+def _read_regular(path: Path, info: os.stat_result, max_bytes: int) -> tuple[bytes | None, str | None]:
     if stat.S_ISDIR(info.st_mode):
         return None, "is a directory, not a file"
     if not stat.S_ISREG(info.st_mode):
@@ -77,6 +86,8 @@ def read_file(root: Path, relative: str, max_bytes: int) -> tuple[bytes | None, 
     except OSError as exc:
         return None, f"cannot be read: {exc.strerror}"
     with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):  # swapped for something else since the stat
+            return None, "is not a regular file"
         # read(n) allocates n bytes up front, so ask for what stat() saw (not for the limit, which may be
         # huge), then keep reading in chunks while the file grows, up to one byte past the limit
         data = handle.read(min(info.st_size, max_bytes) + 1)
@@ -88,6 +99,19 @@ def read_file(root: Path, relative: str, max_bytes: int) -> tuple[bytes | None, 
     if len(data) > max_bytes:
         return None, f"is over the {max_bytes}-byte limit"
     return data, None
+
+
+def read_any_file(path: Path) -> tuple[bytes | None, str | None]:
+    """A file outside `.small/` (AGENTS.md, .gitignore), followed through symlinks wherever they point, with
+    the same refusals otherwise: (bytes, None), (None, None) when absent, (None, problem)."""
+    try:
+        target = path.resolve(strict=True)
+        info = os.stat(target)
+    except FileNotFoundError:
+        return None, None
+    except (OSError, RuntimeError) as exc:
+        return None, f"cannot be read: {getattr(exc, 'strerror', None) or 'a looping symlink'}"
+    return _read_regular(target, info, configured_limits().max_bytes)
 
 
 _DIGITS = re.compile(r"[0-9]+")  # not str.isdigit(): that takes any Unicode digit ("１０" would be 10)
@@ -123,6 +147,21 @@ def configured_limits(env: dict[str, str] | None = None) -> Limits:
     return replace(DEFAULT_LIMITS, **overrides) if overrides else DEFAULT_LIMITS
 
 
+def read_artifact(root: Path, kind: str) -> bytes | None:
+    """The bytes of `.small/<kind>.small.yml`, or None when it is absent. A path that must not be read is a
+    SmallError (exit 2) naming the file."""
+    where = display_path(kind)
+    raw, problem = read_file(root, where)
+    if problem is not None:
+        raise SmallError(f"{where} {problem}", exit_code=EXIT_USAGE, file=where, rule="unreadable")
+    return raw
+
+
+def parse_yaml(data: bytes | str, source: str) -> Document:
+    """The safe loader (spec §2) with the configured limits: every command parses `.small/` files so."""
+    return load_yaml(data, source, configured_limits())
+
+
 def read_state(root: Path, limits: Limits | None = None) -> State:
     """All six files of the workspace at `root` (missing ones have raw None), plus the layout of `.small/`."""
     limits = limits or configured_limits()
@@ -142,4 +181,4 @@ def read_state(root: Path, limits: Limits | None = None) -> State:
     return State(files, layout, "", limits)
 
 
-__all__ = ["read_state", "resolve_root", "small_dir", "read_file", "filename"]
+__all__ = ["parse_yaml", "read_artifact", "read_file", "read_state", "resolve_root", "small_dir"]

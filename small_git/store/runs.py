@@ -8,24 +8,14 @@ from pathlib import Path
 from small_git.errors import EXIT_USAGE, SmallError
 from small_git.protocol.artifacts import SMALL_DIR, filename
 from small_git.protocol.replayid import compute_replay_id
+from small_git.store.reader import read_artifact
 from small_git.store.workspace_file import run_replay_id, set_run_replay_id
-
-_MAX = 64 * 1024 * 1024
-
-
-def _read(root: Path, kind: str) -> bytes | None:
-    try:
-        return (root / SMALL_DIR / filename(kind)).read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise SmallError(f"cannot read {SMALL_DIR}/{filename(kind)}: {exc.strerror}", exit_code=EXIT_USAGE) from None
 
 
 def formula_id(root: Path, plan: bytes | None = None) -> str:
     """The reference's auto replayId of the workspace (with `plan` standing in for the plan on disk)."""
-    intent = _read(root, "intent")
-    plan_bytes = plan if plan is not None else _read(root, "plan")
+    intent = read_artifact(root, "intent")
+    plan_bytes = plan if plan is not None else read_artifact(root, "plan")
     if intent is None or plan_bytes is None:
         missing = "intent" if intent is None else "plan"
         raise SmallError(
@@ -33,7 +23,7 @@ def formula_id(root: Path, plan: bytes | None = None) -> str:
             exit_code=EXIT_USAGE,
             hint="run: small init --force   (it creates only missing files)",
         )
-    return compute_replay_id(intent, plan_bytes, _read(root, "constraints"))
+    return compute_replay_id(intent, plan_bytes, read_artifact(root, "constraints"))
 
 
 def ensure_run(root: Path, plan: bytes | None = None) -> str:

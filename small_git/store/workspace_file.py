@@ -13,11 +13,9 @@ from small_git import PROTOCOL_VERSION
 from small_git.errors import EXIT_USAGE, SmallError
 from small_git.protocol.artifacts import SCOPE_KIND, SCOPES, SMALL_DIR, display_path, filename
 from small_git.protocol.emitter import emit_document
-from small_git.protocol.yamlsafe import load_yaml
 from small_git.store.atomic import atomic_write
-from small_git.store.reader import read_file
+from small_git.store.reader import parse_yaml, read_artifact
 
-_MAX_BYTES = 1024 * 1024
 _ORDER = ("small_version", "owner", "kind", "created_at", "updated_at", "run")
 
 
@@ -27,13 +25,11 @@ def workspace_path(root: Path) -> Path:
 
 def read_workspace(root: Path) -> dict[str, Any] | None:
     """The parsed workspace file, or None when it is absent. SmallError (exit 2) when it cannot be read."""
-    raw, problem = read_file(root, display_path("workspace"), _MAX_BYTES)
+    raw = read_artifact(root, "workspace")
     where = display_path("workspace")
-    if problem is not None:
-        raise SmallError(f"{where} {problem}", exit_code=EXIT_USAGE, file=where)
     if raw is None:
         return None
-    data = load_yaml(raw, where).data
+    data = parse_yaml(raw, where).data
     if data is None:
         return {}
     if not isinstance(data, dict):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from small_git import PROTOCOL_VERSION
 from small_git.errors import EXIT_INVALID, EXIT_USAGE, SmallError
+from small_git.store.reader import read_any_file
 
 BEGIN_MARKER = f"<!-- BEGIN SMALL HARNESS v{PROTOCOL_VERSION} -->"
 END_MARKER = f"<!-- END SMALL HARNESS v{PROTOCOL_VERSION} -->"
@@ -160,16 +161,12 @@ def target_file(directory: str | None, file_name: str | None) -> Path:
 
 
 def read_text(path: Path) -> str | None:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+    raw, problem = read_any_file(path)
+    if problem is not None:
+        hint = "pass --file with the name of a markdown file" if "directory" in problem else None
+        raise SmallError(f"{path} {problem}", exit_code=EXIT_USAGE, hint=hint)
+    if raw is None:
         return None
-    except IsADirectoryError:
-        raise SmallError(
-            f"{path} is a directory", exit_code=EXIT_USAGE, hint="pass --file with the name of a markdown file"
-        ) from None
-    except OSError as exc:
-        raise SmallError(f"cannot read {path}: {exc.strerror}", exit_code=EXIT_USAGE) from None
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from small_git.errors import EXIT_USAGE, SmallError
+from small_git.git.evidence import head_commit_evidence
 from small_git.protocol.artifacts import STATUSES
 from small_git.protocol.timestamps import TimestampError, parse_ns
 
@@ -20,10 +21,6 @@ def parse_status(raw: str, allowed: tuple[str, ...] = STATUSES) -> str:
 def commit_evidence(root: Path, enabled: bool) -> tuple[str | None, list[str]]:
     """HEAD as 12 hex digits plus warnings, or (None, []) outside git or when disabled (spec §6.4)."""
     if not enabled:
-        return None, []
-    try:
-        from small_git.git.evidence import head_commit_evidence
-    except ImportError:
         return None, []
     return head_commit_evidence(root)
 

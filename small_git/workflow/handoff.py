@@ -12,14 +12,15 @@ from typing import Any
 
 from small_git import PROTOCOL_VERSION
 from small_git.errors import EXIT_USAGE, SmallError
+from small_git.git.evidence import head_commit_evidence
 from small_git.protocol import lifecycle
 from small_git.protocol.artifacts import display_path
 from small_git.protocol.emitter import emit_document
 from small_git.protocol.replayid import is_replay_id
-from small_git.protocol.yamlsafe import DEFAULT_LIMITS, YamlError, load_yaml
+from small_git.protocol.yamlsafe import YamlError
 from small_git.store.atomic import atomic_write
 from small_git.store.plan_edit import dependencies_of
-from small_git.store.reader import read_file
+from small_git.store.reader import parse_yaml, read_file
 from small_git.store.runs import formula_id
 from small_git.store.workspace_file import read_workspace, run_replay_id, set_run_replay_id
 from small_git.workflow.plan import plan_data
@@ -124,18 +125,18 @@ def build_handoff(
 
 def initial_handoff(replay_id: str) -> bytes:
     """init's handoff: it lists the setup steps (as the reference's does) instead of plan tasks."""
-    data = load_yaml(build_handoff({}, None, replay_id, "auto", INIT_SUMMARY), HANDOFF).data
+    data = parse_yaml(build_handoff({}, None, replay_id, "auto", INIT_SUMMARY), HANDOFF).data
     data["resume"] = {"next_steps": INIT_STEPS}
     return emit_document(data)
 
 
 def existing_handoff(root: Path) -> Any:
     """The current handoff's data; an unreadable one is simply replaced."""
-    raw, problem = read_file(root, HANDOFF, DEFAULT_LIMITS.max_bytes)
+    raw, problem = read_file(root, HANDOFF)
     if problem is not None or raw is None:
         return None
     try:
-        return load_yaml(raw, HANDOFF).data
+        return parse_yaml(raw, HANDOFF).data
     except (YamlError, SmallError):
         return None
 
@@ -166,10 +167,6 @@ def resolve_replay_id(root: Path, manual: str | None, existing: Any) -> tuple[st
 
 
 def head_commit(root: Path) -> str | None:
-    try:
-        from small_git.git.evidence import head_commit_evidence
-    except ImportError:
-        return None
     return head_commit_evidence(root)[0]
 
 
@@ -189,11 +186,7 @@ def write_handoff(
         set_run_replay_id(root, value)
     commit = head_commit(root) if record_commit else None
     data = build_handoff(plan, existing, value, source, summary, commit, run)
-    path = root / HANDOFF
-    try:
-        unchanged = path.read_bytes() == data
-    except OSError:
-        unchanged = False
-    if not unchanged:
-        atomic_write(path, data)
+    current, _ = read_file(root, HANDOFF)  # a handoff that must not be read is replaced
+    if current != data:
+        atomic_write(root / HANDOFF, data)
     return data, value, source

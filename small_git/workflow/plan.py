@@ -10,11 +10,10 @@ from typing import Any, Literal, overload
 from small_git.errors import EXIT_USAGE, SmallError
 from small_git.protocol import lifecycle
 from small_git.protocol.artifacts import display_path
-from small_git.protocol.yamlsafe import DEFAULT_LIMITS, load_yaml
 from small_git.store.atomic import atomic_write
 from small_git.store.plan_edit import PlanEditor
 from small_git.store.progress_log import append_entries
-from small_git.store.reader import read_file
+from small_git.store.reader import parse_yaml, read_artifact
 from small_git.store.runs import ensure_run
 
 PLAN = display_path("plan")
@@ -30,9 +29,7 @@ def read_plan(root: Path, *, required: bool = False) -> bytes | None: ...
 def read_plan(root: Path, *, required: bool = False) -> bytes | None:
     """The plan's bytes, or None when there is none (a SmallError, exit 2, when `required`, or when the path
     must not be read)."""
-    raw, problem = read_file(root, PLAN, DEFAULT_LIMITS.max_bytes)
-    if problem is not None:
-        raise SmallError(f"{PLAN} {problem}", exit_code=EXIT_USAGE, file=PLAN)
+    raw = read_artifact(root, "plan")
     if raw is None and required:
         raise SmallError(f"{PLAN} is missing", exit_code=EXIT_USAGE, file=PLAN, hint=MISSING_HINT)
     return raw
@@ -41,7 +38,7 @@ def read_plan(root: Path, *, required: bool = False) -> bytes | None:
 def plan_data(root: Path, *, required: bool = False) -> Any:
     """The parsed plan, or None when there is none."""
     raw = read_plan(root, required=required)
-    return None if raw is None else load_yaml(raw, PLAN).data
+    return None if raw is None else parse_yaml(raw, PLAN).data
 
 
 def plan_status(plan: Any, task_id: str) -> tuple[bool, str | None]:

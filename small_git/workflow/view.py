@@ -67,7 +67,7 @@ def normalised_status(task: dict[str, Any]) -> str:
 def actionable_tasks(plan: Any) -> list[str]:
     """Pending tasks whose dependencies are all completed, in plan order."""
     tasks = tasks_of(plan)
-    status_by_id = {t.get("id"): normalised_status(t) for t in tasks}
+    status_by_id = {t["id"]: normalised_status(t) for t in tasks if isinstance(t.get("id"), str)}
     return [
         str(t["id"])
         for t in tasks

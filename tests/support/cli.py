@@ -1,31 +1,41 @@
-"""The one way tests run programs: small-git's CLI in-process (the default), the installed console scripts, and
-any other program (git, pre-commit, ssh-keygen).
+"""The one way tests run programs: small-git's CLI in-process (the default), the installed console scripts, the
+reference CLI, and any other program (git, pre-commit, ssh-keygen).
 
-`small()` calls `small_git.cli.main` in this process, as `small` or `git-small` would be started, with the
-working directory, the environment, argv, the standard streams, the recursion limit, the umask, libyaml's
-nesting limit and small-git's per-input caches saved before and restored after each call; what a separate
-process would start without. A call that does not finish in `timeout` seconds fails the test (SIGALRM
-interrupts a blocking open() or read()). What a process boundary alone can prove (a memory limit, a real
-`exec`, the console-script wrappers) goes through `installed_small()`; hooks and drivers are always run by git
-itself, through the installed `git-small`.
+`small()` calls `small_git.cli.main` in this process, as `small` or `git-small` would be started. What a call
+may change in the process is saved before and put back after it: the working directory, the environment,
+argv, the standard streams, the recursion limit, the umask, small_git's module-level variables, libyaml's
+nesting limit, and small_git's memoised per-input results (emptied, as a new process starts without them).
+A call that does not finish in `timeout` seconds fails the test (SIGALRM interrupts a blocking open() or
+read()); a call that would end the process (os._exit) fails the test instead of ending the run.
+
+What a process boundary alone can prove (a memory limit, an exit that ends the process, the console-script
+wrappers) goes through `installed_small()`; hooks and drivers are always run by git itself, through the
+installed `git-small`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
+import importlib
 import io
 import os
+import pkgutil
 import resource
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple, NoReturn
 
-from .paths import VENV_BIN
+from .paths import HAVE_REFERENCE_CLI, REFERENCE_CLI, VENV_BIN
 
 TIMEOUT = 120.0  # seconds; generous for a loaded machine, short enough that a hang is a failure, not a stall
+THREAD_GRACE = 5.0  # seconds a call's threads get to finish after it returns
 Where = str | os.PathLike[str]
 
 
@@ -115,6 +125,68 @@ def installed_small(
     )
 
 
+def run_reference(
+    cwd: Where, *args: str | os.PathLike[str], env: Mapping[str, str] | None = None, timeout: float = TIMEOUT
+) -> Result:
+    """The Go reference CLI (guard the test with `support.paths.needs_reference`), without its update check."""
+    assert HAVE_REFERENCE_CLI, "guard the test with @needs_reference"
+    quiet = {"SMALL_NO_UPDATE_CHECK": "1", "NO_COLOR": "1", "CI": "1"}
+    return run(cwd, REFERENCE_CLI, *args, env={**(env or {}), **quiet}, timeout=timeout)
+
+
+def forked_small(
+    cwd: Where,
+    *args: str | os.PathLike[str],
+    program: str = "small",
+    env: Mapping[str, str] | None = None,
+    timeout: float = TIMEOUT,
+    memory_limit: int | None = None,
+) -> Result:
+    """small-git's CLI in a forked child of this process: a process of its own (an address space bounded by
+    `memory_limit`, killed at the timeout, free to end as it likes) without an interpreter's start-up. For
+    the many runs of hostile-file tests; stdin is empty."""
+    import small_git.cli  # imported before the fork, so that no child imports it again
+
+    words = [os.fspath(a) for a in args]
+    folder = Path(tempfile.mkdtemp(prefix="forked-"))
+    out, err = folder / "stdout", folder / "stderr"
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        status = 70
+        try:
+            os.chdir(cwd)
+            os.environ.update(env or {})
+            if memory_limit is not None:
+                resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+            os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+            for fd, path in ((1, out), (2, err)):
+                os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), fd)
+            sys.stdin = open(0, closefd=False)  # noqa: SIM115 - the child ends with them open
+            sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+            sys.stderr = open(2, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+            sys.argv = [str(VENV_BIN / program), *words]
+            small_git.cli.main(words)
+        except SystemExit as exc:
+            status = exc.code if isinstance(exc.code, int) else 70
+        finally:
+            with contextlib.suppress(BaseException):
+                sys.stdout.flush()
+                sys.stderr.flush()
+            os._exit(status)
+    deadline = time.monotonic() + timeout
+    while True:
+        done, wait_status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            raise AssertionError(f"{program} {' '.join(words)} did not finish within {timeout:g} s (killed)")
+        time.sleep(0.01)
+    code = os.WEXITSTATUS(wait_status) if os.WIFEXITED(wait_status) else -os.WTERMSIG(wait_status)
+    return Result(code, _decode(out.read_bytes()), _decode(err.read_bytes()))
+
+
 # --- small-git's CLI in this process ---------------------------------------------------------------------
 
 
@@ -127,7 +199,11 @@ class _Exited(BaseException):
         self.status = status
 
 
+_exits: list[int] = []  # os._exit calls during the current call, from any thread
+
+
 def _no_exit(status: int) -> NoReturn:
+    _exits.append(status)
     raise _Exited(status)
 
 
@@ -159,6 +235,8 @@ def _in_process(argv: list[str], cwd: Path, env: dict[str, str], stdin: bytes, p
         io.TextIOWrapper(err, encoding="utf-8", write_through=True),
     )
     saved = _GlobalState.save()
+    threads = set(threading.enumerate())
+    _exits.clear()
     code: object = None
     try:
         os.environ.clear()
@@ -172,19 +250,33 @@ def _in_process(argv: list[str], cwd: Path, env: dict[str, str], stdin: bytes, p
                 main(argv)
             except SystemExit as exc:
                 code = exc.code
-            except _Exited as exc:
-                raise AssertionError(
-                    f"{program} {' '.join(argv)} called os._exit({exc.status}): run it with installed_small()"
-                ) from None
+            except _Exited:
+                pass
+        left = _threads_left(threads)
     finally:
         for stream in streams:
             stream.flush()
         saved.restore()
         for stream in streams:
             stream.detach()  # keeps the buffers readable: a wrapper closes what it wraps when collected
+    what = f"{program} {' '.join(argv)}"
+    if _exits:
+        raise AssertionError(f"{what} called os._exit({_exits[0]}): run it with installed_small()")
+    if left:
+        raise AssertionError(f"{what} left threads running ({', '.join(left)}): run it with installed_small()")
     if not isinstance(code, int):
         raise AssertionError(f"{program} {' '.join(argv)}: main() ended with {code!r}, not an exit code")
     return Result(code, _decode(out.getvalue()), _decode(err.getvalue()))
+
+
+def _threads_left(before: set[threading.Thread]) -> list[str]:
+    """Threads the call started that outlive it (given THREAD_GRACE seconds to finish): one could still end
+    the process or write to the call's streams while later tests run."""
+    deadline = time.monotonic() + THREAD_GRACE
+    started = [t for t in threading.enumerate() if t not in before]
+    for thread in started:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return [t.name for t in started if t.is_alive()]
 
 
 def _decode(data: bytes) -> str:
@@ -226,8 +318,10 @@ class _GlobalState:
         self.recursion_limit = sys.getrecursionlimit()
         self.umask = os.umask(0o022)
         os.umask(self.umask)
-        self.nest_level = _libyaml_nest_level()
         self.exit = os._exit
+        self.modules = _SmallGit.get()
+        self.globals = self.modules.save_globals()
+        self.nest_level = self.modules.libyaml_nest_level()
 
     @classmethod
     def save(cls) -> _GlobalState:
@@ -242,45 +336,83 @@ class _GlobalState:
         os.environ.update(self.environ)
         sys.setrecursionlimit(self.recursion_limit)
         os.umask(self.umask)
-        _set_libyaml_nest_level(self.nest_level)
-        _clear_input_caches()
+        self.modules.restore_globals(self.globals)
+        self.modules.set_libyaml_nest_level(self.nest_level)
+        self.modules.clear_input_caches()
 
 
-def _libyaml_nest_level_functions() -> Any:
-    from small_git.protocol import yamlsafe
-
-    return getattr(yamlsafe, "_LIBYAML_NEST_LEVEL", None)  # (getter, setter), or None without libyaml's limit
-
-
-def _libyaml_nest_level() -> int | None:
-    functions = _libyaml_nest_level_functions()
-    return int(functions[0]()) if functions is not None else None
-
-
-def _set_libyaml_nest_level(level: int | None) -> None:
-    functions = _libyaml_nest_level_functions()
-    if functions is not None and level is not None:
-        functions[1](level)
-
-
+_SCALARS = (bool, int, float, complex, str, bytes, type(None))
+_CONTAINERS = (dict, list, set)
 # Kept across calls: built from the installed schema files, which no test changes, and costly to rebuild.
 _SCHEMA_CACHES = frozenset({"schema", "validator", "_validator_class", "fast_check"})
-_caches: dict[int, list[Any]] = {}
 
 
-def _clear_input_caches() -> None:
-    """Empty small-git's memoised per-input results (a fresh process starts without them)."""
-    loaded = len(sys.modules)
-    if loaded not in _caches:
-        _caches.clear()
-        _caches[loaded] = [
-            value
-            for name, module in list(sys.modules.items())
-            if name == "small_git" or name.startswith("small_git.")
-            for attribute, value in vars(module).items()
-            if callable(getattr(value, "cache_clear", None))
-            and getattr(value, "__module__", name) == name
-            and not (name == "small_git.protocol.schemas" and attribute in _SCHEMA_CACHES)
+class _SmallGit:
+    """small_git's modules, all imported once (so each call starts from what it found, not from what an
+    earlier call imported), their module-level variables, their memoised functions and libyaml's limit."""
+
+    _loaded: _SmallGit | None = None
+
+    @classmethod
+    def get(cls) -> _SmallGit:
+        if cls._loaded is None:
+            cls._loaded = cls()
+        return cls._loaded
+
+    def __init__(self) -> None:
+        import small_git
+
+        for info in pkgutil.walk_packages(small_git.__path__, "small_git.", onerror=lambda name: None):
+            with contextlib.suppress(Exception):  # a module that cannot import fails where it is used
+                importlib.import_module(info.name)
+        modules = [m for n, m in sorted(sys.modules.items()) if n == "small_git" or n.startswith("small_git.")]
+        self.variables = [
+            (module, name)
+            for module in modules
+            for name, value in vars(module).items()
+            if not name.startswith("__") and (isinstance(value, _SCALARS) or type(value) in _CONTAINERS)
         ]
-    for cached in _caches[loaded]:
-        cached.cache_clear()
+        self.caches = [
+            value
+            for module in modules
+            for name, value in vars(module).items()
+            if callable(getattr(value, "cache_clear", None))
+            and getattr(value, "__module__", None) == module.__name__
+            and not (module.__name__ == "small_git.protocol.schemas" and name in _SCHEMA_CACHES)
+        ]
+        yamlsafe = sys.modules.get("small_git.protocol.yamlsafe")
+        self.nest_level_functions: Any = getattr(yamlsafe, "_LIBYAML_NEST_LEVEL", None)  # (getter, setter)
+
+    def save_globals(self) -> list[Any]:
+        return [
+            value if isinstance(value, _SCALARS) else copy.copy(value)
+            for module, name in self.variables
+            for value in (getattr(module, name, None),)
+        ]
+
+    def restore_globals(self, saved: list[Any]) -> None:
+        for (module, name), before in zip(self.variables, saved, strict=True):
+            now: Any = getattr(module, name, None)
+            if type(before) in _CONTAINERS and type(now) is type(before):
+                if now != before:  # put the contents back into the same object: others may hold it
+                    now.clear()
+                    if isinstance(now, list):
+                        now.extend(before)
+                    else:
+                        now.update(before)
+            elif now is not before and now != before:
+                setattr(module, name, before)
+
+    def clear_input_caches(self) -> None:
+        """Empty small-git's memoised per-input results (a fresh process starts without them)."""
+        for cached in self.caches:
+            cached.cache_clear()
+
+    def libyaml_nest_level(self) -> int | None:
+        functions = self.nest_level_functions
+        return int(functions[0]()) if functions is not None else None
+
+    def set_libyaml_nest_level(self, level: int | None) -> None:
+        functions = self.nest_level_functions
+        if functions is not None and level is not None:
+            functions[1](level)

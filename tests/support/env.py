@@ -23,7 +23,7 @@ class Identity(NamedTuple):
     email: str
 
 
-HUMAN = Identity("Hu Man", "human@example.org")
+HUMAN = Identity("Ada Human", "ada@example.com")
 
 AGENT_MARKER_PREFIXES = tuple(marker.partition("=")[0].rstrip("*") for marker in BUILTIN_AGENT_MARKERS)
 DROPPED_PREFIXES = ("GIT_", "PRE_COMMIT", "SMALL_", *AGENT_MARKER_PREFIXES)

@@ -8,9 +8,12 @@ hooks); `seeded_repo()` and `plain_workspace()` are the two starting points most
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
+
+import pytest
 
 from .cli import Result, installed_small, run, small
 from .env import HUMAN
@@ -18,10 +21,12 @@ from .workspace import FIRST_ENTRY, WORKSPACE_FILES, entry_yaml, progress_yaml
 
 
 class Repo:
-    """A folder (usually a git repository) and what tests do in it. `repo / "x"` is a path inside it."""
+    """A folder (usually a git repository) and what tests do in it. `repo / "x"` is a path inside it; `env`
+    holds variables added for everything run in it (a fixed commit date, say)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, env: Mapping[str, str] | None = None) -> None:
         self.path = path
+        self.env: dict[str, str] = dict(env or {})
 
     @classmethod
     def create(cls, parent: Path, name: str = "repo", bare: bool = False) -> Repo:
@@ -48,7 +53,7 @@ class Repo:
         check: bool = True,
         env: Mapping[str, str] | None = None,
     ) -> Result:
-        return run(self.path, *argv, input=input, check=check, env=env)
+        return run(self.path, *argv, input=input, check=check, env={**self.env, **(env or {})})
 
     def git(
         self,
@@ -63,13 +68,15 @@ class Repo:
         self, *args: str, check: bool = False, input: str | None = None, env: Mapping[str, str] | None = None
     ) -> Result:
         """`git small <args>` here, in-process."""
-        return small(self.path, *args, program="git-small", check=check, input=input, env=env)
+        return small(self.path, *args, program="git-small", check=check, input=input, env={**self.env, **(env or {})})
 
     def installed_small(
         self, *args: str, check: bool = False, input: str | None = None, env: Mapping[str, str] | None = None
     ) -> Result:
         """`git small <args>` here, through the installed console script."""
-        return installed_small(self.path, *args, program="git-small", check=check, input=input, env=env)
+        return installed_small(
+            self.path, *args, program="git-small", check=check, input=input, env={**self.env, **(env or {})}
+        )
 
     def install(self) -> Result:
         return self.small("install", check=True)
@@ -150,12 +157,21 @@ class SignedRepo(NamedTuple):
     other_key: Path
 
 
+def ssh_keys(folder: Path, *names: str) -> dict[str, Path]:
+    """A new ed25519 key pair per name in `folder` (`<name>` and `<name>.pub`): name -> private key. Skips the
+    test where ssh-keygen is missing."""
+    if shutil.which("ssh-keygen") is None:
+        pytest.skip("ssh-keygen is not installed: SSH commit signing cannot be exercised")
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        run(folder, "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", folder / name, check=True)
+    return {name: folder / name for name in names}
+
+
 def configure_signing(repo: str | os.PathLike[str], keys: Path) -> SignedRepo:
-    """Make two SSH keys under `keys`, allow the human's, and set `repo` to level signed (ssh-keygen needed)."""
+    """Make two SSH keys under `keys`, allow the human's, and set `repo` to level signed."""
     path = Path(os.fspath(repo))
-    keys.mkdir(parents=True, exist_ok=True)
-    for name in ("human", "other"):
-        run(keys, "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", keys / name, check=True)
+    ssh_keys(keys, "human", "other")
     allowed = keys / "allowed_signers"
     allowed.write_text(f"{HUMAN.email} {(keys / 'human.pub').read_text()}")
     for key, value in (("gpg.format", "ssh"), ("small.humanLevel", "signed"), ("small.allowedSignersFile", allowed)):

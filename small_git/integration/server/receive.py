@@ -105,6 +105,7 @@ def judge_push(
             deadline=deadline,
             policy=policy.authority,
             fetch_hint=MISSING_HINT,
+            quarantined=True,
         )
         result = judge_update(repo, update, context, policy)
         verdict.findings = [f for f in result.findings if f.rule != RULE_DEADLINE]

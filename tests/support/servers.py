@@ -7,6 +7,7 @@ the test ends; where lighttpd is missing, the HTTP tests skip and say why.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import socket
 import subprocess
@@ -16,9 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from gitrepo import FIRST_ENTRY, Repo, clean_env, entry
 
 from small_git.integration.server import layouts
+
+from .cli import Result, run
+from .repo import Repo
+from .workspace import FIRST_ENTRY, entry
 
 AGENT = ("Claude", "noreply@anthropic.com")  # a built-in agent identity (spec §6.3)
 HUMAN_ACCOUNT, AGENT_ACCOUNT = "alice", "agent-bot"
@@ -37,7 +41,7 @@ def lighttpd_binary() -> str | None:
 def http_backend() -> Path | None:
     if HTTP_BACKEND.is_file():
         return HTTP_BACKEND
-    exec_path = subprocess.run(["git", "--exec-path"], capture_output=True, text=True, check=False).stdout.strip()
+    exec_path = run(Path.cwd(), "git", "--exec-path").stdout.strip()
     candidate = Path(exec_path) / "git-http-backend"
     return candidate if candidate.is_file() else None
 
@@ -92,7 +96,7 @@ def running(command: list[str], port: int, log: Path, env: Mapping[str, str]) ->
 
 
 @contextlib.contextmanager
-def git_daemon(base: Path, home: Path, extra_env: Mapping[str, str] | None = None) -> Iterator[str]:
+def git_daemon(base: Path, extra_env: Mapping[str, str] | None = None) -> Iterator[str]:
     """`git daemon` serving every repository below `base`, pushes allowed; yields the URL prefix."""
     port = free_port()
     command = [
@@ -107,12 +111,12 @@ def git_daemon(base: Path, home: Path, extra_env: Mapping[str, str] | None = Non
         "--informative-errors",
         str(base),
     ]
-    with running(command, port, base.parent / f"daemon-{port}.log", clean_env(home, extra_env)):
+    with running(command, port, base.parent / f"daemon-{port}.log", {**os.environ, **(extra_env or {})}):
         yield f"git://127.0.0.1:{port}"
 
 
 @contextlib.contextmanager
-def web_server(base: Path, home: Path) -> Iterator[str]:
+def web_server(base: Path) -> Iterator[str]:
     """lighttpd running git http-backend for every repository below `base`, Basic auth for two accounts
     (one human, one agent); yields the URL prefix without credentials."""
     server, backend = require_web_server()
@@ -121,7 +125,7 @@ def web_server(base: Path, home: Path) -> Iterator[str]:
     state.mkdir()
     users = state / "users"
     users.write_text("".join(f"{name}:{password}\n" for name, password in PASSWORDS.items()))
-    env = clean_env(home)
+    env = dict(os.environ)
     setenv = {
         "GIT_PROJECT_ROOT": str(base),
         "GIT_HTTP_EXPORT_ALL": "1",
@@ -150,7 +154,7 @@ $HTTP["url"] =~ "^/git" {{
 }}
 """
     )
-    check = subprocess.run([server, "-tt", "-f", str(config)], capture_output=True, text=True, check=False)
+    check = run(state, server, "-tt", "-f", config)
     if check.returncode != 0:
         raise AssertionError(f"lighttpd refused its configuration:\n{check.stdout}{check.stderr}")
     with running([server, "-D", "-f", str(config)], port, state / "error.log", env):
@@ -170,12 +174,9 @@ class Server:
     """A bare repository holding the seeded workspace, with the gate installed."""
 
     path: Path
-    home: Path
 
     def git(self, *args: str, check: bool = True) -> str:
-        proc = subprocess.run(
-            ["git", *args], cwd=self.path, capture_output=True, text=True, env=clean_env(self.home), check=False
-        )
+        proc = run(self.path, "git", *args)
         if check and proc.returncode != 0:
             raise AssertionError(f"git {' '.join(args)} failed:\n{proc.stderr}")
         return proc.stdout.strip()
@@ -195,7 +196,7 @@ def seeded_server(
 ) -> tuple[Server, Repo]:
     """A bare repository seeded from a fresh client (whose first commit is a valid workspace), the gate
     installed; returns it and that client (with the server as `origin`)."""
-    client = Repo(tmp_path / f"{name}-seed", tmp_path / "home")
+    client = Repo(tmp_path / f"{name}-seed")
     client.path.mkdir(parents=True)
     client.git("init", "-q", "-b", "main", f"--object-format={object_format}")
     client.write("src/app.py", "print('hi')\n")
@@ -208,7 +209,7 @@ def seeded_server(
     client.git("remote", "add", "origin", str(bare))
     client.git("push", "-q", "origin", "main")
     client.git("fetch", "-q", "origin")
-    server = Server(bare, client.home)
+    server = Server(bare)
     # Tests assert behaviour, not speed: a deadline far away (the busy test machine is no GHES appliance);
     # tests/test_server_receive.py sets short ones on purpose.
     server.config("small.timeout", "300")
@@ -245,14 +246,12 @@ def append(client: Repo, second: int, message: str | None = None, **extra: str) 
     return client.head()
 
 
-def push(
-    client: Repo, remote: str, *refspecs: str, env: Mapping[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
+def push(client: Repo, remote: str, *refspecs: str, env: Mapping[str, str] | None = None) -> Result:
     """`git push` (nothing installed in the client: an agent skips local hooks anyway)."""
     return client.git("push", "--porcelain", remote, *refspecs, check=False, env=env)
 
 
-def remote_lines(proc: subprocess.CompletedProcess[str]) -> str:
+def remote_lines(proc: Result) -> str:
     """What the hook said, as the pusher sees it (git prefixes each line with `remote: `)."""
     return "\n".join(line.rstrip() for line in (proc.stdout + proc.stderr).splitlines() if line.startswith("remote:"))
 
@@ -287,7 +286,7 @@ class Stage:
         """Another clone of the server, made now: what it pushes, the client has not fetched."""
         self.colleagues += 1
         url = self.client.git("remote", "get-url", self.remote).stdout.strip()
-        other = Repo(self.client.path.parent / f"colleague-{self.colleagues}", self.client.home)
+        other = Repo(self.client.path.parent / f"colleague-{self.colleagues}")
         self.client.run("git", "clone", "-q", url, str(other.path))
         return other
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gitrepo import Repo
+from .repo import Repo
 
 AGENT = {
     "GIT_AUTHOR_NAME": "Claude",
