@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from history_support import Scripted, build, normalise
 from mermaid_support import label, parse_all
+from support.history import Scripted, build, normalise
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("SMALL_UPDATE_GOLDEN") == "1"
@@ -93,7 +93,7 @@ def test_handoff_freshness_at_the_head(scripted: Scripted) -> None:
 
 
 def test_markdown_escapes_what_a_title_could_inject(tmp_path: Path) -> None:
-    from gitrepo import Repo
+    from support.repo import Repo
 
     repo = Repo.create(tmp_path)
     assert repo.small("init", "--intent", "x").returncode == 0

@@ -9,7 +9,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from gitrepo import VENV_BIN, Repo, entry, seeded_repo
+from support.paths import VENV_BIN
+from support.repo import Repo, seeded_repo
+from support.workspace import entry
 
 ESC = "\x1b["
 
@@ -24,7 +26,7 @@ def in_terminal(
         proc = subprocess.Popen(
             [str(VENV_BIN / "git-small"), *args],
             cwd=repo.path,
-            env={**repo.env, "TERM": "xterm", **(env or {})},
+            env={**os.environ, **repo.env, "TERM": "xterm", **(env or {})},
             stdin=slave,
             stdout=subprocess.PIPE if stdout_pipe else slave,
             stderr=slave,
@@ -102,9 +104,7 @@ def test_progress_goes_to_a_terminal_stderr_and_never_to_stdout(repo: Repo, comm
 
 
 def test_no_progress_when_stderr_is_a_pipe(repo: Repo) -> None:
-    proc = repo.run(
-        str(Path(repo.env["PATH"].split(os.pathsep)[0]) / "git-small"), "log", env={"SMALL_PROGRESS_DELAY": "0"}
-    )
+    proc = repo.run(str(VENV_BIN / "git-small"), "log", env={"SMALL_PROGRESS_DELAY": "0"})
     assert "\r" not in proc.stderr and proc.stderr == ""
 
 

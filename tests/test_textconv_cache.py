@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from gitrepo import Repo, entry, seeded_repo
+from support.repo import Repo, seeded_repo
+from support.workspace import entry
 
 PLAN = ".small/plan.small.yml"
 
