@@ -8,8 +8,9 @@ and every tenth also moves a plan task and regenerates the handoff (what an agen
 diff driver is registered as `git small install` registers it (`diff.small.textconv`, `cachetextconv`).
 
 Rows: `--no-textconv` (the baseline), textconv with an empty cache (the first `git log -p` after a fetch:
-one conversion per blob), textconv with the cache filled (every later run), and textconv without the cache
-(git before `cachetextconv`). The ratio is each row's median over the baseline's. Benchmarks are not tests:
+one conversion per blob), textconv with the cache filled (every later run), `git small textconv-cache` (one
+process renders every blob into the cache) followed by `git log -p`, and textconv without the cache (git
+before `cachetextconv`). The ratio is each row's median over the baseline's. Benchmarks are not tests:
 nothing here asserts.
 """
 
@@ -73,23 +74,23 @@ def fast_import_stream(commits: int) -> bytes:
     return b"".join(out)
 
 
-def make_repo(root: Path, commits: int, git_small: str) -> Path:
+def make_repo(root: Path, commits: int, driver: str) -> Path:
     repo = root / "repo"
     repo.mkdir()
     subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
     subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, input=fast_import_stream(commits), check=True)
     subprocess.run(["git", "reset", "-q", "--hard", "main"], cwd=repo, check=True)
-    for key, value in (("diff.small.textconv", f"{git_small} textconv"), ("diff.small.cachetextconv", "true")):
+    for key, value in (("diff.small.textconv", driver), ("diff.small.cachetextconv", "true")):
         subprocess.run(["git", "config", key, value], cwd=repo, check=True)
     (repo / ".git" / "info" / "attributes").write_text("**/.small/*.small.yml diff=small\n")
     return repo
 
 
-def timed(repo: Path, args: list[str], before: list[str] | None = None) -> float:
+def timed(repo: Path, args: list[str], before: list[str] | None = None, program: str = "git") -> float:
     if before:
         subprocess.run(before, cwd=repo, check=False, capture_output=True)
     start = time.perf_counter()
-    subprocess.run(["git", *args], cwd=repo, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([program, *args], cwd=repo, check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - start
 
 
@@ -98,25 +99,32 @@ def main() -> int:
     parser.add_argument("--commits", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument(
-        "--git-small", default=shutil.which("git-small") or str(Path(sys.executable).parent / "git-small")
+        "--driver",
+        default=f"{sys.executable} -m small_git.commands.textconv",
+        help="the textconv command (default: what git small install registers for this interpreter)",
     )
     args = parser.parse_args()
     log = ["log", "-p", "--", ".small/"]
+    git_small = str(Path(sys.executable).parent / "git-small")
     drop_cache = ["git", "update-ref", "-d", CACHE_REF]
     with tempfile.TemporaryDirectory(prefix="small-bench-log-") as scratch:
-        repo = make_repo(Path(scratch), args.commits, args.git_small)
-        env_note = f"{args.commits} commits, git small = {args.git_small}"
+        repo = make_repo(Path(scratch), args.commits, args.driver)
+        env_note = f"{args.commits} commits, driver: {args.driver}"
         rows = [
             ("git log -p --no-textconv", lambda: timed(repo, ["log", "-p", "--no-textconv", "--", ".small/"])),
             ("textconv, empty cache", lambda: timed(repo, log, drop_cache)),
             ("textconv, cache filled", lambda: timed(repo, log)),
+            (
+                "textconv-cache, then git log -p",
+                lambda: timed(repo, ["textconv-cache"], drop_cache, program=git_small) + timed(repo, log),
+            ),
             (
                 "textconv, no cache",
                 lambda: timed(repo, ["-c", "diff.small.cachetextconv=false", *log]),
             ),
         ]
         print(f"# {env_note}, median of {args.repeat}")
-        print(f"{'what':<28} {'seconds':>9} {'ratio':>8}")
+        print(f"{'what':<34} {'seconds':>9} {'ratio':>8}")
         base = None
         for label, measure in rows:
             runs = 1 if label == "textconv, no cache" else args.repeat
@@ -124,7 +132,7 @@ def main() -> int:
                 measure()  # fill the cache first
             wall = statistics.median(measure() for _ in range(runs))
             base = base or wall
-            print(f"{label:<28} {wall:>9.3f} {wall / base:>7.1f}x")
+            print(f"{label:<34} {wall:>9.3f} {wall / base:>7.1f}x")
         if os.environ.get("SMALL_BENCH_KEEP"):
             print(f"kept: {shutil.copytree(repo, Path(os.environ['SMALL_BENCH_KEEP']))}")
     return 0

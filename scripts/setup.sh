@@ -20,3 +20,5 @@ case "${SMALL_DEPS:-locked}" in
   newest) "${pip[@]}" --upgrade --upgrade-strategy eager -e ".[dev]" ;;
   *) echo "SMALL_DEPS must be 'locked' (the default) or 'newest'" >&2; exit 2 ;;
 esac
+# Test-only and optional: the Mermaid parser the review test uses (skipped where node is absent).
+bash scripts/setup-node.sh

@@ -22,7 +22,7 @@ LAYER_NAMES = {"protocol", "store", "git", "gates", "report", "integration", "wo
 # Command modules that still write their own lines to stdout/stderr instead of report/console (their JSON
 # already goes through report/json_report), or whose run() does not take a request yet. The lists may only
 # shrink.
-PRINTING_COMMANDS = {"log", "textconv"}
+PRINTING_COMMANDS: set[str] = set()
 NO_REQUEST_YET = {"textconv"}
 
 

@@ -27,6 +27,13 @@ def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> N
 
 @click.group(context_settings=CONTEXT)
 @click.option(
+    "--no-color",
+    "--no-colour",
+    is_flag=True,
+    expose_value=False,
+    help="No ANSI colour (also NO_COLOR=1; colour is only ever used on a terminal). Works after the command too.",
+)
+@click.option(
     "-v",
     "--version",
     is_flag=True,
@@ -59,12 +66,26 @@ def _command_name(argv: list[str]) -> str:
 _RECURSION_LIMIT = 10_000
 
 
+NO_COLOR_FLAGS = ("--no-color", "--no-colour")
+
+
+def _take_no_color(args: list[str]) -> list[str]:
+    """`--no-color` anywhere before `--` (the reference CLI's persistent flag) is taken out of the arguments
+    and becomes NO_COLOR=1, which every reporter (and any program this one starts) honours."""
+    end = args.index("--") if "--" in args else len(args)
+    if not any(a in NO_COLOR_FLAGS for a in args[:end]):
+        return args
+    os.environ["NO_COLOR"] = "1"
+    return [a for a in args[:end] if a not in NO_COLOR_FLAGS] + args[end:]
+
+
 def main(argv: list[str] | None = None) -> None:
-    args = list(sys.argv[1:] if argv is None else argv)
+    args = _take_no_color(list(sys.argv[1:] if argv is None else argv))
     sys.setrecursionlimit(max(sys.getrecursionlimit(), _RECURSION_LIMIT))
     as_json = "--json" in args
     try:
-        code = cli.main(args=args, prog_name=_prog_name(), standalone_mode=False)
+        # One completion variable for `small` and `git-small` alike (the scripts of `small completion` set it).
+        code = cli.main(args=args, prog_name=_prog_name(), complete_var="_SMALL_COMPLETE", standalone_mode=False)
     except click.exceptions.Exit as exc:
         code = exc.exit_code
     except click.ClickException as exc:  # unknown flag, bad value, missing argument: always exit 2 (D6)

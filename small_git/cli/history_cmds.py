@@ -75,4 +75,71 @@ def blame_command(
     return log.run(log.LogRequest(rev_range, task, run_id, author, True, False, as_json, directory))
 
 
-COMMANDS = (log_command, blame_command)
+@click.command("review")
+@click.argument("rev_range", metavar="BASE..HEAD")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="markdown: for a pull-request comment or a GitHub job summary.",
+)
+@click.option("--dir", "directory", default=".", show_default=True, help=REPO_HELP)
+def review_command(rev_range: str, output_format: str, directory: str) -> int:
+    """What BASE..HEAD did to .small/, on one screen, for a reviewer.
+
+    Tasks added and moved with their transitions; entries appended with task, status, evidence and whether
+    each cited commit is in HEAD's history; human-owned files changed, by whom, with the gates' verdict;
+    handoff freshness at HEAD; every finding of the audit; and the plan as a Mermaid graph coloured by
+    status. Exits 0 once printed: git small audit is the gate.
+
+    \b
+    Examples:
+      git small review origin/main..HEAD
+      git small review "$BASE..$HEAD" --format markdown >> "$GITHUB_STEP_SUMMARY"
+    """
+    from small_git.commands import review
+
+    return review.run(review.ReviewRequest(rev_range, output_format, directory))
+
+
+@click.command("completion")
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion_command(shell: str) -> int:
+    """Print the completion script for SHELL: commands, options and values complete on TAB.
+
+    Completes small, git-small and, where git's own completion is loaded, git small.
+
+    \b
+    Examples:
+      source <(small completion bash)        # now; add the line to ~/.bashrc for every shell
+      source <(small completion zsh)         # in ~/.zshrc, after compinit
+      small completion fish > ~/.config/fish/completions/small.fish
+    """
+    from small_git.cli import cli
+    from small_git.cli.completion import script
+    from small_git.commands import completion
+
+    return completion.run(completion.CompletionRequest(script(cli, shell)))
+
+
+@click.command("textconv-cache")
+@click.argument("rev_range", metavar="[RANGE]", required=False)
+@click.option("--dir", "directory", default=".", show_default=True, help=REPO_HELP)
+def textconv_cache_command(rev_range: str | None, directory: str) -> int:
+    """Render every .small/ version of RANGE into git's textconv cache, in one process.
+
+    git fills the cache itself, one driver process per blob; after fetching a long history, this makes the
+    first git log -p as fast as the later ones. Needs git small install (the diff driver).
+
+    \b
+    Example:
+      git fetch && git small textconv-cache origin/main && git log -p origin/main -- .small/
+    """
+    from small_git.commands import textconv_cache
+
+    return textconv_cache.run(textconv_cache.TextconvCacheRequest(rev_range, directory))
+
+
+COMMANDS = (log_command, blame_command, review_command, completion_command, textconv_cache_command)

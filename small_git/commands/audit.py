@@ -19,6 +19,8 @@ from small_git.gates.context import AuditContext, AuditResult
 from small_git.gates.refupdate import RefUpdate, judge_ref_update, object_id_or_none
 from small_git.git import plumbing as git
 from small_git.report import console, json_report
+from small_git.report.colour import error_palette
+from small_git.report.progress import Progress
 from small_git.report.text import format_finding, plural
 
 CI_SYSTEMS = ("github", "gitlab")
@@ -45,8 +47,11 @@ def run(request: AuditRequest) -> int:
     update = RefUpdate(ref, _resolve(repo, old, "old"), _resolve(repo, new, "new"))
     if update.new is None:
         raise SmallError("audit needs a new tip to judge", exit_code=EXIT_USAGE, hint=EXAMPLE)
-    context = AuditContext(repo, stage="audit", fetch_hint=f"git fetch origin {update.old or ''}".strip())
-    result = judge_ref_update(repo, update, context)
+    with Progress("auditing") as progress:
+        context = AuditContext(
+            repo, stage="audit", fetch_hint=f"git fetch origin {update.old or ''}".strip(), progress=progress
+        )
+        result = judge_ref_update(repo, update, context)
     shown = f"{old}..{new}" if old else new
     if request.as_json:
         _print_json(result, shown, update, reported_forced)
@@ -172,8 +177,9 @@ def _print_json(result: AuditResult, shown: str, update: RefUpdate, forced: bool
 
 
 def _print_text(result: AuditResult, shown: str) -> None:
+    colours = error_palette()
     for finding in result.findings:
-        console.err(format_finding(finding))
+        console.err(format_finding(finding, colours=colours))
     checked = plural(len(result.commits), "commit")
     kind = " (not a fast-forward)" if result.forced else ""
     if result.missing:

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from small_git.errors import EXIT_OK, EXIT_USAGE, SmallError
 from small_git.gates.history import read_history
 from small_git.gates.history_model import BlameLine, CommitStory, WorkspaceStory
 from small_git.git.plumbing import top_level
-from small_git.report import json_report
+from small_git.report import console, json_report
 from small_git.report.colour import palette
 from small_git.report.history_text import blame_document, format_blame, format_log, log_document
 from small_git.report.progress import Progress
@@ -117,11 +116,11 @@ def run(request: LogRequest) -> int:
         if request.json:
             json_report.emit(blame_document(history, lines, request.rev_range))
         else:
-            sys.stdout.write(format_blame(lines, palette(sys.stdout)))
+            console.write(format_blame(lines, palette()))
         return EXIT_OK
     stories = select(history.commits, request)
     if request.json:
         json_report.emit(log_document(history, stories, request.rev_range))
     else:
-        sys.stdout.write(format_log(stories, palette(sys.stdout)))
+        console.write(format_log(stories, palette()))
     return EXIT_OK

@@ -13,7 +13,7 @@ from small_git.errors import EXIT_OK, EXIT_USAGE, SmallError
 from small_git.protocol.artifacts import ALL_FILES, display_path
 from small_git.protocol.cross_rules import entries_of, tasks_of
 from small_git.report import console, json_report
-from small_git.report.status import render_text
+from small_git.report.status import status_screen
 from small_git.workflow.drafts import pending_drafts
 from small_git.workflow.freshness import handoff_freshness
 from small_git.workflow.view import View, actionable_tasks, current_task, load_view, recent_entries, status_counts
@@ -76,5 +76,5 @@ def run(request: StatusRequest) -> int:
     if request.json:
         json_report.emit(doc)
     else:
-        console.out(render_text(doc))
+        console.out(status_screen(doc))
     return EXIT_OK if view.readable else EXIT_USAGE

@@ -32,12 +32,12 @@ def main(argv: list[str] | None = None) -> int:
     blob, so this skips the command line's start-up (click and every command's options)."""
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("usage: python -m small_git.commands.textconv FILE", file=sys.stderr)
+        console.err("usage: python -m small_git.commands.textconv FILE")
         return EXIT_USAGE
     try:
         return run(args[0])
     except SmallError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
+        console.err(f"error: {exc.message}")
         return exc.exit_code
     except BrokenPipeError:
         return EXIT_OK

@@ -325,7 +325,9 @@ def judge_commits(repo: Path, rev_args: Sequence[str], context: AuditContext, re
         return result
     touched: set[str] = set()
     with ObjectReader(repo) as objects:
-        for sha, _ in commits:
+        for number, (sha, _) in enumerate(commits, start=1):
+            if context.progress is not None:
+                context.progress(number, len(commits))
             if context.out_of_time():
                 result.findings.append(deadline_finding(context, ref or "the update"))
                 return result

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,6 +37,7 @@ class AuditContext:
     # pre-receive judges inside git's quarantine: the objects the push brought vanish if it is refused, so the
     # engine writes nothing derived from them (its per-blob cache may keep facts of objects already stored)
     quarantined: bool = False
+    progress: Callable[[int, int], None] | None = None  # told (commits judged, commits to judge) as the walk goes
 
     @property
     def local(self) -> bool:

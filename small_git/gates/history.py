@@ -16,12 +16,13 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from small_git.errors import SmallError
-from small_git.gates.audit import judge_transition, range_args, touched_paths, touched_workspaces
+from small_git.errors import EXIT_USAGE, SmallError
+from small_git.gates.audit import human_change, judge_transition, touched_paths, touched_workspaces
 from small_git.gates.authority import RULE_AGENT, RULE_POLICY, RULE_PUSHER, RULE_UNSIGNED, load_policy
 from small_git.gates.context import AuditContext
 from small_git.gates.history_model import (
@@ -102,31 +103,47 @@ def parse_commit(sha: str, raw: bytes) -> CommitInfo:
     return CommitInfo(sha, parents, author, committer, author_date, commit_date, message)
 
 
-def read_commits(repo: Path, shas: Sequence[str], with_signatures: bool = True) -> dict[str, CommitInfo]:
-    """The commits, through one `git cat-file --batch`, and their signature letters through one `git log`."""
+def read_commits(repo: Path, shas: Sequence[str]) -> dict[str, CommitInfo]:
+    """The commits: parents and message from the objects (the object reader), and who, when and the
+    signature as git itself reads them (one `git log`), so the story names the people the gates judged."""
     with ObjectReader(repo) as objects:
         raws = {sha: objects.require(sha, "commit") for sha in shas}
     infos = {sha: parse_commit(sha, raws[sha]) for sha in shas}
-    if with_signatures and shas:
-        for sha, letter in _signatures(repo, shas).items():
-            if sha in infos:
-                infos[sha].signature = letter
+    for sha, fields in _identities(repo, shas).items():
+        an, ae, ad, cn, ce, cd, letter = fields
+        info = infos[sha]
+        info.author, info.author_date = Person(an, ae), ad
+        info.committer, info.commit_date = Person(cn, ce), cd
+        info.signature = letter or "N"
     return infos
 
 
-def _signatures(repo: Path, shas: Sequence[str]) -> dict[str, str]:
-    """%G? for each commit (a letter after a full object id: nothing in a commit can shift it)."""
-    args = ["log", "--no-walk=unsorted", "--stdin", "--no-show-signature", "--format=%H %G?"]
+_IDENTITY_FORMAT = "%x00".join(["%H", "%an", "%ae", "%aI", "%cn", "%ce", "%cI", "%G?"])
+
+
+def _identities(repo: Path, shas: Sequence[str]) -> dict[str, list[str]]:
+    """sha -> [author name, email, date, committer name, email, date, %G?]: one line per commit, fields
+    split at NUL, which no identity can hold."""
+    if not shas:
+        return {}
+    args = [
+        "log",
+        "--no-walk=unsorted",
+        "--stdin",
+        "--no-show-signature",
+        "--no-mailmap",
+        f"--format={_IDENTITY_FORMAT}",
+    ]
     signers = load_policy(repo).allowed_signers_file
     if signers is not None:
         args = ["-c", f"gpg.ssh.allowedSignersFile={signers}", *args]
-    out = git.run_git(args, repo, input=("\n".join(shas) + "\n").encode(), check=False)
-    letters = {}
+    out = git.run_git(args, repo, input=("\n".join(shas) + "\n").encode())
+    found = {}
     for line in out.splitlines():
-        sha, _, letter = line.partition(" ")
-        if _HEX_RE.match(sha) and len(letter) == 1:
-            letters[sha] = letter
-    return letters
+        fields = line.split("\0")
+        if len(fields) == 8 and _HEX_RE.match(fields[0]):
+            found[fields[0]] = fields[1:]
+    return found
 
 
 # --- comparing states -------------------------------------------------------------------------------------
@@ -242,14 +259,14 @@ def task_changes(parents: Sequence[State | None], new: State | None) -> list[Tas
     return changes
 
 
-def _changed_fields(parents: Sequence[State | None], new: State | None, kind: str) -> list[str] | None:
-    """The top-level keys of a human-owned file that differ from every parent, or None when it is unchanged."""
+def _changed_fields(parents: Sequence[State | None], new: State | None, kind: str) -> list[str]:
+    """The top-level keys of a human-owned file that differ from the first parent whose version differs (for a
+    merge that discards a parent's change, that parent's)."""
     raw_new = new.files[kind].raw if new is not None else None
     raws = [p.files[kind].raw if p is not None else None for p in parents] or [None]
-    if any(raw == raw_new for raw in raws):
-        return None
+    other = next((p for p, raw in zip(parents, raws, strict=True) if raw != raw_new), parents[0] if parents else None)
     after = _data(new, kind)
-    before = _data(parents[0] if parents else None, kind)
+    before = _data(other, kind)
     after = after if isinstance(after, dict) else {}
     before = before if isinstance(before, dict) else {}
     keys = [k for k in list(after) + [k for k in before if k not in after] if after.get(k) != before.get(k)]
@@ -263,6 +280,45 @@ def _changed_fields(parents: Sequence[State | None], new: State | None, kind: st
 def _trailer(message: str) -> str | None:
     match = _TRAILER_VALUE_RE.search(message or "")
     return match.group(1) if match else None
+
+
+# --- the range ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Range:
+    rev_args: list[str]  # for git rev-list
+    head: str
+    base: str | None  # None: the whole history of head
+
+
+def parse_range(repo: Path, rev_range: str | None, example: str = "git small log origin/main..HEAD") -> Range:
+    """`base..head` (the commits head has and base lacks), one revision (its whole history), or all of HEAD."""
+    spec = rev_range or "HEAD"
+    if "..." in spec:
+        raise SmallError(f"{spec!r}: use a two-dot range base..head", exit_code=EXIT_USAGE, hint=f"example: {example}")
+    base, dots, head = spec.partition("..")
+    head = (head or "HEAD") if dots else base
+    if dots and not base:
+        raise SmallError(f"{spec!r}: the range needs a base", exit_code=EXIT_USAGE, hint=f"example: {example}")
+    head_sha = git.rev_parse(f"{head}^{{commit}}", repo)
+    if head_sha is None:
+        raise SmallError(
+            f"{head!r} is not a commit in this repository",
+            exit_code=EXIT_USAGE,
+            hint=f"name a branch, tag or commit: {example}",
+        )
+    if not dots or git.is_zero_sha(base):  # CI on a new branch passes an all-zero "before"
+        return Range([head_sha], head_sha, None)
+    base_sha = git.rev_parse(f"{base}^{{commit}}", repo)
+    if base_sha is None:
+        raise SmallError(
+            f"the base {base!r} is not in this clone",
+            exit_code=EXIT_USAGE,
+            rule="missing-history",
+            hint=f"fetch it first: git fetch origin {base} (CI: actions/checkout with fetch-depth: 0)",
+        )
+    return Range([head_sha, f"^{base_sha}"], head_sha, base_sha)
 
 
 # --- the walk ---------------------------------------------------------------------------------------------
@@ -298,9 +354,9 @@ def read_history(
     progress: Callable[[int, int], None] | None = None,
 ) -> History:
     """Walk `rev_range` (`base..head`, a revision, or all of HEAD) and tell the story of every workspace."""
-    args, tips = range_args(repo, rev_range)
+    span = parse_range(repo, rev_range)
+    args, head = span.rev_args, span.head
     commits = git.rev_list(args, repo)
-    head = tips[0]
     history = History(repo, head, walked=len(commits))
     with ObjectReader(repo) as objects:
         touching = [(sha, parents) for sha, parents in commits if touched_workspaces(repo, parents, sha, objects)]
@@ -379,15 +435,17 @@ def _workspace_story(
     ws.run = run_of(new)
     parent_runs = {run_of(old) for old in olds}
     ws.run_started = ws.run is not None and ws.run not in parent_runs
+    context = AuditContext(repo, stage="audit", env=None, label=f"commit {info.short}")
+    bases = [state_at(b, prefix, repo) for b in git.merge_bases(info.parents, repo)] if len(olds) > 1 else None
     if with_findings:
-        context = AuditContext(repo, stage="audit", env=None, label=f"commit {info.short}")
-        ws.findings = judge_transition(olds[0] if olds else None, new, commit_meta(info), olds or [None], context)
+        meta = commit_meta(info)
+        ws.findings = judge_transition(olds[0] if olds else None, new, meta, olds or [None], context, bases)
     _entry_story(ws, info, prefix, olds, new, origin)
     ws.tasks = task_changes(olds or [None], new)
     for kind in HUMAN_OWNED:
-        fields = _changed_fields(olds or [None], new, kind)
-        if fields is None:
+        if not human_change(olds or [None], new, kind, bases):
             continue
+        fields = _changed_fields(olds or [None], new, kind)
         path = (sample.path(kind)) if sample is not None else kind
         reasons = [f.message for f in ws.findings if f.rule in AUTHORITY_RULES and f.file == path]
         ws.human.append(HumanChange(path, fields, "refused" if reasons else "accepted", reasons))

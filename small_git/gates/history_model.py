@@ -219,3 +219,106 @@ class History:
     runs: list[Run] = field(default_factory=list)
     blame: list[BlameLine] = field(default_factory=list)  # every entry of every workspace at the head
     walked: int = 0  # commits in the range, touching .small/ or not
+
+
+@dataclass
+class PlanTask:
+    """One task of a plan, as a graph shows it."""
+
+    task_id: str
+    title: str
+    status: str
+    depends_on: list[str]
+
+
+# --- review ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class TaskMoves:
+    workspace: str
+    task_id: str
+    title: str | None
+    added: bool
+    statuses: list[str]  # the status at the base (or when added), then each one it moved to, in order
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Citation:
+    value: str
+    state: str  # reachable | reconciled | not-in-history | unknown | ambiguous
+    via: str | None = None  # reconciled: the commit it maps to
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass
+class AppendedEntry:
+    workspace: str
+    index: int
+    kind: str
+    task_id: str | None
+    status: str | None
+    evidence: dict[str, Any]  # the entry's evidence fields, as written
+    commit: CommitInfo  # the commit that added it
+    citation: Citation | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "workspace": self.workspace,
+            "index": self.index,
+            "kind": self.kind,
+            "task_id": self.task_id,
+            "status": self.status,
+            "evidence": self.evidence,
+            "added_by": self.commit.sha,
+            "cited_commit": self.citation.to_dict() if self.citation else None,
+        }
+
+
+@dataclass
+class HumanFileChange:
+    change: HumanChange
+    commit: CommitInfo
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.change.to_dict(),
+            "commit": self.commit.sha,
+            "author": self.commit.author.to_dict(),
+            "committer": self.commit.committer.to_dict(),
+            "signature": self.commit.signature,
+        }
+
+
+@dataclass
+class Freshness:
+    workspace: str
+    state: str  # fresh | stale | unknown | none
+    commit: str | None = None
+    reason: str | None = None
+    changed: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Review:
+    rev_range: str
+    head: str
+    commits: int
+    tasks: list[TaskMoves] = field(default_factory=list)
+    entries: list[AppendedEntry] = field(default_factory=list)
+    human: list[HumanFileChange] = field(default_factory=list)
+    handoffs: list[Freshness] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    plans: dict[str, list[PlanTask]] = field(default_factory=dict)  # workspace -> the head's plan
+
+    @property
+    def audit_passed(self) -> bool:
+        return not any(f.severity == "error" for f in self.findings)

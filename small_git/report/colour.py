@@ -91,3 +91,8 @@ PLAIN = Palette(False)
 def palette(stream: TextIO | None = None) -> Palette:
     """The palette for text written to `stream` (standard output by default)."""
     return Palette(wanted(stream if stream is not None else sys.stdout))
+
+
+def error_palette() -> Palette:
+    """The palette for diagnostics (standard error)."""
+    return Palette(wanted(sys.stderr))

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from small_git.protocol.artifacts import CANONICAL, filename
+from small_git.report.colour import PLAIN, Palette, palette
 
 
 def _one_line(value: Any, limit: int = 100) -> str:
@@ -13,7 +14,8 @@ def _one_line(value: Any, limit: int = 100) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def render_text(doc: dict[str, Any]) -> str:
+def render_text(doc: dict[str, Any], colours: Palette = PLAIN) -> str:
+    """The screen; with colours (standard output is a terminal), statuses and freshness coloured."""
     lines = [f"Workspace: {doc['workspace']}" + (f" ({doc['kind']})" if doc["kind"] else "")]
     missing = [filename(k) for k in CANONICAL if doc["files"][k] == "missing"]
     if missing:
@@ -24,7 +26,7 @@ def render_text(doc: dict[str, Any]) -> str:
     if doc["replay_id"]:
         lines.append(f"Run: {doc['replay_id'][:16]}...")
     plan = doc["plan"]
-    counts = ", ".join(f"{n} {s}" for s, n in plan["tasks_by_status"].items() if n)
+    counts = ", ".join(colours.status(s, f"{n} {s}") for s, n in plan["tasks_by_status"].items() if n)
     lines.append(f"Plan: {plan['total_tasks']} task(s)" + (f" ({counts})" if counts else ""))
     lines.append(f"Current task: {plan['current_task'] or '(none)'}")
     if plan["next_actionable"]:
@@ -35,14 +37,15 @@ def render_text(doc: dict[str, Any]) -> str:
         what = entry.get("evidence") if entry.get("evidence") is not None else entry.get("notes", "")
         lines.append(
             f"  {entry.get('timestamp', '?')}  {entry.get('task_id', '?')}  "
-            f"{entry.get('status', '-')}  {_one_line(what, 80)}"
+            f"{colours.status(str(entry.get('status', '-')))}  {_one_line(what, 80)}"
         )
     handoff = doc["handoff"]
     if not handoff["present"]:
         lines.append("Handoff: none (write one: small handoff)")
     else:
         fresh = handoff["freshness"]
-        label = {"fresh": "fresh", "stale": "STALE", "unknown": "freshness unknown"}[fresh["state"]]
+        labels = {"fresh": colours.good("fresh"), "stale": colours.bad("STALE"), "unknown": "freshness unknown"}
+        label = labels[fresh["state"]]
         at = f" at {fresh['commit']}" if fresh["commit"] else ""
         lines.append(f"Handoff: {label}{at}" + (f" - {fresh['reason']}" if fresh["reason"] else ""))
         if fresh["state"] == "stale":
@@ -52,3 +55,8 @@ def render_text(doc: dict[str, Any]) -> str:
     for draft in doc["drafts"]:
         lines.append(f"Draft awaiting a human: {draft} (review, then: small accept {Path(draft).name.split('.')[0]})")
     return "\n".join(lines)
+
+
+def status_screen(doc: dict[str, Any]) -> str:
+    """The screen as standard output shows it: coloured when it is a terminal."""
+    return render_text(doc, palette())

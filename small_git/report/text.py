@@ -8,21 +8,26 @@ from pathlib import Path
 from typing import TextIO
 
 from small_git.protocol.findings import Finding
+from small_git.report.colour import PLAIN, Palette, palette
 
 
-def format_finding(finding: Finding, *, with_hint: bool = True) -> str:
+def format_finding(finding: Finding, *, with_hint: bool = True, colours: Palette = PLAIN) -> str:
+    """`file:line: [rule] message` and the fix; with colours (a terminal), the rule tag by severity."""
     tag = f"{finding.rule}" + (f", {finding.deviation}" if finding.deviation else "")
-    level = "" if finding.severity == "error" else f"{finding.severity}: "
-    text = f"{level}{finding.location}: [{tag}] {finding.message}"
+    level = "" if finding.severity == "error" else colours.severity(finding.severity, f"{finding.severity}:") + " "
+    text = (
+        f"{level}{colours.bold(finding.location)}: {colours.severity(finding.severity, f'[{tag}]')} {finding.message}"
+    )
     if with_hint and finding.hint:
-        text += f"\n    fix: {finding.hint}"
+        text += f"\n    {colours.dim('fix:')} {finding.hint}"
     return text
 
 
 def print_findings(findings: Iterable[Finding], stream: TextIO | None = None, *, with_hint: bool = True) -> None:
     out = stream or sys.stderr
+    colours = palette(out)
     for finding in findings:
-        print(format_finding(finding, with_hint=with_hint), file=out)
+        print(format_finding(finding, with_hint=with_hint, colours=colours), file=out)
 
 
 def plural(count: int, word: str) -> str:

@@ -145,6 +145,7 @@ def build(tmp_path: Path) -> Scripted:
     repo.git("checkout", "-q", "fix")
     clock.tick()
     repo.git("rebase", "-q", "main")
+    done.commits["rebased"] = repo.head()  # the checkpoint commit, replayed
     commit("reconcile", "Reconcile rewritten commits")
     repo.git("checkout", "-q", "main")
     repo.git("merge", "-q", "--ff-only", "fix")
