@@ -62,3 +62,15 @@ def test_lint_agrees_with_the_reference(tmp_path: Path, name: str, command: tupl
     repo = broken_workspace(tmp_path, name)
     ours, theirs = repo.small(*command), run_reference(repo.path, *command)
     assert (ours.returncode == 0) == (theirs.returncode == 0), ours.stderr + "\n--- reference:\n" + theirs.stderr
+
+
+@pytest.mark.parametrize("command", [("lint",), ("lint", "--format-strict"), ("check",), ("verify",)], ids=" ".join)
+def test_a_workspace_file_that_cannot_be_read_fails_lint_too(tmp_path: Path, command: tuple[str, ...]) -> None:
+    repo = plain_workspace(tmp_path)
+    target = repo.path / ".small/workspace.small.yml"
+    target.unlink()
+    target.mkdir()
+    result = repo.small(*command)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "workspace.small.yml" in result.stderr
+    assert repo.small("validate").returncode == 0

@@ -166,7 +166,7 @@ def _environment(root: Path) -> list[Finding]:
         )
     else:
         # check-ignore judges a path name, so the probe file need not exist.
-        if not git.git_succeeds(["check-ignore", "-q", "--no-index", f"{CACHE_DIR}/probe.log"], root):
+        if not git.is_ignored(f"{CACHE_DIR}/probe.log", root):
             out.append(
                 _finding(
                     "git",

@@ -54,7 +54,12 @@ def _entry_findings(parents: Sequence[State | None], new: State, ctx: AuditConte
     for index, entry in enumerate(entries):
         if known.holds(entry):
             continue
+        # An entry changed in place (a redaction; any other edit is the append-only rule's) is blamed only for
+        # what its old value did not hold: redacting one field must not be refused for a secret in another.
+        before = _entry_hits(parents, index)
         for where, message in find_secrets(entry):
+            if (tuple(where), message) in before:
+                continue
             field = format_field_path(list(where)) if where else ""
             at = format_path(("entries", index, *where))
             findings.append(
@@ -80,6 +85,15 @@ def _entry_findings(parents: Sequence[State | None], new: State, ctx: AuditConte
                 )
             )
     return findings
+
+
+def _entry_hits(parents: Sequence[State | None], index: int) -> set[tuple[tuple[Any, ...], str]]:
+    hits: set[tuple[tuple[Any, ...], str]] = set()
+    for parent in parents:
+        old = _entries(parent)
+        if index < len(old):
+            hits |= {(tuple(w), m) for w, m in find_secrets(old[index])}
+    return hits
 
 
 def _secret_hint(ctx: AuditContext, index: int, field: str) -> str:

@@ -74,6 +74,12 @@ def git_succeeds(args: Sequence[str], cwd: Path | str | None = None) -> bool:
     return runner.run(args, cwd, check=False).ok
 
 
+def is_ignored(path: str, cwd: Path | str) -> bool:
+    """Whether git's ignore rules cover `path` (a name; the file need not exist)."""
+    # check-ignore refuses literal pathspecs outright (exit 128), so this one call runs without the gate settings.
+    return runner.run(["check-ignore", "-q", "--no-index", "--", path], cwd, check=False, gate=False).ok
+
+
 def rev_parse(rev: str, cwd: Path | str | None = None) -> str | None:
     """The full object id `rev` names, or None when it names nothing."""
     proc = runner.run(["rev-parse", "-q", "--verify", "--end-of-options", rev], cwd, check=False)

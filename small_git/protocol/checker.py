@@ -211,7 +211,11 @@ _VERSION_LINE = re.compile(r"^[ \t]*small_version:[ \t]*(.*)$", re.MULTILINE)
 def _text(state: State, doc: Document | None, kind: str) -> str | None:
     if doc is not None:
         return doc.text
-    raw = state.files[kind].raw
+    entry = state.files[kind]
+    if entry.problem is not None:
+        # A file lint cannot read is refused even unparsed (a directory, a dangling link), as the reference does.
+        raise SmallError(f"{entry.path}: {entry.problem}", exit_code=EXIT_USAGE, file=entry.path, rule="unreadable")
+    raw = entry.raw
     return None if raw is None else raw.decode("utf-8", errors="replace")
 
 
