@@ -55,15 +55,16 @@ def test_in_process_cli_leaves_no_memoised_input_behind(tmp_path: Path) -> None:
 
 
 def test_in_process_cli_puts_small_gits_module_variables_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from small_git.report import colour
+    from small_git.protocol import yamlsafe as limits
 
-    def main_that_switches_colour_off(argv: list[str]) -> None:
-        colour.switch_off()  # what --no-color does, "for the rest of this process"
+    def main_that_changes_a_module_variable(argv: list[str]) -> None:
+        limits.DEFAULT_MAX_DEPTH = 3  # a module-level setting, "for the rest of this process"
         raise SystemExit(0)
 
-    monkeypatch.setattr(small_git.cli, "main", main_that_switches_colour_off)
-    assert small(tmp_path, "status", "--no-color").returncode == 0
-    assert colour._switched_off is False
+    before = limits.DEFAULT_MAX_DEPTH
+    monkeypatch.setattr(small_git.cli, "main", main_that_changes_a_module_variable)
+    assert small(tmp_path, "status").returncode == 0
+    assert limits.DEFAULT_MAX_DEPTH == before != 3
 
 
 def test_in_process_cli_reads_stdin_and_takes_bytes_on_stdout(tmp_path: Path) -> None:
