@@ -23,6 +23,7 @@ from hypothesis import configuration as hypothesis_configuration
 from hypothesis import settings
 from support.env import clean_env
 from support.guard import Snapshot, WriteWatch, describe
+from support.history import Scripted, build
 from support.repo import Repo, SignedRepo, configure_signing
 
 REAL_HOME = Path(os.environ.get("HOME") or Path.home())  # read before any test gives itself a private one
@@ -137,3 +138,10 @@ def repo(tmp_path: Path) -> Repo:
 def signed_repo(repo: Repo | Path, tmp_path: Path) -> SignedRepo:
     """This module's `repo` at authority level signed, with an allowed SSH key and one that is not."""
     return configure_signing(repo, tmp_path / "keys")
+
+
+@pytest.fixture(scope="session")
+def scripted(tmp_path_factory: pytest.TempPathFactory) -> Scripted:
+    """The scripted history of tests/support/history.py, built once per session (per xdist worker) for the
+    log and review tests, which only read it."""
+    return build(tmp_path_factory.mktemp("history"))
