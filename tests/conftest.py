@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,9 +22,11 @@ from pathlib import Path
 import pytest
 from hypothesis import configuration as hypothesis_configuration
 from hypothesis import settings
+from support.cli import run
 from support.env import clean_env
 from support.guard import Snapshot, WriteWatch, describe
 from support.history import Scripted, build
+from support.paths import PROJECT
 from support.repo import Repo, SignedRepo, configure_signing
 
 REAL_HOME = Path(os.environ.get("HOME") or Path.home())  # read before any test gives itself a private one
@@ -145,3 +148,14 @@ def scripted(tmp_path_factory: pytest.TempPathFactory) -> Scripted:
     """The scripted history of tests/support/history.py, built once per session (per xdist worker) for the
     log and review tests, which only read it."""
     return build(tmp_path_factory.mktemp("history"))
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """small-git's wheel, built from this checkout once per session (offline: the installed hatchling)."""
+    pytest.importorskip("hatchling", reason="hatchling builds the wheel offline; scripts/setup.sh installs it")
+    out = tmp_path_factory.mktemp("dist")
+    pip = (sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation")
+    run(out, *pip, "--wheel-dir", out, PROJECT, check=True)
+    (built,) = out.glob("small_git-*.whl")
+    return built
