@@ -46,6 +46,7 @@ def init(intent: str | None, force: bool, directory: str | None) -> int:
 @click.option("--after", metavar="ID", help="With --move: put the task after this one.")
 @click.option("--reset", is_flag=True, help="Replace the plan with the template (needs --yes).")
 @click.option("--yes", is_flag=True, help="Confirm --reset.")
+@click.option("--json", "as_json", is_flag=True, help="Print the tasks (after any edits) as one JSON document.")
 @dir_option
 @scope_option
 def plan(
@@ -62,13 +63,15 @@ def plan(
     after: str | None,
     reset: bool,
     yes: bool,
+    as_json: bool,
     directory: str,
     scope: str,
 ) -> int:
-    """Edit the plan: add, remove, reorder tasks; set dependencies, statuses.
+    """List the tasks, or edit the plan: add, remove, reorder tasks; set dependencies, statuses.
 
     \b
     Example:
+      small plan                # id, status, title and dependencies of each task
       small plan --add "Parse the CSV header" --add "Import rows"
       small plan --depends task-3:task-2 --move task-3 --before task-2
     """
@@ -94,6 +97,7 @@ def plan(
         yes=yes,
         directory=directory,
         scope=scope,
+        json=as_json,
     )
     return command.run(request)
 
