@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from small_git.commands import run_writer
 from small_git.errors import EXIT_OK, EXIT_USAGE, SmallError
-from small_git.report import console, json_report
-from small_git.report.plan_list import tasks_document, tasks_screen
+from small_git.report import console
+from small_git.report.plan_list import tasks_screen
 from small_git.store.lock import workspace_lock
 from small_git.store.plan_edit import PlanEditor
 from small_git.store.progress_log import load_log
@@ -19,6 +20,7 @@ from small_git.store.workspace_file import enforce_scope
 from small_git.workflow.entries import parse_status
 from small_git.workflow.plan import PLAN, plan_data, read_plan, record, transition
 from small_git.workflow.view import task_rows
+from small_git.workflow.written import Written
 
 
 @dataclass(frozen=True)
@@ -114,28 +116,33 @@ def _rows(root: Path) -> list[dict[str, Any]]:
     return task_rows(plan)
 
 
-def _list(root: Path, request: PlanRequest) -> int:
+def _list(root: Path, request: PlanRequest, written: Written) -> int:
     """No edits: the tasks (a missing plan is first created from the template, as the reference does)."""
     if read_plan(root) is None:
         with workspace_lock(root):
             if read_plan(root) is None:
                 record(root, None, PlanEditor(PLAN_TEMPLATE), [])
+                written.messages.append("Creating new plan from template")
                 if not request.json:
                     console.out("Creating new plan from template")
     rows = _rows(root)
-    if request.json:
-        json_report.emit(tasks_document(str(root), rows))
-    else:
+    written.details["tasks"] = rows
+    if not request.json:
         console.out(tasks_screen(rows))
     return EXIT_OK
 
 
 def run(request: PlanRequest) -> int:
+    return run_writer("plan", request.json, lambda written: _run(request, written))
+
+
+def _run(request: PlanRequest, written: Written) -> int:
     root = resolve_root(request.directory)
     small_dir(root)
+    written.start(root)
     enforce_scope(root, request.scope, "plan", allow_examples=False)
     if not request.edits:
-        return _list(root, request)
+        return _list(root, request, written)
     if request.reset and not request.yes:
         raise SmallError("--reset replaces the whole plan; confirm with --yes", exit_code=EXIT_USAGE)
     with workspace_lock(root):
@@ -159,11 +166,12 @@ def run(request: PlanRequest) -> int:
         entries += status_entries
         result = editor.result()
         if result != raw or entries:
-            record(root, raw, editor, entries)
+            written.entries += record(root, raw, editor, entries)
         else:
             messages.append("No changes made to plan")
+    written.messages += messages
     if request.json:
-        json_report.emit(tasks_document(str(root), _rows(root)))
+        written.details["tasks"] = _rows(root)
         return EXIT_OK
     for message in messages:
         console.out(message)

@@ -28,8 +28,3 @@ def render_tasks(rows: list[dict[str, Any]], colours: Palette = PLAIN) -> str:
 def tasks_screen(rows: list[dict[str, Any]]) -> str:
     """The list as standard output shows it: statuses coloured when it is a terminal."""
     return render_tasks(rows, palette())
-
-
-def tasks_document(workspace: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """`small plan --json` without edits."""
-    return {"command": "plan", "workspace": workspace, "tasks": rows, "exit_code": 0}
