@@ -25,7 +25,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from workspace import progress, write  # noqa: E402
+from workspace import entry_text, write  # noqa: E402
 
 
 def git(cwd: Path, *args: str, env: dict[str, str]) -> str:
@@ -38,9 +38,7 @@ def git(cwd: Path, *args: str, env: dict[str, str]) -> str:
 def entry(index: int) -> str:
     """The log's entry number `index`, in the benchmark workspace's shape, without a cited commit (a push
     must cite commits its history has)."""
-    text = progress(index + 1).split("entries:\n", 1)[1]
-    last = text[text.rindex("  - task_id:") :]
-    return "".join(line + "\n" for line in last.splitlines() if "commit:" not in line)
+    return "".join(line + "\n" for line in entry_text(index).splitlines() if "commit:" not in line)
 
 
 def main() -> int:

@@ -21,21 +21,24 @@ FILES = {
 }
 
 
+def entry_text(i: int) -> str:
+    """Entry number `i` of the benchmark log, as the block of lines the log holds."""
+    seconds = i
+    stamp = (
+        f"2025-01-{1 + seconds // 86400:02d}T{seconds // 3600 % 24:02d}:{seconds // 60 % 60:02d}:"
+        f"{seconds % 60:02d}.{i % 1000:03d}000000Z"
+    )
+    text = (
+        f'  - task_id: "task-1"\n    timestamp: "{stamp}"\n    status: "in_progress"\n'
+        f'    evidence: "Step {i}: ran the unit tests and they passed"\n'
+    )
+    if i % 3 == 0:
+        text += f'    command: "pytest -q tests/unit"\n    commit: "{i:012x}"\n'
+    return text
+
+
 def progress(entries: int) -> str:
-    out = ['small_version: "1.0.0"\nowner: "agent"\nentries:\n']
-    for i in range(entries):
-        seconds = i
-        stamp = (
-            f"2025-01-{1 + seconds // 86400:02d}T{seconds // 3600 % 24:02d}:{seconds // 60 % 60:02d}:"
-            f"{seconds % 60:02d}.{i % 1000:03d}000000Z"
-        )
-        out.append(
-            f'  - task_id: "task-1"\n    timestamp: "{stamp}"\n    status: "in_progress"\n'
-            f'    evidence: "Step {i}: ran the unit tests and they passed"\n'
-        )
-        if i % 3 == 0:
-            out.append(f'    command: "pytest -q tests/unit"\n    commit: "{i:012x}"\n')
-    return "".join(out)
+    return 'small_version: "1.0.0"\nowner: "agent"\nentries:\n' + "".join(entry_text(i) for i in range(entries))
 
 
 def write(root: Path, entries: int) -> Path:
