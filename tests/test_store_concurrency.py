@@ -61,3 +61,59 @@ def test_concurrent_appends_lose_nothing(tmp_path: Path, delay: str) -> None:
     instants = [parse_ns(e["timestamp"]) for e in data["entries"]]
     assert all(a < b for a, b in zip(instants, instants[1:], strict=False))
     assert check_exit(root) == 0
+
+
+MIXED_WORKER = """
+import sys
+from small_git.cli import cli
+root, kind, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+for i in range(count):
+    args = {
+        "append": ["progress", "add", "--task", "task-1", "--status", "in_progress", "--evidence", f"append-{i}",
+                   "--no-commit-evidence"],
+        "checkpoint": ["checkpoint", "--task", "task-1", "--status", "in_progress", "--notes", f"checkpoint-{i}"],
+        "plan": ["plan", "--add", f"Task from the planner {i}"],
+        "handoff": ["handoff"],
+    }[kind]
+    code = cli.main(args=[*args, "--dir", root], standalone_mode=False)
+    if code:
+        sys.exit(code)
+"""
+MIXED = ("append", "append", "checkpoint", "plan", "handoff")
+ROUNDS = 12
+
+
+def test_mixed_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
+    """Appends, checkpoints, plan edits and handoffs at once: every entry and every task arrives, the log loads."""
+    root = tmp_path / "ws"
+    root.mkdir()
+    small(root, "init", check=True)
+    env = {**os.environ, "SMALL_TEST_CRITICAL_SECTION_DELAY": "0.002"}
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", MIXED_WORKER, str(root), kind, str(ROUNDS)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for kind in MIXED
+    ]
+    for worker in workers:
+        _, err = worker.communicate(timeout=600)
+        assert worker.returncode == 0, err
+    data = load_yaml((root / ".small/progress.small.yml").read_bytes(), "progress").data
+    evidence = [str(e.get("evidence")) for e in data["entries"]]
+    notes = [str(e.get("notes")) for e in data["entries"]]
+    assert sorted(e for e in evidence if e.startswith("append-")) == sorted(
+        f"append-{i}" for i in range(ROUNDS) for _ in range(2)
+    )
+    assert sorted(n for n in notes if n.startswith("checkpoint-")) == sorted(f"checkpoint-{i}" for i in range(ROUNDS))
+    plan = load_yaml((root / ".small/plan.small.yml").read_bytes(), "plan").data
+    titles = [t["title"] for t in plan["tasks"]]
+    assert sorted(t for t in titles if t.startswith("Task from the planner")) == sorted(
+        f"Task from the planner {i}" for i in range(ROUNDS)
+    )
+    instants = [parse_ns(e["timestamp"]) for e in data["entries"]]
+    assert all(a < b for a, b in zip(instants, instants[1:], strict=False))
+    assert check_exit(root) == 0
