@@ -68,7 +68,7 @@ def plan(
     directory: str,
     scope: str,
 ) -> int:
-    """List the tasks, or edit the plan: add, remove, reorder tasks; set dependencies, statuses.
+    """List the tasks; add, remove, reorder them; set dependencies, statuses.
 
     \b
     Example:
