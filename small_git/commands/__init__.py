@@ -1,1 +1,39 @@
-"""One module per command. Each exposes `run(...) -> int` (the exit code) over already-parsed options."""
+"""One module per command. Each exposes `run(...) -> int` (the exit code) over already-parsed options.
+
+`run_writer` is what the commands that write share for `--json`: one document saying what was written, also
+when the command is refused part-way."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from small_git.errors import SmallError
+from small_git.report import json_report
+from small_git.workflow.written import Written
+
+
+def run_writer(command: str, as_json: bool, body: Callable[[Written], int]) -> int:
+    """Run `body`; under `--json` print one document of what it wrote (with the error, when it raised one)."""
+    written = Written()
+    if not as_json:
+        return body(written)
+    error = None
+    try:
+        code = body(written)
+    except SmallError as exc:
+        code, error = exc.exit_code, exc.to_dict()
+    paths, removed = written.paths()
+    json_report.emit(
+        json_report.written_document(
+            command,
+            str(written.root) if written.root is not None else None,
+            paths,
+            removed,
+            written.entries,
+            written.messages,
+            written.details,
+            code,
+            error,
+        )
+    )
+    return code
