@@ -96,6 +96,7 @@ class Document:
     text: str | None = field(default=None, repr=False)
     # (line, column) of each plain scalar that the reference CLI's reader takes for a timestamp (go_time)
     reference_times: list[tuple[int, int]] = field(default_factory=list, repr=False)
+    fast: bool = field(default=False, repr=False)  # loaded by the fast path: the block-style subset, no anchors
 
     def line_of(self, path: tuple[str | int, ...] | list[str | int]) -> int | None:
         """Line of the node at `path` (a key's line for mapping members); the nearest known ancestor otherwise."""
@@ -180,7 +181,7 @@ def load_yaml(data: bytes | str, source: str, limits: Limits = DEFAULT_LIMITS) -
         fast = load_fast(text, limits.max_depth)
         if fast is not None:
             data, lines, times = fast
-            return Document(data, source, lines, text, times)
+            return Document(data, source, lines, text, times, fast=True)
         from small_git.protocol import yaml_events
 
         return yaml_events.build(text, source, limits)
