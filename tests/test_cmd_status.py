@@ -86,6 +86,11 @@ def test_unreadable_file_is_shown_and_exits_2(tmp_path: Path) -> None:
     problems = doc["problems"]
     assert isinstance(problems, list) and problems[0]["file"] == ".small/plan.small.yml"
     assert doc["intent"] == "Ship the parser"  # the rest is still shown
+    text = repo.small("status")
+    assert text.returncode == 2
+    assert text.stdout.count(".small/plan.small.yml") == 1, text.stdout  # named once, with its line
+    assert "Unreadable: .small/plan.small.yml:2:" in text.stdout
+    assert "Plan: unreadable" in text.stdout and "0 task(s)" not in text.stdout
 
 
 def test_no_workspace_is_exit_2_with_one_json_document(tmp_path: Path) -> None:

@@ -235,3 +235,21 @@ def test_the_protocol_version_is_written_once() -> None:
                 if text == "1.0.0" or '"1.0.0"' in text or " 1.0.0\n" in text:
                     wrong.append(f"{name}:{node.lineno}")
     assert not wrong, "use small_git.PROTOCOL_VERSION: " + ", ".join(wrong)
+
+
+# The one import fallback allowed: libyaml's C parser or PyYAML's own, which give the same events.
+IMPORT_FALLBACKS = {"small_git/protocol/yaml_events.py"}
+
+
+def test_no_import_failure_switches_a_rule_off() -> None:
+    """A broken import is an internal error (exit 3), never a rule that silently stops running."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        where = path.relative_to(ROOT).as_posix()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ExceptHandler) or node.type is None:
+                continue
+            names = {n.id for n in ast.walk(node.type) if isinstance(n, ast.Name)}
+            if names & {"ImportError", "ModuleNotFoundError"} and where not in IMPORT_FALLBACKS:
+                found.append(f"{where}:{node.lineno}")
+    assert not found, f"import fallbacks: {found}"

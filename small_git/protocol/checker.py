@@ -9,6 +9,7 @@ from small_git.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, SmallError
 from small_git.protocol import cross_rules, interop
 from small_git.protocol.artifacts import ALL_FILES, CANONICAL, SCOPE_KIND, SCOPES, WORKSPACE, WORKSPACE_KINDS
 from small_git.protocol.findings import ERROR, WARNING, Finding, sort_key
+from small_git.protocol.lifecycle import lifecycle_findings
 from small_git.protocol.rules import Reporter, artifact_findings
 from small_git.protocol.schemas import schema_findings
 from small_git.protocol.state import State
@@ -160,15 +161,10 @@ def _strict_content(
 
 
 def _lifecycle(docs: dict[str, Document | None]) -> list[Finding]:
-    try:
-        from small_git.protocol.lifecycle import lifecycle_findings  # type: ignore[attr-defined]
-    except ImportError:
-        return []
     plan, progress = docs["plan"], docs["progress"]
     if plan is None or progress is None:
         return []
-    found: list[Finding] = lifecycle_findings(plan, progress)
-    return found
+    return lifecycle_findings(plan, progress)
 
 
 def workspace_findings(doc: Document | None, path: str, scope: str) -> list[Finding]:

@@ -20,19 +20,29 @@ def render_text(doc: dict[str, Any], colours: Palette = PLAIN) -> str:
     missing = [filename(k) for k in CANONICAL if doc["files"][k] == "missing"]
     if missing:
         lines.append(f"Missing: {', '.join(missing)}")
+    unreadable = set()
     for problem in doc["problems"]:
-        lines.append(f"Unreadable: {problem['file']}: {_one_line(problem['message'], 160)}")
+        unreadable.add(problem["file"])
+        message = str(problem["message"])  # the loader's message names the file (and line) itself
+        where = "" if message.startswith(problem["file"]) else f"{problem['file']}: "
+        lines.append(f"Unreadable: {where}{_one_line(message, 160)}")
     lines.append(f"Intent: {_one_line(doc['intent']) or '(none)'}")
     if doc["replay_id"]:
         lines.append(f"Run: {doc['replay_id'][:16]}...")
     plan = doc["plan"]
     counts = ", ".join(colours.status(s, f"{n} {s}") for s, n in plan["tasks_by_status"].items() if n)
-    lines.append(f"Plan: {plan['total_tasks']} task(s)" + (f" ({counts})" if counts else ""))
+    if filename("plan") in {Path(f).name for f in unreadable}:
+        lines.append("Plan: unreadable (see above)")
+    else:
+        lines.append(f"Plan: {plan['total_tasks']} task(s)" + (f" ({counts})" if counts else ""))
     lines.append(f"Current task: {plan['current_task'] or '(none)'}")
     if plan["next_actionable"]:
         lines.append(f"Next actionable: {', '.join(plan['next_actionable'])}")
     progress = doc["progress"]
-    lines.append(f"Progress: {progress['entries']} entr{'y' if progress['entries'] == 1 else 'ies'}")
+    if filename("progress") in {Path(f).name for f in unreadable}:
+        lines.append("Progress: unreadable (see above)")
+    else:
+        lines.append(f"Progress: {progress['entries']} entr{'y' if progress['entries'] == 1 else 'ies'}")
     for entry in progress["recent"]:
         what = entry.get("evidence") if entry.get("evidence") is not None else entry.get("notes", "")
         lines.append(
