@@ -5,15 +5,22 @@ when the command is refused part-way."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+TYPE_CHECKING = False  # not `typing`: the diff driver (one process per blob) would import it for nothing
 
-from small_git.errors import SmallError
-from small_git.report import json_report
-from small_git.workflow.written import Written
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from small_git.workflow.written import Written
 
 
 def run_writer(command: str, as_json: bool, body: Callable[[Written], int]) -> int:
     """Run `body`; under `--json` print one document of what it wrote (with the error, when it raised one)."""
+    # Imported here, not above: the diff driver (`python -m small_git.commands.textconv`, once per blob)
+    # imports this package, and must not pay for what only the writers use.
+    from small_git.errors import SmallError
+    from small_git.report import json_report
+    from small_git.workflow.written import Written
+
     written = Written()
     if not as_json:
         return body(written)
