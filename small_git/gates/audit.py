@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from small_git.errors import EXIT_USAGE, SmallError
+from small_git.errors import SmallError
 from small_git.gates.append_only import changed, progress_findings, subsequence_findings
 from small_git.gates.authority import authority_findings
 from small_git.gates.content import added_content_findings
@@ -417,30 +417,3 @@ def _shallow_finding(cut: str) -> Finding:
         hint="fetch the missing history: git fetch --unshallow (CI: actions/checkout with fetch-depth: 0)",
         stage="git",
     )
-
-
-def range_args(repo: Path, rev_range: str | None) -> tuple[list[str], list[str]]:
-    """(rev-list arguments, tips) for `base..head`, `head`, or the whole history of HEAD by default: the
-    commits a range names (`git small log`), which is not a ref update (`git small audit`)."""
-    spec = rev_range or "HEAD"
-    example = "example: git small log origin/main..HEAD"
-    if "..." in spec:
-        raise SmallError(f"{spec!r}: use a two-dot range base..head", exit_code=EXIT_USAGE, hint=example)
-    base, dots, head = spec.partition("..")
-    head = (head or "HEAD") if dots else base
-    if dots and not base:
-        raise SmallError(f"{spec!r}: the range needs a base", exit_code=EXIT_USAGE, hint=example)
-    head_sha = git.rev_parse(f"{head}^{{commit}}", repo)
-    if head_sha is None:
-        raise SmallError(f"{head!r} is not a commit in this repository", exit_code=EXIT_USAGE, hint=example)
-    if not dots or git.is_zero_sha(base):  # CI on a new branch passes an all-zero "before"
-        return [head_sha], [head_sha]
-    base_sha = git.rev_parse(f"{base}^{{commit}}", repo)
-    if base_sha is None:
-        raise SmallError(
-            f"the base {base!r} is not in this clone",
-            exit_code=EXIT_USAGE,
-            rule="missing-history",
-            hint=f"fetch it first: git fetch origin {base} (CI: actions/checkout with fetch-depth: 0)",
-        )
-    return [head_sha, f"^{base_sha}"], [head_sha]

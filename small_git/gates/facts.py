@@ -80,13 +80,12 @@ class FactsCache:
         path = self._file(facts.oid)
         if path is None or not self.persist:
             return
-        value = facts.to_json()
-        data = json.dumps({"format": FORMAT, "key": facts.oid, "facts": value, "check": _checksum(facts.oid, value)})
+        record = _record(facts)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(data)
+            with os.fdopen(handle, "wb") as out:
+                out.write(record)
             os.replace(temporary, path)
         except OSError:
             return  # a read-only git directory: the facts are simply learnt again next time
@@ -135,3 +134,10 @@ class FactsCache:
         if facts is not None:
             self.remember(facts, persist=True)
         return facts
+
+
+def _record(facts: LogFacts) -> bytes:
+    """The cache file's bytes: the facts with the blob they describe and a checksum over both."""
+    value = facts.to_json()
+    document = {"format": FORMAT, "key": facts.oid, "facts": value, "check": _checksum(facts.oid, value)}
+    return json.dumps(document).encode("utf-8")
