@@ -7,6 +7,7 @@ the same name twice (which `git fsck` refuses and a plain remote accepts) is see
 
 from __future__ import annotations
 
+import sys
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,12 +180,14 @@ _F_SETPIPE_SZ = 1031  # Linux: a long log arrives in fewer, larger reads
 
 
 def _widen(stream: object) -> None:
-    try:
-        import fcntl
+    if not sys.platform.startswith("linux"):
+        return
+    import fcntl
 
+    try:
         fcntl.fcntl(stream.fileno(), _F_SETPIPE_SZ, _PIPE_BYTES)  # type: ignore[attr-defined]
-    except (ImportError, OSError, AttributeError, ValueError):
-        pass  # another system, or a capped pipe size: only slower
+    except (OSError, AttributeError, ValueError):
+        pass  # a capped pipe size: only slower
 
 
 def _object_format(repo: Path) -> str:
