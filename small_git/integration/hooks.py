@@ -152,12 +152,9 @@ def _post_rewrite(
     """After amend or rebase: map cited commits to their new SHAs, and warn about replays pre-push refuses."""
     from small_git.gates.audit import judge_commit
     from small_git.gates.context import AuditContext
+    from small_git.integration.reconcile import parse_rewrite_lines
 
-    pairs = []
-    for line in (stdin_text or "").splitlines():
-        fields = line.split()
-        if len(fields) >= 2:
-            pairs.append((fields[0], fields[1]))
+    pairs = parse_rewrite_lines(stdin_text or "")
     if not pairs:
         # the pre-commit framework passes no input: the new HEAD at least (what an amend rewrote)
         refresh_textconv_cache(outcome, repo, ["-1", "HEAD"])

@@ -131,6 +131,7 @@ class Document:
         _lines: dict[int, Any] | None = None,
         text: str | None = None,
         reference_times: list[tuple[int, int]] | None = None,
+        fast: bool = False,
     ) -> None:
         self.data = data
         self.source = source
@@ -140,6 +141,7 @@ class Document:
         self.text = text
         # (line, column) of each plain scalar that the reference CLI's reader takes for a timestamp (go_time)
         self.reference_times: list[tuple[int, int]] = [] if reference_times is None else reference_times
+        self.fast = fast  # loaded by the fast path: the block-style subset, no anchors
 
     def _values(self) -> tuple[Any, ...]:
         return (self.data, self.source, self._lines, self.text, self.reference_times)
@@ -235,7 +237,7 @@ def load_yaml(data: bytes | str, source: str, limits: Limits = DEFAULT_LIMITS) -
         fast = load_fast(text, limits.max_depth)
         if fast is not None:
             data, lines, times = fast
-            return Document(data, source, lines, text, times)
+            return Document(data, source, lines, text, times, fast=True)
         from small_git.protocol import yaml_events
 
         return yaml_events.build(text, source, limits)
