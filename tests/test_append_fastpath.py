@@ -14,12 +14,13 @@ import os
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from small_git.gates.audit import judge_transition
 from small_git.gates.context import AuditContext
 from small_git.gates.facts import FactsCache
+from small_git.gates.fastpath import fast_accept
 from small_git.protocol.append import appended, log_facts
 from small_git.protocol.sequences import same
 from small_git.protocol.state import State
@@ -186,6 +187,8 @@ def test_the_fast_path_and_the_full_judgement_agree(
     tmp = tmp_path_factory.mktemp("fast")
     old, new = history
     assert judged(old, new, True, tmp, validity) == judged(old, new, False, tmp, validity)
+    context = AuditContext(tmp, facts=FactsCache(tmp, persist=False, folder=tmp / "facts"), judge_validity=validity)
+    event("fast path" if fast_accept([state(old)], state(new), context) else "full judgement")
 
 
 @SETTINGS
@@ -211,8 +214,6 @@ def test_the_added_bytes_read_alone_give_the_whole_logs_entries(history: tuple[b
 
 def test_a_plain_append_takes_the_fast_path(tmp_path: Path) -> None:
     """The property is not vacuous: an ordinary append is accepted without reading the old log again."""
-    from small_git.gates.fastpath import fast_accept
-
     items = [
         {"task_id": "task-1", "timestamp": f"2025-01-01T00:00:0{i}.000000000Z", "evidence": "ok"} for i in range(3)
     ]

@@ -88,6 +88,7 @@ class ObjectReader:
         self.repo = repo
         self.raw_length = 32 if _object_format(repo) == "sha256" else 20
         self._proc = runner.start(["cat-file", "--batch"], repo)
+        _widen(self._proc.stdout)
         self._trees: OrderedDict[str, Tree] = OrderedDict()
         self._blobs: OrderedDict[str, bytes] = OrderedDict()
 
@@ -171,6 +172,19 @@ class ObjectReader:
 
     def commit(self, oid: str) -> Commit:
         return parse_commit(oid, self.require(oid, "commit"))
+
+
+_PIPE_BYTES = 1 << 20
+_F_SETPIPE_SZ = 1031  # Linux: a long log arrives in fewer, larger reads
+
+
+def _widen(stream: object) -> None:
+    try:
+        import fcntl
+
+        fcntl.fcntl(stream.fileno(), _F_SETPIPE_SZ, _PIPE_BYTES)  # type: ignore[attr-defined]
+    except (ImportError, OSError, AttributeError, ValueError):
+        pass  # another system, or a capped pipe size: only slower
 
 
 def _object_format(repo: Path) -> str:
