@@ -6,6 +6,8 @@ import hashlib
 import json
 from pathlib import Path
 
+from support.cli import run_reference
+from support.paths import needs_reference
 from support.repo import Repo, plain_workspace, seeded_repo
 
 from small_git.protocol.yamlsafe import load_yaml
@@ -96,3 +98,40 @@ def test_accept_honours_the_agent_markers_the_hooks_honour(tmp_path: Path) -> No
     assert as_bot.returncode == 2 and "BUILD_BOT=yes" in as_bot.stderr
     assert (repo.path / ".small-drafts/intent.small.yml").exists()
     assert "Ship the parser and the formatter" not in repo.read(".small/intent.small.yml")
+
+
+def _follow_the_hint(repo: Repo, kind: str) -> None:
+    """`accept` names the reference's draft and says what to do; doing exactly that accepts it."""
+    before = (repo.path / f".small/{kind}.small.yml").read_bytes()
+    code, out, err = repo.small("accept", kind)
+    assert code == 2 and out == ""
+    assert f"the reference CLI's draft .small-cache/drafts/{kind}.small.yml does" in err
+    assert (repo.path / f".small/{kind}.small.yml").read_bytes() == before  # not accepted as it is
+    hint = err.split("fix: ", 1)[1].strip()
+    assert hint.endswith(f"small draft {kind} --from .small-cache/drafts/{kind}.small.yml && small accept {kind}")
+    command = hint.split("review it, then make it small-git's draft and accept that: ", 1)[1]
+    for step in command.split(" && "):
+        words = step.split()
+        assert words[0] == "small"
+        done = repo.small(*words[1:])
+        assert done.returncode == 0, done.stderr
+    assert (repo.path / f".small/{kind}.small.yml").read_text() == NEW_INTENT
+    assert last_entry(repo)["task_id"] == f"meta/accept-{kind}"
+
+
+def test_a_reference_draft_is_named_with_what_to_do(tmp_path: Path) -> None:
+    repo = plain_workspace(tmp_path)
+    (repo.path / ".small-cache/drafts").mkdir(parents=True)
+    (repo.path / ".small-cache/drafts/intent.small.yml").write_text(NEW_INTENT)  # where the reference writes it
+    _follow_the_hint(repo, "intent")
+    json_refusal = repo.small("accept", "intent", "--json")  # the small-git draft is gone; the reference's is not
+    assert json_refusal.returncode == 2 and ".small-cache/drafts" in json.loads(json_refusal.stdout)["error"]["message"]
+
+
+@needs_reference
+def test_the_reference_clis_own_draft(tmp_path: Path) -> None:
+    repo = plain_workspace(tmp_path)
+    (repo.path / "new-intent.yml").write_text(NEW_INTENT)
+    made = run_reference(repo.path, "draft", "intent", "--from", "new-intent.yml")
+    assert made.returncode == 0 and ".small-cache/drafts/intent.small.yml" in made.stdout
+    _follow_the_hint(repo, "intent")

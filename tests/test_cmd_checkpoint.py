@@ -114,3 +114,31 @@ def test_checkpoint_commit_in_git(tmp_path: Path) -> None:
     message = git(root, "log", "-1", "--format=%B")
     assert "Small-Task: task-1" in message and "Small-Status: completed" in message
     assert git(root, "status", "--porcelain", "--", ".small") == ""
+
+
+def test_completing_a_task_right_after_its_apply_failed_warns_naming_the_command(tmp_path: Path) -> None:
+    root = init_workspace(tmp_path / "p")
+    d = ["--no-commit-evidence"]
+    assert small(root, "apply", "--task", "task-1", "--cmd", "echo nope; exit 4").returncode == 4
+    code, out, err = small(root, "checkpoint", "--task", "task-1", "--status", "completed", *d)
+    assert code == 0 and "task-1 pending -> completed" in out  # a warning, not a refusal
+    log = last_entry(root)  # the checkpoint's own entry; the apply's outcome is the one before
+    assert log["status"] == "completed"
+    assert "warning: the last apply of task-1 failed (exit 4: echo nope; exit 4 (log: .small-cache/logs/apply." in err
+    # after a successful apply, or for another task's failure, or for a move other than completed: no warning
+    small(root, "checkpoint", "--task", "task-1", "--status", "in_progress", "--reopen", *d, check=True)
+    assert small(root, "apply", "--task", "task-1", "--cmd", "true").returncode == 0
+    assert "warning" not in small(root, "checkpoint", "--task", "task-1", "--status", "completed", *d).stderr
+    small(root, "plan", "--add", "Next", check=True)
+    assert small(root, "apply", "--task", "task-1", "--cmd", "exit 1").returncode == 1
+    assert "warning" not in small(root, "checkpoint", "--task", "task-2", "--status", "completed", *d).stderr
+
+
+def test_apply_checkpoint_blocked_then_completed_warns_in_the_json_too(tmp_path: Path) -> None:
+    root = init_workspace(tmp_path / "p")
+    assert small(root, "apply", "--task", "task-1", "--checkpoint", "--", "false").returncode == 1
+    code, out, err = small(
+        root, "checkpoint", "--task", "task-1", "--status", "completed", "--no-commit-evidence", "--json"
+    )
+    assert code == 0 and "exit 1: false" in err
+    assert any("exit 1: false" in w for w in json.loads(out)["warnings"])

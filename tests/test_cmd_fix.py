@@ -20,7 +20,7 @@ def test_fix_sets_aside_a_torn_final_entry(tmp_path: Path) -> None:
     small(tmp_path, "progress", "add", "--task", "task-1", "--status", "blocked", "--no-commit-evidence", *d)
     full = progress_bytes(root)
     (root / ".small/progress.small.yml").write_bytes(full[: len(intact) + 40])
-    code, _, err = small(tmp_path, "progress", "add", "--task", "x", "--status", "pending", *d)
+    code, _, err = small(tmp_path, "progress", "add", "--task", "task-1", "--status", "pending", *d)
     assert code == 2 and "small fix" in err
     code, out, _ = small(tmp_path, "fix", *d)
     assert code == 0 and "set aside the incomplete last entry" in out

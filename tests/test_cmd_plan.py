@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -39,8 +40,50 @@ def test_plan_edits_through_the_cli(tmp_path: Path) -> None:
     )
     assert small(tmp_path, "plan", "--status", "task-2=in_progress", *d)[0] == 0
     assert check_exit(root, strict=True) == 0
-    unchanged = small(tmp_path, "plan", *d)
-    assert unchanged[0] == 0 and "No changes" in unchanged[1]
+    listed = small(tmp_path, "plan", *d)
+    assert listed[0] == 0 and "task-2  in_progress  Parse" in listed[1]
+
+
+def test_plan_without_flags_lists_the_tasks(tmp_path: Path) -> None:
+    root = init_workspace(tmp_path / "p")
+    d = ["--dir", str(root)]
+    small(tmp_path, "plan", "--add", "Parse the header", "--add", "Import rows", *d, check=True)
+    small(
+        tmp_path, "plan", "--depends", "task-3:task-2", "--depends", "task-3:task-1", "--done", "task-1", *d, check=True
+    )
+    before = {p.name: p.read_bytes() for p in (root / ".small").iterdir()}
+    code, out, err = small(tmp_path, "plan", *d)
+    assert (code, err) == (0, "")
+    assert out == (
+        "task-1  completed  Initial task\n"
+        "task-2  pending    Parse the header\n"
+        "task-3  pending    Import rows  (depends on task-2, task-1)\n"
+    )
+    assert {p.name: p.read_bytes() for p in (root / ".small").iterdir()} == before  # nothing written
+
+
+def test_plan_json_lists_the_tasks_as_one_document(tmp_path: Path) -> None:
+    root = init_workspace(tmp_path / "p")
+    d = ["--dir", str(root)]
+    small(tmp_path, "plan", "--add", "Parse", "--depends", "task-2:task-1", *d, check=True)
+    code, out, _ = small(tmp_path, "plan", "--json", *d)
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["command"] == "plan" and doc["exit_code"] == 0 and doc["workspace"] == str(root)
+    assert doc["tasks"] == [
+        {"id": "task-1", "status": "pending", "title": "Initial task", "dependencies": []},
+        {"id": "task-2", "status": "pending", "title": "Parse", "dependencies": ["task-1"]},
+    ]
+
+
+def test_plan_lists_a_plan_without_tasks_and_refuses_one_whose_tasks_are_no_list(tmp_path: Path) -> None:
+    root = init_workspace(tmp_path / "p")
+    (root / ".small/plan.small.yml").write_text('small_version: "1.0.0"\nowner: "agent"\ntasks: []\n')
+    code, out, _ = small(root, "plan")
+    assert code == 0 and "no tasks" in out
+    (root / ".small/plan.small.yml").write_text('small_version: "1.0.0"\nowner: "agent"\ntasks: "x"\n')
+    code, out, err = small(root, "plan", "--json")
+    assert code == 2 and json.loads(out)["error"]["file"] == ".small/plan.small.yml"
 
 
 @pytest.mark.parametrize(

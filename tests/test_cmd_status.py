@@ -136,6 +136,20 @@ def test_handoff_freshness_follows_git(tmp_path: Path) -> None:
     assert _freshness(repo)["changed"] == ["src/app.py", "src/new.py"]
 
 
+def test_the_text_view_names_the_stale_paths(tmp_path: Path) -> None:
+    repo = seeded_repo(tmp_path, install=False)
+    assert repo.small("handoff").returncode == 0
+    repo.commit("handoff")
+    repo.write("src/app.py", "print('changed')\n")
+    repo.write("src/new.py", "x = 1\n")
+    out = repo.small("status").stdout
+    assert "  changed since: src/app.py, src/new.py\n" in out
+    for number in range(25):
+        repo.write(f"gen/f{number:02}.txt", "x\n")
+    out = repo.small("status").stdout
+    assert "(and 7 more)" in out and "gen/f00.txt" in out  # the JSON keeps 20 paths; the count says the rest
+
+
 def test_handoff_naming_an_unknown_commit(tmp_path: Path) -> None:
     repo = seeded_repo(tmp_path, install=False)
     handoff = WORKSPACE_FILES["handoff"].replace(

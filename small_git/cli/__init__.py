@@ -82,7 +82,7 @@ def _take_no_color(args: list[str]) -> list[str]:
 def main(argv: list[str] | None = None) -> None:
     args = _take_no_color(list(sys.argv[1:] if argv is None else argv))
     sys.setrecursionlimit(max(sys.getrecursionlimit(), _RECURSION_LIMIT))
-    as_json = "--json" in args
+    as_json = "--json" in args[: args.index("--") if "--" in args else len(args)]  # not a flag of apply's command
     try:
         # One completion variable for `small` and `git-small` alike (the scripts of `small completion` set it).
         code = cli.main(args=args, prog_name=_prog_name(), complete_var="_SMALL_COMPLETE", standalone_mode=False)

@@ -13,7 +13,8 @@ STATUS_HELP = "pending, in_progress, completed, blocked or cancelled."
 @click.option("--intent", help="The project's intent (otherwise a placeholder to fill in).")
 @click.option("--force", is_flag=True, help="Create only the files that are missing; never overwrite.")
 @click.option("--dir", "directory", default=None, help="Where to create .small/.  [default: .]")
-def init(intent: str | None, force: bool, directory: str | None) -> int:
+@click.option("--json", "as_json", is_flag=True, help="Print what was written as one JSON document.")
+def init(intent: str | None, force: bool, directory: str | None, as_json: bool) -> int:
     """Create a workspace: artifacts, workspace file, first entry, handoff.
 
     \b
@@ -23,7 +24,7 @@ def init(intent: str | None, force: bool, directory: str | None) -> int:
     """
     from small_git.commands import init as command
 
-    return command.run(command.InitRequest(directory, intent, force))
+    return command.run(command.InitRequest(directory, intent, force, as_json))
 
 
 @click.command()
@@ -46,6 +47,7 @@ def init(intent: str | None, force: bool, directory: str | None) -> int:
 @click.option("--after", metavar="ID", help="With --move: put the task after this one.")
 @click.option("--reset", is_flag=True, help="Replace the plan with the template (needs --yes).")
 @click.option("--yes", is_flag=True, help="Confirm --reset.")
+@click.option("--json", "as_json", is_flag=True, help="Print the tasks (after any edits) as one JSON document.")
 @dir_option
 @scope_option
 def plan(
@@ -62,13 +64,15 @@ def plan(
     after: str | None,
     reset: bool,
     yes: bool,
+    as_json: bool,
     directory: str,
     scope: str,
 ) -> int:
-    """Edit the plan: add, remove, reorder tasks; set dependencies, statuses.
+    """List the tasks; add, remove, reorder them; set dependencies, statuses.
 
     \b
     Example:
+      small plan                # id, status, title and dependencies of each task
       small plan --add "Parse the CSV header" --add "Import rows"
       small plan --depends task-3:task-2 --move task-3 --before task-2
     """
@@ -94,6 +98,7 @@ def plan(
         yes=yes,
         directory=directory,
         scope=scope,
+        json=as_json,
     )
     return command.run(request)
 
@@ -197,9 +202,10 @@ def checkpoint(
 @click.command()
 @click.option("--summary", help="The summary to write (otherwise derived from the plan).")
 @click.option("--replay-id", help="Use this replayId (64 hex digits; source: manual).")
+@click.option("--json", "as_json", is_flag=True, help="Print what was written as one JSON document.")
 @dir_option
 @scope_option
-def handoff(summary: str | None, replay_id: str | None, directory: str, scope: str) -> int:
+def handoff(summary: str | None, replay_id: str | None, as_json: bool, directory: str, scope: str) -> int:
     """Regenerate the handoff from the plan (same state, same bytes).
 
     \b
@@ -208,16 +214,17 @@ def handoff(summary: str | None, replay_id: str | None, directory: str, scope: s
     """
     from small_git.commands import handoff as command
 
-    return command.run(command.HandoffRequest(summary, replay_id, directory, scope))
+    return command.run(command.HandoffRequest(summary, replay_id, directory, scope, json=as_json))
 
 
 @click.command()
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--keep-intent", is_flag=True, help="Keep intent.small.yml (the default; accepted for compatibility).")
 @click.option("--reset-intent", is_flag=True, help="Also replace intent.small.yml with the template.")
+@click.option("--json", "as_json", is_flag=True, help="Print what was written as one JSON document.")
 @dir_option
 @scope_option
-def reset(yes: bool, keep_intent: bool, reset_intent: bool, directory: str, scope: str) -> int:
+def reset(yes: bool, keep_intent: bool, reset_intent: bool, as_json: bool, directory: str, scope: str) -> int:
     """Start a new run: new plan, handoff and replayId; progress is kept.
 
     \b
@@ -228,16 +235,21 @@ def reset(yes: bool, keep_intent: bool, reset_intent: bool, directory: str, scop
 
     if keep_intent and reset_intent:
         raise click.UsageError("--keep-intent and --reset-intent exclude each other")
-    return command.run(command.ResetRequest(directory, yes, not reset_intent, scope, confirm=click.confirm))
+
+    def confirm(prompt: str) -> bool:  # on stderr under --json: stdout holds the document alone
+        return click.confirm(prompt, err=as_json)
+
+    return command.run(command.ResetRequest(directory, yes, not reset_intent, scope, confirm=confirm, json=as_json))
 
 
 @click.command()
 @click.option("--versions", is_flag=True, help="Only quote small_version values.")
 @click.option("--all", "all_fixes", is_flag=True, help="Every repair (the default).")
 @click.option("--orphan-progress", is_flag=True, hidden=True, help="Refused: it would rewrite history.")
+@click.option("--json", "as_json", is_flag=True, help="Print what was repaired and written as one JSON document.")
 @dir_option
 @scope_option
-def fix(versions: bool, all_fixes: bool, orphan_progress: bool, directory: str, scope: str) -> int:
+def fix(versions: bool, all_fixes: bool, orphan_progress: bool, as_json: bool, directory: str, scope: str) -> int:
     """Repair what can be repaired without rewriting progress history.
 
     \b
@@ -246,7 +258,7 @@ def fix(versions: bool, all_fixes: bool, orphan_progress: bool, directory: str, 
     """
     from small_git.commands import fix as command
 
-    return command.run(command.FixRequest(directory, versions, all_fixes, orphan_progress, scope))
+    return command.run(command.FixRequest(directory, versions, all_fixes, orphan_progress, scope, as_json))
 
 
 COMMANDS: tuple[click.Command, ...] = (init, plan, progress, checkpoint, handoff, reset, fix)

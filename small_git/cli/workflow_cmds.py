@@ -119,6 +119,12 @@ def emit(directory: str, scope: str, include: str | None, recent: int, tasks: in
     hidden=True,
     help="Accepted for compatibility: the output summary is always recorded.",
 )
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print what was recorded as one JSON document (the command's stdout: stderr).",
+)
 @dir_option
 @scope_option
 @click.argument("argv", nargs=-1, type=click.UNPROCESSED)
@@ -129,6 +135,7 @@ def apply(
     checkpoint: bool,
     dry_run: bool,
     auto_progress: bool,
+    as_json: bool,
     directory: str,
     scope: str,
     argv: tuple[str, ...],
@@ -155,6 +162,7 @@ def apply(
             checkpoint=checkpoint,
             dry_run=dry_run,
             scope=scope,
+            json=as_json,
         )
     )
 

@@ -28,7 +28,14 @@ from small_git.store.lock import workspace_lock
 from small_git.store.progress_log import append_entries
 from small_git.store.reader import read_file, resolve_root, small_dir
 from small_git.store.workspace_file import enforce_scope
-from small_git.workflow.drafts import check_kind, draft_display_path, draft_findings, draft_path
+from small_git.workflow.drafts import (
+    check_kind,
+    draft_display_path,
+    draft_findings,
+    draft_path,
+    reference_draft_display_path,
+    reference_draft_exists,
+)
 
 
 def _digest(data: bytes | None) -> str:
@@ -52,6 +59,17 @@ def _read_draft(root: Path, kind: str) -> bytes:
     raw, problem = read_file(root, draft_display_path(kind))
     if problem is not None:
         raise SmallError(f"{draft_display_path(kind)} {problem}", exit_code=EXIT_USAGE, file=draft_display_path(kind))
+    if raw is None and reference_draft_exists(root, kind):
+        theirs = reference_draft_display_path(kind)
+        raise SmallError(
+            f"no draft to accept: {draft_display_path(kind)} does not exist, but the reference CLI's draft "
+            f"{theirs} does. small-git does not accept it as it is: the reference keeps a draft after accepting "
+            "it, so it may be one that was accepted (or replaced) long ago",
+            exit_code=EXIT_USAGE,
+            file=draft_display_path(kind),
+            hint=f"review it, then make it small-git's draft and accept that: small draft {kind} --from {theirs} "
+            f"&& small accept {kind}",
+        )
     if raw is None:
         raise SmallError(
             f"no draft to accept: {draft_display_path(kind)} does not exist",

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from small_git.commands import run_writer
 from small_git.errors import EXIT_USAGE, SmallError
 from small_git.protocol import lifecycle
 from small_git.protocol.artifacts import CACHE_DIR, display_path
@@ -42,6 +43,7 @@ from small_git.store.progress_log import append_entries
 from small_git.store.reader import resolve_root, small_dir
 from small_git.store.workspace_file import enforce_scope
 from small_git.workflow.plan import read_plan, record, transition
+from small_git.workflow.written import Written
 
 DEFAULT_TASK = "meta/apply"  # meta/: exempt from S2, and views hide it from "recent"
 TIMEOUT_EXIT = 124  # what coreutils `timeout` returns
@@ -63,6 +65,7 @@ class ApplyRequest:
     checkpoint: bool = False
     dry_run: bool = False
     scope: str = "root"
+    json: bool = False  # one document on stdout; the command's own stdout then goes to stderr
 
 
 @dataclass
@@ -196,7 +199,7 @@ def _stop_group(process: subprocess.Popen[bytes], first: signal.Signals) -> None
             continue
 
 
-def execute(argv: list[str], cwd: Path, timeout: float, log: IO[bytes]) -> Outcome:
+def execute(argv: list[str], cwd: Path, timeout: float, log: IO[bytes], stdout_to_stderr: bool = False) -> Outcome:
     capture = _Capture(log)
     started = time.monotonic()
     try:
@@ -215,6 +218,8 @@ def execute(argv: list[str], cwd: Path, timeout: float, log: IO[bytes]) -> Outco
         return Outcome(126, 0.0, output_lines=1, tail=message)
     assert process.stdout is not None and process.stderr is not None
     echo_out, echo_err = console.binary_streams()
+    if stdout_to_stderr:
+        echo_out = echo_err
     pumps = [
         threading.Thread(target=_pump, args=(process.stdout, echo_out, capture), daemon=True),
         threading.Thread(target=_pump, args=(process.stderr, echo_err, capture), daemon=True),
@@ -379,8 +384,13 @@ def _checkpoint(root: Path, task_id: str, entry: dict[str, Any]) -> dict[str, An
 
 
 def run(request: ApplyRequest) -> int:
+    return run_writer("apply", request.json, lambda written: _run(request, written))
+
+
+def _run(request: ApplyRequest, written: Written) -> int:
     root = resolve_root(request.directory)
     small_dir(root)
+    written.start(root)
     enforce_scope(root, request.scope, "apply", allow_examples=False)
     # as the reference: a dry run without a command says so and succeeds (its own CI flow runs exactly that)
     nothing = request.dry_run and not request.argv and request.shell_command is None
@@ -399,10 +409,17 @@ def run(request: ApplyRequest) -> int:
             "--status in_progress --reopen (or drop --checkpoint)",
         )
     if request.dry_run:
-        console.out("No command specified" if nothing else f"Would run in {root}: {clean_text(text)}")
         also = " and checkpoint the task" if request.checkpoint else ""
-        console.out(f"Would record it for task {task_id}{also}")
-        console.out("Dry run: nothing was run or recorded.")
+        lines = [
+            "No command specified" if nothing else f"Would run in {root}: {clean_text(text)}",
+            f"Would record it for task {task_id}{also}",
+            "Dry run: nothing was run or recorded.",
+        ]
+        written.messages += lines
+        written.details.update(dry_run=True, task_id=task_id)
+        if not request.json:
+            for line in lines:
+                console.out(line)
         return 0
     log_path, log = _log_file(root)
     log_ref = log_path.relative_to(root).as_posix()
@@ -412,11 +429,12 @@ def run(request: ApplyRequest) -> int:
             f"# small apply: task {task_id}\n# command: {text}\n# cwd: {root}\n".encode("utf-8", "surrogateescape")
         )
         log.flush()
-        append_entries(
+        written.extra_paths.append(log_ref)
+        written.entries += append_entries(
             root, [{"task_id": task_id, **fields, "notes": f"apply: started (time limit {request.timeout:g}s)"}]
         )
         console.err(f"small apply: running {fields['command']}")
-        outcome = execute(argv, root, request.timeout, log)
+        outcome = execute(argv, root, request.timeout, log, stdout_to_stderr=request.json)
         log.write(
             f"\n# exit {outcome.exit_code} after {outcome.seconds:.3f}s"
             f"{' (timed out)' if outcome.timed_out else ''}\n".encode()
@@ -430,10 +448,23 @@ def run(request: ApplyRequest) -> int:
     entry = guard_entry(entry)
     if request.checkpoint:
         entry["status"] = "completed" if outcome.succeeded else "blocked"
-        written = _checkpoint(root, task_id, entry)
-        console.err(f"checkpoint: {task_id} -> {entry['status']} at {written['timestamp']}")
+        done = _checkpoint(root, task_id, entry)
+        written.entries.append(done)
+        console.err(f"checkpoint: {task_id} -> {entry['status']} at {done['timestamp']}")
     else:
-        append_entries(root, [entry])
+        written.entries += append_entries(root, [entry])
     verdict = "timed out" if outcome.timed_out else f"exited {outcome.exit_code}"
     console.err(f"small apply: {verdict}; recorded for {task_id} (log: {log_ref})")
+    written.details.update(
+        dry_run=False,
+        task_id=task_id,
+        log=log_ref,
+        outcome={
+            "exit_code": outcome.exit_code,
+            "seconds": round(outcome.seconds, 3),
+            "timed_out": outcome.timed_out,
+            "interrupted": outcome.interrupted,
+            "output_lines": outcome.output_lines,
+        },
+    )
     return outcome.exit_code

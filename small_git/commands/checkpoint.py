@@ -17,9 +17,10 @@ from small_git.report import console, json_report
 from small_git.report.console import warn
 from small_git.store.lock import workspace_lock
 from small_git.store.plan_edit import PlanEditor
+from small_git.store.progress_log import last_entry
 from small_git.store.reader import resolve_root, small_dir
 from small_git.store.workspace_file import enforce_scope
-from small_git.workflow.entries import commit_evidence, parse_status, timing
+from small_git.workflow.entries import commit_evidence, failed_apply, parse_status, timing
 from small_git.workflow.plan import read_plan, record, transition
 
 DEFAULT_EVIDENCE = "Recorded checkpoint via small checkpoint"
@@ -54,6 +55,7 @@ def run(request: CheckpointRequest) -> int:
         raw = read_plan(root, required=True)
         editor = PlanEditor(raw)
         current = transition(editor, task_id, status, request.reopen)
+        failed = failed_apply(last_entry(root), task_id) if status == "completed" else None
         entry: dict[str, Any] = {
             "task_id": task_id,
             "status": status,
@@ -71,6 +73,9 @@ def run(request: CheckpointRequest) -> int:
         written = record(root, raw, editor, [entry], not_before_ns=not_before)[0]
     for message in warnings:
         warn(message)
+    if failed:
+        warnings.append(f"the last apply of {task_id} failed ({failed}); {task_id} is recorded completed all the same")
+        warn(warnings[-1])
     line = f"checkpoint: {task_id} {current} -> {status} at {written['timestamp']}"
     committed = None
     if request.commit:
@@ -88,6 +93,7 @@ def run(request: CheckpointRequest) -> int:
                 "checkpoint": line,
                 "checkpoint_at": written["timestamp"],
                 "commit": committed,
+                "warnings": warnings,
             }
         )
     else:

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from small_git.commands import run_writer
 from small_git.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, SmallError
 from small_git.protocol import lifecycle
 from small_git.protocol.artifacts import ALL_FILES, CACHE_DIR, SMALL_DIR, display_path
@@ -36,6 +37,7 @@ from small_git.store.reader import parse_yaml, read_artifact, resolve_root, smal
 from small_git.store.workspace_file import enforce_scope, run_replay_id
 from small_git.workflow.handoff import existing_handoff, handoff_replay_id, write_handoff
 from small_git.workflow.init import create_missing, interrupted_init
+from small_git.workflow.written import Written
 
 _VERSION_LINE = re.compile(r"^(\s*small_version:)[ \t]*([^#\r\n]*?)([ \t]+#.*)?(\r?)$", re.MULTILINE)
 PROGRESS = display_path("progress")
@@ -48,11 +50,16 @@ class FixRequest:
     all: bool = False  # every repair (the default)
     orphan_progress: bool = False  # the reference's flag; refused
     scope: str = "root"
+    json: bool = False
 
 
 def run(request: FixRequest) -> int:
     """With no selection (or --all), every repair; --versions selects only the quoting repair. Exit 0 when
     nothing is left that fix may not repair, 1 when something is (it is named, with what to do)."""
+    return run_writer("fix", request.json, lambda written: _run(request, written))
+
+
+def _run(request: FixRequest, written: Written) -> int:
     if request.orphan_progress:
         raise SmallError(
             "--orphan-progress would rewrite existing progress entries; small-git never does that",
@@ -62,6 +69,7 @@ def run(request: FixRequest) -> int:
         )
     root = resolve_root(request.directory)
     small_dir(root)
+    written.start(root)
     everything = request.all or not request.versions
     done: list[str] = []
     left: list[str] = []
@@ -80,12 +88,14 @@ def run(request: FixRequest) -> int:
         if everything:
             done += _plan_lags(root)
             done += _stale_run_handoff(root)
-    for line in done:
-        console.out(line)
-    for line in left:
-        console.out(f"left alone: {line}")
-    console.out("Nothing to fix" if not done else f"Fixed {plural(len(done), 'problem')}")
-    console.out("Next: small check --strict")
+    lines = done + [f"left alone: {line}" for line in left]
+    repairs = [line for line in done if not line.startswith(" ")]  # an indented line details the one above
+    lines += [f"Fixed {plural(len(repairs), 'problem')}" if repairs else "Nothing to fix", "Next: small check --strict"]
+    written.messages += lines
+    written.details.update(fixed=repairs, left_alone=left)
+    if not request.json:
+        for line in lines:
+            console.out(line)
     return EXIT_INVALID if left else EXIT_OK
 
 

@@ -8,14 +8,17 @@ import os
 from dataclasses import dataclass
 
 from small_git import PROTOCOL_VERSION
+from small_git.commands import run_writer
 from small_git.errors import EXIT_OK, EXIT_USAGE, SmallError
-from small_git.protocol.artifacts import SMALL_DIR
+from small_git.protocol.artifacts import SMALL_DIR, display_path
 from small_git.protocol.emitter import quote
 from small_git.report import console
 from small_git.store.lock import workspace_lock
+from small_git.store.progress_log import load_log
 from small_git.store.reader import resolve_root
 from small_git.store.templates import INTENT_TEMPLATE
 from small_git.workflow.init import GITIGNORE_LINE, create_missing, ensure_gitignore
+from small_git.workflow.written import Written
 
 
 def intent_template(intent: str | None) -> bytes:
@@ -31,11 +34,17 @@ class InitRequest:
     directory: str | None = None
     intent: str | None = None  # None: the template's placeholder
     force: bool = False  # create only what is missing
+    json: bool = False
 
 
 def run(request: InitRequest) -> int:
+    return run_writer("init", request.json, lambda written: _run(request, written))
+
+
+def _run(request: InitRequest, written: Written) -> int:
     intent, force = request.intent, request.force
     root = resolve_root(request.directory)
+    written.start(root)
     folder = root / SMALL_DIR
     if os.path.lexists(folder) and not force:
         raise SmallError(
@@ -53,11 +62,18 @@ def run(request: InitRequest) -> int:
     with workspace_lock(root):
         created = create_missing(root, data)
         ignored = ensure_gitignore(root)
-    console.out(f"Initialized SMALL v{PROTOCOL_VERSION} in {folder}" if created else f"Nothing to create in {folder}")
-    for path in created:
-        console.out(f"  created {path}")
+    lines = [f"Initialized SMALL v{PROTOCOL_VERSION} in {folder}" if created else f"Nothing to create in {folder}"]
+    lines += [f"  created {path}" for path in created]
     if ignored:
-        console.out(f"  added {GITIGNORE_LINE} to .gitignore")
+        lines.append(f"  added {GITIGNORE_LINE} to .gitignore")
     if created:
-        console.out('Next: fill in intent.small.yml and constraints.small.yml, then: small plan --add "<first task>"')
+        lines.append('Next: fill in intent.small.yml and constraints.small.yml, then: small plan --add "<first task>"')
+    if display_path("progress") in created:
+        log = load_log(root) or {}
+        written.entries += [e for e in log.get("entries") or [] if isinstance(e, dict)]
+    written.messages += lines
+    written.details.update(created=created, gitignore_updated=ignored)
+    if not request.json:
+        for line in lines:
+            console.out(line)
     return EXIT_OK

@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from small_git.commands import run_writer
 from small_git.errors import EXIT_OK, EXIT_USAGE, SmallError
 from small_git.report import console
+from small_git.report.plan_list import tasks_screen
 from small_git.store.lock import workspace_lock
 from small_git.store.plan_edit import PlanEditor
 from small_git.store.progress_log import load_log
@@ -16,7 +18,9 @@ from small_git.store.reader import resolve_root, small_dir
 from small_git.store.templates import PLAN_TEMPLATE
 from small_git.store.workspace_file import enforce_scope
 from small_git.workflow.entries import parse_status
-from small_git.workflow.plan import read_plan, record, transition
+from small_git.workflow.plan import PLAN, plan_data, read_plan, record, transition
+from small_git.workflow.view import task_rows
+from small_git.workflow.written import Written
 
 
 @dataclass(frozen=True)
@@ -33,7 +37,15 @@ class PlanRequest:
     yes: bool = False
     directory: str | None = None
     scope: str = "root"
+    json: bool = False
     messages: list[str] = field(default_factory=list)
+
+    @property
+    def edits(self) -> bool:
+        return (
+            bool(self.add or self.statuses or self.depends or self.remove or self.move or self.before or self.after)
+            or self.reset
+        )
 
 
 def _logged_task_ids(root: Path) -> set[str]:
@@ -95,10 +107,42 @@ def _edit(root: Path, editor: PlanEditor, request: PlanRequest) -> tuple[list[st
     return messages, entries
 
 
+def _rows(root: Path) -> list[dict[str, Any]]:
+    plan = plan_data(root, required=True)
+    if not isinstance(plan, dict) or not isinstance(plan.get("tasks", []), list):
+        raise SmallError(
+            f"{PLAN} holds no list of tasks", exit_code=EXIT_USAGE, file=PLAN, hint="small check names the problem"
+        )
+    return task_rows(plan)
+
+
+def _list(root: Path, request: PlanRequest, written: Written) -> int:
+    """No edits: the tasks (a missing plan is first created from the template, as the reference does)."""
+    if read_plan(root) is None:
+        with workspace_lock(root):
+            if read_plan(root) is None:
+                record(root, None, PlanEditor(PLAN_TEMPLATE), [])
+                written.messages.append("Creating new plan from template")
+                if not request.json:
+                    console.out("Creating new plan from template")
+    rows = _rows(root)
+    written.details["tasks"] = rows
+    if not request.json:
+        console.out(tasks_screen(rows))
+    return EXIT_OK
+
+
 def run(request: PlanRequest) -> int:
+    return run_writer("plan", request.json, lambda written: _run(request, written))
+
+
+def _run(request: PlanRequest, written: Written) -> int:
     root = resolve_root(request.directory)
     small_dir(root)
+    written.start(root)
     enforce_scope(root, request.scope, "plan", allow_examples=False)
+    if not request.edits:
+        return _list(root, request, written)
     if request.reset and not request.yes:
         raise SmallError("--reset replaces the whole plan; confirm with --yes", exit_code=EXIT_USAGE)
     with workspace_lock(root):
@@ -121,10 +165,14 @@ def run(request: PlanRequest) -> int:
         messages += edited
         entries += status_entries
         result = editor.result()
-        if result == raw and not entries:
-            console.out("No changes made to plan")
-            return EXIT_OK
-        record(root, raw, editor, entries)
+        if result != raw or entries:
+            written.entries += record(root, raw, editor, entries)
+        else:
+            messages.append("No changes made to plan")
+    written.messages += messages
+    if request.json:
+        written.details["tasks"] = _rows(root)
+        return EXIT_OK
     for message in messages:
         console.out(message)
     return EXIT_OK

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from small_git.commands import run_writer
 from small_git.errors import EXIT_OK, EXIT_USAGE, SmallError
 from small_git.protocol.artifacts import display_path
 from small_git.protocol.replayid import next_run_id
@@ -19,6 +20,7 @@ from small_git.store.runs import formula_id
 from small_git.store.templates import INTENT_TEMPLATE, PLAN_TEMPLATE
 from small_git.store.workspace_file import enforce_scope, read_workspace, run_replay_id, set_run_replay_id
 from small_git.workflow.handoff import existing_handoff, handoff_replay_id, write_handoff
+from small_git.workflow.written import Written
 
 
 @dataclass(frozen=True)
@@ -29,12 +31,24 @@ class ResetRequest:
     scope: str = "root"
     # asks the user (the CLI passes its prompt); without it, or without a terminal, --yes is needed
     confirm: Callable[[str], bool] | None = None
+    json: bool = False  # (the CLI's prompt then goes to stderr)
 
 
 def run(request: ResetRequest) -> int:
+    return run_writer("reset", request.json, lambda written: _run(request, written))
+
+
+def _say(request: ResetRequest, written: Written, line: str) -> None:
+    written.messages.append(line)
+    if not request.json:
+        console.out(line)
+
+
+def _run(request: ResetRequest, written: Written) -> int:
     yes, keep_intent, confirm = request.yes, request.keep_intent, request.confirm
     root = resolve_root(request.directory)
     small_dir(root)
+    written.start(root)
     enforce_scope(root, request.scope, "reset", allow_examples=False)
     if read_workspace(root) is None:
         raise SmallError(
@@ -46,7 +60,8 @@ def run(request: ResetRequest) -> int:
         if confirm is None or not sys.stdin.isatty():
             raise SmallError("reset starts a new run (new plan and handoff); confirm with --yes", exit_code=EXIT_USAGE)
         if not confirm("Start a new run? The plan and handoff are replaced; progress is kept"):
-            console.out("Reset cancelled.")
+            written.details["cancelled"] = True
+            _say(request, written, "Reset cancelled.")
             return EXIT_OK
     with workspace_lock(root):
         previous = run_replay_id(root) or handoff_replay_id(existing_handoff(root))
@@ -62,12 +77,18 @@ def run(request: ResetRequest) -> int:
             "evidence": "Started a new run" + (f"; previous replayId {previous}" if previous else ""),
             "notes": "small reset" + ("" if keep_intent else " (intent reset to template)"),
         }
-        written = append_entries(root, [entry], locked=True)[0]
+        appended = append_entries(root, [entry], locked=True)[0]
+        written.entries.append(appended)
         atomic_write(root / display_path("plan"), PLAN_TEMPLATE)
-        run_info = {"created_at": written["timestamp"], "transition_reason": "reset"}
+        run_info = {"created_at": appended["timestamp"], "transition_reason": "reset"}
         if previous:
             run_info["previous_replay_id"] = previous
         write_handoff(root, run=run_info)
-    console.out(f"Reset: {display_path('plan')}, {display_path('handoff')}" + ("" if keep_intent else ", intent"))
-    console.out(f"New run {new_id[:16]}..." + (f" (previous {previous[:16]}...)" if previous else ""))
+    written.details.update(cancelled=False, replay_id=new_id, previous_replay_id=previous)
+    _say(
+        request,
+        written,
+        f"Reset: {display_path('plan')}, {display_path('handoff')}" + ("" if keep_intent else ", intent"),
+    )
+    _say(request, written, f"New run {new_id[:16]}..." + (f" (previous {previous[:16]}...)" if previous else ""))
     return EXIT_OK

@@ -19,8 +19,9 @@ from small_git.gates.append_only import changed, progress_findings, subsequence_
 from small_git.gates.authority import authority_findings
 from small_git.gates.content import added_content_findings
 from small_git.gates.context import AuditContext, AuditResult, deadline_finding, restore_hint
+from small_git.gates.fastpath import facts_cache, fast_accept
 from small_git.gates.redaction import Record
-from small_git.gates.tipcheck import tip_findings
+from small_git.gates.tipcheck import citations_pass, tip_findings
 from small_git.git import plumbing as git
 from small_git.git.objects import MissingObject, ObjectReader
 from small_git.git.plumbing import CommitMeta
@@ -64,6 +65,8 @@ def judge_transition(
     sample = new or next((p for p in parents if p is not None), None)
     if sample is None:
         return []
+    if fast_accept(parents, new, ctx):
+        return []  # an append the full judgement would accept, proven from the added entries alone
     findings = _structure_findings(parents[0], new, ctx)
     log_findings, redacted = progress_findings(parents, new, meta, ctx, sample, redactions)
     findings += log_findings
@@ -318,6 +321,7 @@ def judge_commits(repo: Path, rev_args: Sequence[str], context: AuditContext, re
     One `rev-list` walk names the commits; one `cat-file --batch` process reads every object."""
     commits = git.rev_list(rev_args, repo)
     result = AuditResult(commits=[sha for sha, _ in commits])
+    facts_cache(context)  # made once, so every commit's context shares what is learnt of the logs
     cut = _cut_history(repo, commits)
     if cut is not None:
         result.missing.append(cut)
@@ -367,13 +371,23 @@ def kept_entries_findings(
     return findings
 
 
-def tip_level_findings(repo: Path, tip: str, prefixes: Sequence[str]) -> list[Finding]:
-    """The tip-level evidence check (spec §6.4) on the workspaces at `prefixes` of commit `tip`."""
+def tip_level_findings(
+    repo: Path, tip: str, prefixes: Sequence[str], context: AuditContext | None = None
+) -> list[Finding]:
+    """The tip-level evidence check (spec §6.4) on the workspaces at `prefixes` of commit `tip`. A log whose
+    facts the judgement already knows is checked from them when every citation passes directly; anything
+    else is read and checked in full."""
     findings: list[Finding] = []
     with ObjectReader(repo) as objects:
         states = [state_at(tip, prefix, repo, objects) for prefix in prefixes]
+    cache = facts_cache(context) if context is not None and context.fast_path else None
     for state in states:
         if state is None or state.files["progress"].raw is None:
+            continue
+        known = cache.known(state) if cache is not None else None
+        if known is not None and citations_pass(repo, tip, [value for _, value in known.cited]):
+            if cache is not None and context is not None and not context.quarantined:
+                cache.remember(known, persist=True)  # the next update of this ref starts from here
             continue
         try:
             findings += tip_findings(repo, tip, state)

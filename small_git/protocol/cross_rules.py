@@ -196,26 +196,17 @@ def strict_cross(
                 'record it: small checkpoint --task ID --status completed --evidence "..."',
             )
         )
-    scope = ""
     handoff_data = handoff.data if handoff is not None else None
-    if isinstance(handoff_data, dict) and isinstance(handoff_data.get("replayId"), dict):
-        value = handoff_data["replayId"].get("value")
-        scope = value.strip() if isinstance(value, str) else ""
+    scope = _s2_scope(handoff_data)
     if plan_ids:
         unknown: list[tuple[int, str]] = []
         raw_entries = progress.data.get("entries") if isinstance(progress.data, dict) else None
         raw_entries = raw_entries if isinstance(raw_entries, list) else []
         first = run_start(raw_entries)
         for i, entry in enumerate(raw_entries[first:], start=first):
-            if not isinstance(entry, dict):
-                continue
-            task_id = _task_id(entry.get("task_id"))
-            if task_id is None or task_id.startswith("meta/") or task_id in plan_ids:
-                continue
-            replay = entry.get("replayId")
-            if scope and (not isinstance(replay, str) or replay.strip() != scope):
-                continue
-            unknown.append((i, task_id))
+            task_id = _s2_unknown(entry, plan_ids, scope)
+            if task_id is not None:
+                unknown.append((i, task_id))
         if unknown:
             line = progress.line_of(("entries", unknown[0][0]))
             names = sorted({t for _, t in unknown})
@@ -245,6 +236,38 @@ def strict_cross(
                 )
             )
     return findings
+
+
+def _s2_scope(handoff_data: Any) -> str:
+    """The replayId S2 judges by: the handoff's ("" when it has none)."""
+    if isinstance(handoff_data, dict) and isinstance(handoff_data.get("replayId"), dict):
+        value = handoff_data["replayId"].get("value")
+        return value.strip() if isinstance(value, str) else ""
+    return ""
+
+
+def _s2_unknown(entry: Any, plan_ids: set[str], scope: str) -> str | None:
+    """The entry's task id when S2 flags it (a current-run entry naming a task the plan lacks), else None."""
+    if not isinstance(entry, dict):
+        return None
+    task_id = _task_id(entry.get("task_id"))
+    if task_id is None or task_id.startswith("meta/") or task_id in plan_ids:
+        return None
+    replay = entry.get("replayId")
+    if scope and (not isinstance(replay, str) or replay.strip() != scope):
+        return None
+    return task_id
+
+
+def s2_would_flag(plan_data: Any, handoff_data: Any, entry: dict[str, Any]) -> bool:
+    """Whether `check --strict` flags `entry` under S2 once it is appended (the log's last entry, so in the
+    current run) — now, or after the next `small handoff`, which moves S2's scope to the entry's own replayId:
+    what appends refuse, the log being append-only. An entry without a replayId (no run has started) is judged
+    by the handoff's scope, as check judges it."""
+    plan_ids = {t for t in (_task_id(t.get("id")) for t in tasks_of(plan_data)) if t}
+    replay = entry.get("replayId")
+    scope = replay.strip() if isinstance(replay, str) and replay.strip() else _s2_scope(handoff_data)
+    return bool(plan_ids) and _s2_unknown(entry, plan_ids, scope) is not None
 
 
 def _s2_hint(names: list[str]) -> str:

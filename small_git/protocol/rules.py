@@ -176,7 +176,6 @@ def _progress(data: dict[str, Any], out: Reporter) -> None:
         out.add("progress-shape", "entries must be a list", ("entries",))
         return
     previous: int | None = None
-    previous_raw = ""
     for i, entry in enumerate(entries):
         if not isinstance(entry, dict):
             out.add("progress-shape", f"entries[{i}] must be a mapping", ("entries", i))
@@ -206,13 +205,13 @@ def _progress(data: dict[str, Any], out: Reporter) -> None:
                 out.add(
                     "timestamp-order",
                     f"entries[{i}] (task {task_id!r}): timestamp {format_ns(instant)} is not after the "
-                    f"previous entry's {previous_raw}",
+                    f"previous entry's {format_ns(previous)}",
                     ("entries", i, "timestamp"),
                     hint="timestamps must strictly increase in file order; append a new entry instead "
                     "of editing old ones",
                     deviation="D2" if previous == _GO_ZERO else None,
                 )
-            previous, previous_raw = instant, format_ns(instant)
+            previous = instant  # formatted only for a finding: a long log has few
         if not has_evidence(entry):
             out.add(
                 "entry-evidence",

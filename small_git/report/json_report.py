@@ -31,3 +31,31 @@ def check_document(command: str, workspace: str, result: CheckResult, strict: bo
 
 def error_document(command: str, exit_code: int, error: dict[str, Any]) -> dict[str, Any]:
     return {"command": command, "exit_code": exit_code, "error": error, "findings": []}
+
+
+def written_document(
+    command: str,
+    workspace: str | None,
+    written: list[str],
+    removed: list[str],
+    entries: list[dict[str, Any]],
+    messages: list[str],
+    details: dict[str, Any],
+    exit_code: int,
+    error: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """`--json` of a command that writes (init, plan, apply, handoff, reset, fix): what it wrote, on success
+    and on failure alike (docs/json.md)."""
+    doc: dict[str, Any] = {
+        "command": command,
+        "workspace": workspace,
+        "written": written,
+        "removed": removed,
+        "entries": entries,
+        "messages": messages,
+        **details,
+        "exit_code": exit_code,
+    }
+    if error is not None:
+        doc["error"] = error
+    return doc

@@ -59,6 +59,10 @@ def render_text(doc: dict[str, Any], colours: Palette = PLAIN) -> str:
         at = f" at {fresh['commit']}" if fresh["commit"] else ""
         lines.append(f"Handoff: {label}{at}" + (f" - {fresh['reason']}" if fresh["reason"] else ""))
         if fresh["state"] == "stale":
+            changed = fresh.get("changed") or []
+            more = fresh.get("changed_count", len(changed)) - len(changed)
+            if changed:
+                lines.append("  changed since: " + ", ".join(changed) + (f" (and {more} more)" if more > 0 else ""))
             lines.append("  regenerate it before you stop: small handoff")
         if handoff["summary"]:
             lines.append(f"  {_one_line(handoff['summary'])}")

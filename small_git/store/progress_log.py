@@ -467,6 +467,31 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
+def last_entry(root: Path) -> dict[str, Any] | None:
+    """The log's last entry, read from its end (a bounded read, as an append's), or None when there is none or
+    the layout does not tell it cheaply: for advice, never for a rule. Refuses what appends refuse."""
+    fd = _open_for_append(log_path(root))
+    if fd is None:
+        return None
+    try:
+        size = os.fstat(fd).st_size
+        indent = _scan_head(fd, size)
+        if indent is None or isinstance(indent, bool):
+            return None
+        found = _scan_tail(fd, size, indent, 4 * max_entry_bytes())
+        if found is None or isinstance(found, bool):
+            return None
+        try:
+            doc = parse_yaml(b"entries:\n" + found[1], _LOG)
+        except YamlError:
+            return None
+        entries = doc.data.get("entries") if isinstance(doc.data, dict) else None
+        entry = entries[0] if isinstance(entries, list) and len(entries) == 1 else None
+        return entry if isinstance(entry, dict) else None
+    finally:
+        os.close(fd)
+
+
 def load_log(root: Path) -> dict[str, Any] | None:
     """The whole log, parsed (None when absent). For normalisation and repairs, not for appends."""
     raw = read_artifact(root, "progress")

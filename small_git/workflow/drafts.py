@@ -1,11 +1,13 @@
-"""Drafts: an agent's proposal for a human-owned file, in `.small-drafts/` beside `.small/` (spec §1)."""
+"""Drafts: an agent's proposal for a human-owned file, in `.small-drafts/` beside `.small/` (spec §1). The
+reference CLI keeps its drafts in `.small-cache/drafts/` (same file names); small-git reads them only to say
+so (docs/conformance.md)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from small_git.errors import EXIT_USAGE, SmallError
-from small_git.protocol.artifacts import ALL_FILES, DRAFTS_DIR, HUMAN_OWNED, display_path, filename
+from small_git.protocol.artifacts import ALL_FILES, CACHE_DIR, DRAFTS_DIR, HUMAN_OWNED, display_path, filename
 from small_git.protocol.checker import CheckOptions, check_state
 from small_git.protocol.findings import Finding, sort_key
 from small_git.protocol.state import FileEntry, State
@@ -13,6 +15,18 @@ from small_git.protocol.state import FileEntry, State
 
 def draft_display_path(kind: str) -> str:
     return f"{DRAFTS_DIR}/{filename(kind)}"
+
+
+REFERENCE_DRAFTS_DIR = f"{CACHE_DIR}/drafts"
+
+
+def reference_draft_display_path(kind: str) -> str:
+    """Where the reference CLI's `draft` writes (`.small-cache/drafts/<kind>.small.yml`)."""
+    return f"{REFERENCE_DRAFTS_DIR}/{filename(kind)}"
+
+
+def reference_draft_exists(root: Path, kind: str) -> bool:
+    return (root / reference_draft_display_path(kind)).is_file()
 
 
 def draft_path(root: Path, kind: str) -> Path:

@@ -3,7 +3,9 @@ evidence."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any
 
 from small_git.errors import EXIT_USAGE, SmallError
 from small_git.git.evidence import head_commit_evidence
@@ -38,3 +40,24 @@ def timing(at: str | None, after: str | None) -> tuple[str | None, int | None]:
     except TimestampError as exc:
         raise SmallError(f"invalid timestamp {at or after!r}: {exc}", exit_code=EXIT_USAGE) from None
     return None, None
+
+
+_APPLY_OUTCOME = re.compile(r"apply: exit code ([0-9]+)")
+
+
+def failed_apply(entry: Any, task_id: str) -> str | None:
+    """When `entry` is the outcome of an `apply` of `task_id` that failed: what failed (its exit code and
+    command, and where its log is), else None."""
+    if not isinstance(entry, dict) or entry.get("task_id") != task_id:
+        return None
+    notes = entry.get("notes")
+    match = _APPLY_OUTCOME.fullmatch(notes) if isinstance(notes, str) else None
+    if match is None or match.group(1) == "0":
+        return None
+    command = entry.get("command")
+    where = entry.get("command_ref")
+    return (
+        f"exit {match.group(1)}"
+        + (f": {command}" if isinstance(command, str) else "")
+        + (f" (log: {where})" if isinstance(where, str) else "")
+    )

@@ -109,3 +109,21 @@ def recent_entries(progress: Any, limit: int, *, signal_only: bool = True) -> li
             e for e in entries if not (isinstance(e.get("task_id"), str) and e["task_id"].startswith(_NOISE_PREFIXES))
         ]
     return list(reversed(entries[-limit:])) if limit > 0 else []
+
+
+def task_rows(plan: Any) -> list[dict[str, Any]]:
+    """Each task of the plan, in plan order, as `{"id", "status", "title", "dependencies"}` (what `small plan`
+    lists). Whatever shape the plan has: an id or title that is not text is shown as it is, a missing status
+    reads as pending."""
+    rows = []
+    for task in tasks_of(plan):
+        title = task.get("title")
+        rows.append(
+            {
+                "id": task.get("id"),
+                "status": normalised_status(task),
+                "title": title if title is not None else "",
+                "dependencies": _deps(task),
+            }
+        )
+    return rows
