@@ -177,7 +177,7 @@ def textconv(file: str) -> int:
     """
     from small_git.commands import textconv as textconv_command
 
-    return textconv_command.run(file)
+    return textconv_command.run(textconv_command.TextconvRequest(file))
 
 
 @click.command("merge-driver")
