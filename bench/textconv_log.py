@@ -10,8 +10,13 @@ diff driver is registered as `git small install` registers it (`diff.small.textc
 Rows: `--no-textconv` (the baseline), textconv with an empty cache (the first `git log -p` after a fetch:
 one conversion per blob), textconv with the cache filled (every later run), `git small textconv-cache` (one
 process renders every blob into the cache) followed by `git log -p`, and textconv without the cache (git
-before `cachetextconv`). The ratio is each row's median over the baseline's. Benchmarks are not tests:
-nothing here asserts.
+before `cachetextconv`). The ratio is each row's median over the baseline's.
+
+Then the normal flow, each against `--no-textconv` in the same clone: a fresh `git clone` and `git small
+install` (which fills the cache), then `git log -p`; and in that clone `--hook-commits` more commits made
+with `git commit` (the post-commit hook renders each one's new versions), then `git log -p`. The install's
+own time and a commit's time with the hooks are printed beside them. Benchmarks are not tests: nothing here
+asserts.
 """
 
 from __future__ import annotations
@@ -94,10 +99,65 @@ def timed(repo: Path, args: list[str], before: list[str] | None = None, program:
     return time.perf_counter() - start
 
 
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+
+def clone_and_install(repo: Path, scratch: Path, git_small: str, number: int) -> tuple[Path, float]:
+    """A fresh clone with small-git installed as a user installs it; returns it and the install's time."""
+    clone = scratch / f"clone-{number}"
+    subprocess.run(["git", "clone", "-q", str(repo), str(clone)], check=True)
+    for key, value in (("user.name", "Ada"), ("user.email", "ada@example.com")):
+        git(clone, "config", key, value)
+    return clone, timed(clone, ["install"], program=git_small)
+
+
+def hook_commits(clone: Path, count: int, hooks: bool = True) -> float:
+    """`count` commits that append a progress entry, through the installed hooks (--no-verify skips only the
+    gates, whose cost is not this benchmark's; post-commit still runs). Returns the mean seconds per commit."""
+    progress = clone / ".small" / "progress.small.yml"
+    start = time.perf_counter()
+    for i in range(count):
+        with progress.open("a", encoding="utf-8") as handle:
+            handle.write(entry(100_000 + i))
+        git(clone, "add", "-A")
+        git(clone, *([] if hooks else ["-c", "core.hooksPath=/dev/null"]), "commit", "-q", "--no-verify", "-m", f"{i}")
+    return (time.perf_counter() - start) / count
+
+
+def normal_flow(repo: Path, scratch: Path, git_small: str, repeat: int, hook_count: int) -> None:
+    log = ["log", "-p", "--", ".small/"]
+    plain = ["log", "-p", "--no-textconv", "--", ".small/"]
+    rows: dict[str, list[float]] = {}
+    for number in range(repeat):
+        clone, install = clone_and_install(repo, scratch, git_small, number)
+        rows.setdefault("install (fills the cache)", []).append(install)
+        rows.setdefault("clone + install: --no-textconv", []).append(timed(clone, plain))
+        rows.setdefault("clone + install: git log -p", []).append(timed(clone, log))
+        rows.setdefault(f"{hook_count} commits: one commit, hooks", []).append(hook_commits(clone, hook_count))
+        rows.setdefault(f"{hook_count} commits: --no-textconv", []).append(timed(clone, plain))
+        rows.setdefault(f"{hook_count} commits: git log -p", []).append(timed(clone, log))
+        rows.setdefault("one commit, without the hooks", []).append(hook_commits(clone, hook_count, hooks=False))
+        shutil.rmtree(clone)
+    medians = {label: statistics.median(values) for label, values in rows.items()}
+    print(f"\n# the normal flow (a fresh clone each run), median of {repeat}")
+    print(f"{'what':<42} {'seconds':>9} {'ratio':>8}")
+    base = None
+    for label, wall in medians.items():
+        if label.endswith("--no-textconv"):
+            base = wall
+        ratio = f"{wall / base:>7.1f}x" if base and label.endswith("git log -p") else ""
+        if label.startswith("one commit"):
+            ratio = ""
+        print(f"{label:<42} {wall:>9.3f} {ratio:>8}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--commits", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--hook-commits", type=int, default=20, help="commits made through the hooks")
+    parser.add_argument("--flow-only", action="store_true", help="only the normal flow's rows")
     parser.add_argument(
         "--driver",
         default=f"{sys.executable} -m small_git.commands.textconv",
@@ -126,13 +186,15 @@ def main() -> int:
         print(f"# {env_note}, median of {args.repeat}")
         print(f"{'what':<34} {'seconds':>9} {'ratio':>8}")
         base = None
-        for label, measure in rows:
+        for label, measure in rows if not args.flow_only else rows[:1]:
             runs = 1 if label == "textconv, no cache" else args.repeat
             if label == "textconv, cache filled":
                 measure()  # fill the cache first
             wall = statistics.median(measure() for _ in range(runs))
             base = base or wall
             print(f"{label:<34} {wall:>9.3f} {wall / base:>7.1f}x")
+        git(repo, "update-ref", "-d", CACHE_REF)  # the clones start without it (git clone copies no notes)
+        normal_flow(repo, Path(scratch), git_small, args.repeat, args.hook_commits)
         if os.environ.get("SMALL_BENCH_KEEP"):
             print(f"kept: {shutil.copytree(repo, Path(os.environ['SMALL_BENCH_KEEP']))}")
     return 0

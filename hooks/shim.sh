@@ -15,14 +15,59 @@ if [ "$reads_stdin" = yes ]; then
     cat >"$input"
 fi
 
+previous_status=0
 if [ -x "$previous" ]; then
     "$previous" "$@" <"$input" || {
-        status=$?
-        [ "$hook" = post-rewrite ] || exit "$status"
+        previous_status=$?
+        case "$hook" in
+        post-rewrite | post-commit | post-merge | post-checkout) ;;
+        *) exit "$previous_status" ;;
+        esac
     }
 fi
 
 case "$hook" in
+post-commit | post-merge | post-checkout)
+    # Not gates: they render the .small/ versions that the commit, merge or switch brought into git's
+    # textconv cache, and never fail the git command (post-checkout's status is git checkout's: the previous
+    # hook's is kept). Without starting Python: nothing to do when the cache is off here or no commit that
+    # came in changes a .small/ file.
+    case "$hook" in
+    post-commit)
+        # the commit, and for a merge concluded by git commit also what it brings from the other side
+        range="HEAD --not HEAD^1"
+        git rev-parse -q --verify "HEAD^1" >/dev/null 2>&1 || range="--no-walk HEAD"
+        ;;
+    post-merge)
+        [ "${1:-0}" = 1 ] && exit "$previous_status" # a squash merge moves nothing
+        range="HEAD --not ORIG_HEAD"
+        git rev-parse -q --verify ORIG_HEAD >/dev/null 2>&1 || range="--no-walk HEAD"
+        ;;
+    post-checkout)
+        [ "${3:-}" = 1 ] && [ "${1:-}" != "${2:-}" ] || exit "$previous_status"
+        range="$2 --not $1"
+        git rev-parse -q --verify "$1^{commit}" >/dev/null 2>&1 || range="$2"
+        ;;
+    esac
+    # shellcheck disable=SC2086 # the range is words
+    if [ "$(git config --type=bool --get small.textconvCache 2>/dev/null)" = false ] ||
+        [ "$(git config --type=bool --get diff.small.cachetextconv 2>/dev/null)" != true ] ||
+        ! git config --get diff.small.textconv >/dev/null 2>&1 ||
+        [ -z "$(
+            unset GIT_LITERAL_PATHSPECS GIT_GLOB_PATHSPECS GIT_NOGLOB_PATHSPECS GIT_ICASE_PATHSPECS
+            git rev-list -n 1 --full-history $range -- ':(glob)**/.small/*.small.yml' 2>/dev/null
+        )" ]; then
+        exit "$previous_status"
+    fi
+    if [ -x "$small_git" ]; then
+        @RUN@ hook "$hook" "$@" </dev/null
+    elif command -v git-small >/dev/null 2>&1; then
+        git-small hook "$hook" "$@" </dev/null
+    else
+        false
+    fi || echo "small-git: $hook could not update the textconv cache of .small/ (git log -p renders it instead)" >&2
+    exit "$previous_status"
+    ;;
 pre-commit | commit-msg)
     # Fast path, without starting Python: nothing staged under a .small/ folder, and not a merge (whose
     # other parents may differ there; pre-merge-commit always runs). small-git makes the same test itself

@@ -15,7 +15,8 @@ export GIT_CONFIG_NOSYSTEM=1 HOME="$scratch/home" GIT_AUTHOR_NAME="Demo Human" G
 export GIT_COMMITTER_NAME="Demo Human" GIT_COMMITTER_EMAIL="human@example.com"
 mkdir -p "$HOME" repo && cd repo
 
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@" || echo "(exit $?)"; }
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
+step() { printf '\n%s$ %s%s\n' "$bold" "$*" "$plain"; "$@" || echo "(exit $?)"; }
 
 git init -q -b main
 echo "print('hello')" > app.py

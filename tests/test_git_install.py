@@ -134,3 +134,32 @@ def test_shim_reports_a_missing_executable(tmp_path: Path) -> None:
     repo.git("add", "-A")
     proc = repo.git("commit", "-m", "x", check=False, env=env)
     assert proc.returncode != 0 and "git small install" in proc.stderr
+
+
+def test_cache_hooks_chain_a_previous_hook_and_keep_its_status(tmp_path: Path) -> None:
+    """post-commit, post-merge and post-checkout are installed like the gates (a hook already there, git-lfs's
+    say, runs first and its status stays git's), and uninstall puts the previous one back."""
+    repo = seeded_repo(tmp_path, install=False)
+    old = repo.path / ".git/hooks/post-checkout"
+    previous = '#!/bin/sh\necho ran >> "$(git rev-parse --git-dir)/old-hook.log"\nexit 5\n'
+    write_hook(old, previous)
+    repo.git("switch", "-q", "-c", "side", check=False)
+    repo.append_progress(entry("task-2", 1))
+    repo.commit("append on side")
+    before = repo.git("switch", "-q", "main", check=False).returncode
+    assert before != 0
+    install = repo.small("install")
+    assert install.returncode == 0 and "post-checkout: the hook that was there runs first" in install.stdout
+    for hook in ("post-commit", "post-merge", "post-checkout"):
+        assert hook in HOOKS and os.access(repo.path / ".git/hooks" / hook, os.X_OK)
+    repo.git("update-ref", "-d", "refs/notes/textconv/small")
+    proc = repo.git("switch", "-q", "side", check=False)
+    assert proc.returncode == before  # what the previous hook made of it, as before small-git was installed
+    assert repo.read(".git/old-hook.log").count("ran") == 3
+    blob = repo.git("rev-parse", f"side:{PROGRESS}").stdout.strip()
+    assert repo.git("notes", "--ref=textconv/small", "list", blob, check=False).returncode == 0
+
+    removed = repo.small("uninstall")
+    assert "post-checkout: the previous hook is back in place" in removed.stdout
+    assert old.read_text() == previous
+    assert not (repo.path / ".git/hooks/post-commit").exists()

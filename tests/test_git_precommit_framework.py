@@ -33,6 +33,9 @@ def test_manifest_declares_every_gate_as_always_run_without_file_names() -> None
         "small-git-commit-msg",
         "small-git-pre-push",
         "small-git-post-rewrite",
+        "small-git-post-commit",
+        "small-git-post-merge",
+        "small-git-post-checkout",
     }
     for hook_id, hook in by_id.items():
         stage = hook_id.removeprefix("small-git-")

@@ -230,3 +230,11 @@ def test_install_on_a_work_tree_keeps_the_commit_gates(tmp_path: Path) -> None:
     small("uninstall", cwd=client.path)
     assert not (client.path / ".git/hooks/pre-receive").exists()
     assert not (client.path / ".git/hooks/pre-commit").exists()
+
+
+def test_the_cli_offers_every_hook() -> None:
+    """The CLI spells the hook names itself (it imports only commands/); they must be the hooks' own."""
+    from small_git.cli.git_cmds import HOOK_NAMES as OFFERED
+    from small_git.integration.hooks import HOOK_NAMES
+
+    assert OFFERED == (*HOOK_NAMES, "pre-receive")

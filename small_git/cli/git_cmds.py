@@ -11,6 +11,17 @@ import click
 # the command it runs.
 REPO_HELP = "A folder inside the repository (default: the current one)."
 SERVER_LAYOUTS = ("plain", "gitlab", "gitlab-file", "gitea", "forgejo")  # integration/server/layouts.py
+HOOK_NAMES = (  # integration/hooks.py, and the server's pre-receive
+    "pre-commit",
+    "pre-merge-commit",
+    "commit-msg",
+    "post-rewrite",
+    "pre-push",
+    "post-commit",
+    "post-merge",
+    "post-checkout",
+    "pre-receive",
+)
 
 
 @click.command()
@@ -25,6 +36,8 @@ def install(
 ) -> int:
     """Install the gates as git hooks (pre-commit, pre-merge-commit, commit-msg, post-rewrite, pre-push).
 
+    Also post-commit, post-merge and post-checkout, which keep the textconv cache of .small/ filled
+    (filled for the existing history now; off with: git config small.textconvCache false).
     Hooks that were already there keep running, before small-git's. Running it again is harmless.
     On a bare repository (or with --server) it installs the pre-receive gate instead, where the
     forge runs it: plain git, GitLab, Gitea or Forgejo (docs/server.md).
@@ -62,7 +75,7 @@ def uninstall(directory: str, hooks_dir: str | None) -> int:
 @click.command(context_settings={"ignore_unknown_options": True})
 @click.argument(
     "name",
-    type=click.Choice(["pre-commit", "pre-merge-commit", "commit-msg", "post-rewrite", "pre-push", "pre-receive"]),
+    type=click.Choice(HOOK_NAMES),
 )
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def hook(name: str, args: tuple[str, ...]) -> int:
@@ -164,7 +177,7 @@ def textconv(file: str) -> int:
     """
     from small_git.commands import textconv as textconv_command
 
-    return textconv_command.run(file)
+    return textconv_command.run(textconv_command.TextconvRequest(file))
 
 
 @click.command("merge-driver")

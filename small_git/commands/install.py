@@ -3,14 +3,17 @@ bare repository (or with --server) the pre-receive gate, where the repository's 
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from small_git.errors import EXIT_OK, SmallError
 from small_git.git import plumbing as git
 from small_git.integration import install as installer
+from small_git.integration import textconv_cache
 from small_git.integration.server import layouts
 from small_git.report import console
+from small_git.report.text import plural
 
 
 @dataclass(frozen=True)
@@ -37,8 +40,35 @@ def run(request: InstallRequest) -> int:
         console.out(f"  {hook}: the hook that was there runs first ({hook}{installer.PREVIOUS_SUFFIX})")
     if report.drivers:
         console.out("  diff driver 'small', merge drivers 'small-progress' and 'small-plan' (.git/info/attributes)")
+        _fill_textconv_cache(top)
     console.out("  remove with: git small uninstall")
     return EXIT_OK
+
+
+def _fill_textconv_cache(top: Path) -> None:
+    """Render the `.small/` history of HEAD and the local branches into git's textconv cache, so the first
+    `git log -p` starts no driver; the hooks keep it filled from here on. Never fails the install."""
+    if git.head_sha(top) is None and not git.run_git(["branch", "--list"], top, check=False).strip():
+        return  # no commits yet
+    start = time.perf_counter()
+    try:
+        filled = textconv_cache.refresh(top, ["HEAD", "--branches"] if git.head_sha(top) else ["--branches"])
+    except SmallError as exc:
+        console.out(f"  textconv cache: not filled ({exc.message.splitlines()[0]}); git log -p renders as it goes")
+        return
+    if filled is None:
+        console.out(f"  textconv cache: off here ({textconv_cache.SWITCH} or diff.small.cachetextconv is false)")
+        return
+    seconds = time.perf_counter() - start
+    cached = f", {filled.cached} already cached" if filled.cached else ""
+    console.out(
+        f"  textconv cache: {plural(filled.rendered, '.small/ version')} rendered in {seconds:.1f} s "
+        f"(HEAD and local branches{cached}); the post-commit, post-merge, post-checkout and post-rewrite "
+        "hooks keep it filled"
+    )
+    note = textconv_cache.left_out_note(filled)
+    if note:
+        console.out(f"  {note.removeprefix('small-git: ')}")
 
 
 def _server(repo: Path | None, request: InstallRequest, hooks_dir: Path | None) -> int:

@@ -13,9 +13,19 @@ from small_git.store.limits import configured_limits
 # no click, no git layer): see `python -X importtime -m small_git.commands.textconv FILE`.
 
 
-def run(path: str) -> int:
-    """Print the rendering of `path` ("-": standard input). Unreadable YAML is printed as it is, so a diff
+class TextconvRequest:
+    """The file to render ("-": standard input). A plain class: `dataclasses` would cost every driver start."""
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+
+def run(request: TextconvRequest) -> int:
+    """Print the rendering of the file ("-": standard input). Unreadable YAML is printed as it is, so a diff
     never fails; only a file that cannot be read at all is an error."""
+    path = request.path
     if path == "-":
         raw = sys.stdin.buffer.read()
     else:
@@ -38,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         console.err("usage: python -m small_git.commands.textconv FILE")
         return EXIT_USAGE
     try:
-        return run(args[0])
+        return run(TextconvRequest(args[0]))
     except SmallError as exc:
         console.err(f"error: {exc.message}")
         return exc.exit_code

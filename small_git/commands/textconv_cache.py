@@ -23,6 +23,6 @@ def run(request: TextconvCacheRequest) -> int:
     cwd = Path(request.directory or ".").absolute()
     repo = top_level(cwd) or cwd
     span = parse_range(repo, request.rev_range, example="git small textconv-cache origin/main..HEAD")
-    rendered, cached = fill(repo, span.rev_args)
-    console.out(f"textconv cache: {plural(rendered, 'blob')} rendered, {cached} already cached")
+    filled = fill(repo, span.rev_args)
+    console.out(f"textconv cache: {plural(filled.rendered, 'blob')} rendered, {filled.cached} already cached")
     return EXIT_OK

@@ -2,6 +2,10 @@
 
 Every gate asks the audit engine; none re-implements a rule. Each hook first lists the paths its commit
 changes and returns at once when none is under a `.small/`.
+
+post-commit, post-merge and post-checkout are not gates: they render the `.small/` versions the commit, the
+merge or the switch brought into git's textconv cache (integration/textconv_cache.py), as post-rewrite also
+does after its own work. A problem there is one line of notes; they never fail the git command.
 """
 
 from __future__ import annotations
@@ -9,20 +13,32 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from small_git.errors import EXIT_USAGE, SmallError
-from small_git.gates.audit import judge_commit
-from small_git.gates.context import AuditContext
-from small_git.gates.refupdate import RefUpdate, configured_protection, judge_ref_update, ref_update
 from small_git.git import plumbing as git
-from small_git.git.processes import COMMIT, nearest_command, option_in_effect
-from small_git.git.states import workspaces_in
-from small_git.integration.reconcile import parse_rewrite_lines, reconcile_after_rewrite
+from small_git.integration import textconv_cache
 from small_git.protocol.artifacts import display_path
 from small_git.protocol.findings import ERROR, Finding
 
-HOOK_NAMES = ("pre-commit", "pre-merge-commit", "commit-msg", "post-rewrite", "pre-push")
+if TYPE_CHECKING:
+    from small_git.gates.refupdate import RefUpdate
+
+# The gates (and what they import) are imported by the hooks that judge: post-commit, post-merge and
+# post-checkout run after every commit, merge and switch that changes .small/, and only fill the cache.
+
+HOOK_NAMES = (
+    "pre-commit",
+    "pre-merge-commit",
+    "commit-msg",
+    "post-rewrite",
+    "pre-push",
+    "post-commit",
+    "post-merge",
+    "post-checkout",
+)
 STDIN_HOOKS = ("pre-push", "post-rewrite")
+CACHE_HOOKS = ("post-commit", "post-merge", "post-checkout")  # the textconv cache only: never a refusal
 
 
 @dataclass
@@ -44,6 +60,9 @@ def run_hook(name: str, args: Sequence[str], repo: Path, stdin_text: str | None,
         "commit-msg": _commit_msg,
         "post-rewrite": _post_rewrite,
         "pre-push": _pre_push,
+        "post-commit": _post_commit,
+        "post-merge": _post_merge,
+        "post-checkout": _post_checkout,
     }
     handler = handlers.get(name)
     if handler is None:
@@ -83,6 +102,9 @@ def staged_parents(repo: Path, env: Mapping[str, str]) -> tuple[list[str], str]:
 
 
 def _judge_staged(outcome: HookOutcome, repo: Path, env: Mapping[str, str], message: str) -> None:
+    from small_git.gates.audit import judge_commit
+    from small_git.gates.context import AuditContext
+
     parents, label = staged_parents(repo, env)
     meta = git.pending_meta(repo, parents, message)
     context = AuditContext(repo, stage=outcome.hook, env=env, label=label)
@@ -113,6 +135,8 @@ def amending(env: Mapping[str, str]) -> bool:
     """Whether the running `git commit` has --amend. Git tells hooks nothing about it, so read the arguments
     of the `git commit` process that started us (the pre-commit framework adds levels) as git reads them:
     `git commit -m tidy -m --amend` is a message, not an amend."""
+    from small_git.git.processes import COMMIT, nearest_command, option_in_effect
+
     if env.get("SMALL_GIT_AMEND"):
         return env["SMALL_GIT_AMEND"] not in ("0", "")
     found = nearest_command(("commit",))
@@ -126,8 +150,14 @@ def _post_rewrite(
     outcome: HookOutcome, args: list[str], repo: Path, stdin_text: str | None, env: Mapping[str, str]
 ) -> None:
     """After amend or rebase: map cited commits to their new SHAs, and warn about replays pre-push refuses."""
+    from small_git.gates.audit import judge_commit
+    from small_git.gates.context import AuditContext
+    from small_git.integration.reconcile import parse_rewrite_lines
+
     pairs = parse_rewrite_lines(stdin_text or "")
     if not pairs:
+        # the pre-commit framework passes no input: the new HEAD at least (what an amend rewrote)
+        refresh_textconv_cache(outcome, repo, ["-1", "HEAD"])
         return
     for new in dict.fromkeys(new for _, new in pairs):
         meta = git.commit_meta(new, repo)
@@ -140,9 +170,13 @@ def _post_rewrite(
             "(git rebase -i, keeping old progress entries unchanged)"
         )
     _reconcile(outcome, repo, pairs)
+    refresh_textconv_cache(outcome, repo, ["--no-walk", *dict.fromkeys(new for _, new in pairs)])
 
 
 def _reconcile(outcome: HookOutcome, repo: Path, pairs: list[tuple[str, str]]) -> None:
+    from small_git.git.states import workspaces_in
+    from small_git.integration.reconcile import reconcile_after_rewrite
+
     top = git.top_level(repo)
     head = git.head_sha(repo)
     if top is None or head is None:
@@ -158,12 +192,69 @@ def _reconcile(outcome: HookOutcome, repo: Path, pairs: list[tuple[str, str]]) -
             )
 
 
+# --- the textconv cache: post-commit, post-merge, post-checkout (and post-rewrite above) -----------------------
+
+
+def refresh_textconv_cache(outcome: HookOutcome, repo: Path, rev_args: Sequence[str]) -> None:
+    """Render the `.small/` versions the commits of `rev_args` show into git's textconv cache. Whatever goes
+    wrong is one note: the git command that ran the hook has already done its work."""
+    try:
+        filled = textconv_cache.refresh(repo, rev_args)
+    except Exception as exc:  # not a gate: nothing here may fail the git command
+        reason = exc.message if isinstance(exc, SmallError) else f"{type(exc).__name__}: {exc}"
+        outcome.notes.append(f"small-git: the textconv cache was not updated ({reason.splitlines()[0]})")
+        return
+    note = textconv_cache.left_out_note(filled) if filled is not None else None
+    if note:
+        outcome.notes.append(note)
+
+
+def _post_commit(
+    outcome: HookOutcome, args: list[str], repo: Path, stdin_text: str | None, env: Mapping[str, str]
+) -> None:
+    """The new commit; for a merge concluded by `git commit`, also the commits it brings from the other side."""
+    parent = git.rev_parse("HEAD^1^{commit}", repo)
+    refresh_textconv_cache(outcome, repo, ["HEAD", f"^{parent}"] if parent else ["-1", "HEAD"])
+
+
+def _post_merge(
+    outcome: HookOutcome, args: list[str], repo: Path, stdin_text: str | None, env: Mapping[str, str]
+) -> None:
+    """After `git merge` or `git pull`: every commit the merge brought (ORIG_HEAD..HEAD). A squash merge
+    moves nothing; the commit that follows it runs post-commit."""
+    squash = args[0] if args else env.get("PRE_COMMIT_IS_SQUASH_MERGE", "0")
+    if squash == "1":
+        return
+    before = git.rev_parse("ORIG_HEAD^{commit}", repo)
+    refresh_textconv_cache(outcome, repo, ["HEAD", f"^{before}"] if before else ["-1", "HEAD"])
+
+
+def _post_checkout(
+    outcome: HookOutcome, args: list[str], repo: Path, stdin_text: str | None, env: Mapping[str, str]
+) -> None:
+    """After a branch switch (or a clone, whose previous HEAD is all zeros): the commits the new HEAD has and
+    the old one lacked. A checkout of files (flag 0) changes no history."""
+    if len(args) >= 3:
+        before, after, flag = args[0], args[1], args[2]
+    else:  # the pre-commit framework names them in variables
+        before = env.get("PRE_COMMIT_FROM_REF", "")
+        after = env.get("PRE_COMMIT_TO_REF", "")
+        flag = env.get("PRE_COMMIT_CHECKOUT_TYPE", "")
+    if flag != "1" or not after or before == after or git.is_zero_sha(after):
+        return
+    known = before and not git.is_zero_sha(before) and git.rev_parse(f"{before}^{{commit}}", repo)
+    refresh_textconv_cache(outcome, repo, [after, f"^{before}"] if known else [after])
+
+
 # --- pre-push -----------------------------------------------------------------------------------------------
 
 
 def _pre_push(
     outcome: HookOutcome, args: list[str], repo: Path, stdin_text: str | None, env: Mapping[str, str]
 ) -> None:
+    from small_git.gates.context import AuditContext
+    from small_git.gates.refupdate import configured_protection, judge_ref_update
+
     remote = args[0] if args else env.get("PRE_COMMIT_REMOTE_NAME", "")
     tracked = bool(remote) and remote in git.run_git(["remote"], repo, check=False).split()
     context = AuditContext(
@@ -180,6 +271,8 @@ def _pre_push(
 
 def _push_updates(stdin_text: str | None, env: Mapping[str, str], repo: Path) -> list[RefUpdate]:
     """git's pre-push input: `<local ref> <local sha> <remote ref> <remote sha>` per line."""
+    from small_git.gates.refupdate import ref_update
+
     updates = []
     for line in (stdin_text or "").splitlines():
         fields = line.split()

@@ -19,7 +19,16 @@ from pathlib import Path
 from small_git.errors import EXIT_USAGE, SmallError
 from small_git.git import plumbing as git
 
-HOOKS = ("pre-commit", "pre-merge-commit", "commit-msg", "post-rewrite", "pre-push")
+HOOKS = (
+    "pre-commit",
+    "pre-merge-commit",
+    "commit-msg",
+    "post-rewrite",
+    "pre-push",
+    "post-commit",  # these three keep the textconv cache filled; they are not gates
+    "post-merge",
+    "post-checkout",
+)
 STDIN_HOOKS = ("pre-push", "post-rewrite")
 SHIM_MARKER = "# small-git hook shim"
 PREVIOUS_SUFFIX = ".small-git-prev"

@@ -6,22 +6,53 @@ fills it itself, but by starting the driver once per blob; after a fetch of a lo
 `git log -p` pays that many starts. This module writes the same cache for every `.small/` blob of a range from
 one process, in the format git reads, so the first `git log -p` is as fast as the later ones. A cache whose
 command differs from the configured driver is not git's (git would ignore it), so it is rebuilt.
+
+`git small install` fills it for the existing history, and the post-commit, post-merge, post-checkout and
+post-rewrite hooks for the commits each brings, so the cache stays filled in the normal flow. Those fills are
+bounded (`AUTOMATIC_BUDGET` bytes of YAML, newest first) and turned off by `git config small.textconvCache
+false`; `git small textconv-cache` has no bound.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from small_git.errors import EXIT_USAGE, SmallError
 from small_git.git import plumbing as git
 from small_git.git.objects import ObjectReader
 from small_git.protocol.artifacts import SMALL_DIR
-from small_git.protocol.yamlsafe import DEFAULT_LIMITS
 from small_git.report.textconv import render
+from small_git.store.limits import configured_limits
 
 CACHE_REF = "refs/notes/textconv/small"
 _NOTE_MODE = "100644"
+SWITCH = "small.textconvCache"  # false: install and the hooks leave the cache to git
+# What install and a hook render at most: 32 MiB of `.small/` YAML (a few seconds), the newest blobs first.
+# A progress log grows with every commit, so rendering every version of a long history is quadratic in it.
+AUTOMATIC_BUDGET = 32 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Filled:
+    rendered: int  # blobs rendered now
+    cached: int  # blobs the cache already held
+    left_out: int = 0  # blobs not rendered: the budget ran out (the oldest ones; git renders them when shown)
+
+
+def automatic(repo: Path) -> bool:
+    """Whether install and the hooks fill the cache here: the diff driver is configured, git caches its
+    renderings (`diff.small.cachetextconv`), and `small.textconvCache` is not false."""
+    if not git.run_git(["config", "--get", "diff.small.textconv"], repo, check=False).strip():
+        return False
+    return _setting(repo, "diff.small.cachetextconv", False) and _setting(repo, SWITCH, True)
+
+
+def _setting(repo: Path, key: str, default: bool) -> bool:
+    """A boolean as git reads it (an unreadable value counts as the default)."""
+    value = git.run_git(["config", "--type=bool", "--get", key], repo, check=False).strip()
+    return {"true": True, "false": False}.get(value, default)
 
 
 def driver_command(repo: Path) -> str:
@@ -54,7 +85,7 @@ def small_blobs(repo: Path, rev_args: Sequence[str]) -> dict[str, str]:
         parts = meta[1:].split(" ")
         if len(parts) < 5 or f"{SMALL_DIR}/" not in f"/{path}" or not path.endswith(".small.yml"):
             continue
-        for mode, oid in ((parts[0], parts[2]), (parts[1], parts[3])):
+        for mode, oid in ((parts[1], parts[3]), (parts[0], parts[2])):  # newest first: a bounded fill's order
             if mode.startswith("100") and not git.is_zero_sha(oid):
                 blobs[oid] = path
     return blobs
@@ -75,29 +106,53 @@ def _existing_notes(repo: Path, validity: str) -> dict[str, str]:
     return notes
 
 
-def fill(repo: Path, rev_args: Sequence[str]) -> tuple[int, int]:
-    """(blobs rendered now, blobs already cached). Writes the notes commit and moves the ref once."""
+def fill(repo: Path, rev_args: Sequence[str], budget: int | None = None) -> Filled:
+    """Render the range's `.small/` blobs that the cache lacks, newest first, and at most `budget` bytes of
+    them (None: all). Writes the notes commit and moves the ref once."""
     validity = driver_command(repo)
     notes = _existing_notes(repo, validity)
     wanted = {oid: path for oid, path in small_blobs(repo, rev_args).items() if oid not in notes}
     if not wanted:
-        return 0, len(notes)
+        return Filled(0, len(notes))
+    max_bytes = configured_limits().max_bytes
     renderings: list[tuple[str, bytes]] = []
+    spent = left_out = 0
     with ObjectReader(repo) as objects:
-        for oid, path in wanted.items():
+        for number, (oid, path) in enumerate(wanted.items()):
             found = objects.read(oid)
             if found is None or found[0] != "blob":
                 continue
             raw = found[1]
-            renderings.append((oid, raw if len(raw) > DEFAULT_LIMITS.max_bytes else render(raw, path)))
-    written = _write_blobs(repo, [text for _, text in renderings])
-    for (oid, _), note in zip(renderings, written, strict=True):
-        notes[oid] = note
-    listing = "".join(f"{_NOTE_MODE} blob {note}\t{oid}\n" for oid, note in sorted(notes.items()))
-    tree = git.run_git(["mktree"], repo, input=listing.encode()).strip()
-    commit = git.run_git(["commit-tree", tree, "-m", validity], repo, env=_identity_env()).strip()
-    git.run_git(["update-ref", "-m", "small-git: textconv cache", CACHE_REF, commit], repo)
-    return len(renderings), len(notes) - len(renderings)
+            if budget is not None and spent + len(raw) > budget:
+                left_out = len(wanted) - number
+                break
+            spent += len(raw)
+            renderings.append((oid, raw if len(raw) > max_bytes else render(raw, path)))
+    if renderings:
+        written = _write_blobs(repo, [text for _, text in renderings])
+        for (oid, _), note in zip(renderings, written, strict=True):
+            notes[oid] = note
+        listing = "".join(f"{_NOTE_MODE} blob {note}\t{oid}\n" for oid, note in sorted(notes.items()))
+        tree = git.run_git(["mktree"], repo, input=listing.encode()).strip()
+        commit = git.run_git(["commit-tree", tree, "-m", validity], repo, env=_identity_env()).strip()
+        git.run_git(["update-ref", "-m", "small-git: textconv cache", CACHE_REF, commit], repo)
+    return Filled(len(renderings), len(notes) - len(renderings), left_out)
+
+
+def refresh(repo: Path, rev_args: Sequence[str]) -> Filled | None:
+    """The automatic fill of install and the hooks: bounded by `AUTOMATIC_BUDGET`; None when it is off here."""
+    if not automatic(repo):
+        return None
+    return fill(repo, rev_args, AUTOMATIC_BUDGET)
+
+
+def left_out_note(filled: Filled) -> str | None:
+    if not filled.left_out:
+        return None
+    return (
+        f"small-git: textconv cache: {filled.left_out} older .small/ versions left out "
+        f"(over {AUTOMATIC_BUDGET // (1024 * 1024)} MiB); git small textconv-cache renders them"
+    )
 
 
 def _write_blobs(repo: Path, contents: Sequence[bytes]) -> list[str]:
