@@ -2,6 +2,7 @@
 
     python bench/pre_receive.py                      # 100 commits onto a 100,000-entry log
     python bench/pre_receive.py --entries 20000 --commits 300 --timeout 0
+    python bench/pre_receive.py --warm               # after one accepted push (the server knows its tip)
 
 A bare repository holds a workspace whose log has ENTRIES entries (history that predates the gate: the
 server fetched it itself); the gate is installed with the default deadline (small.timeout, 4.5 s, which
@@ -45,6 +46,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--entries", type=int, default=100_000)
     parser.add_argument("--commits", type=int, default=100)
+    parser.add_argument("--warm", action="store_true", help="push one commit first (the server's steady state)")
     parser.add_argument("--timeout", default="", help="small.timeout for the server (default: the gate's own)")
     parser.add_argument("--small", default=shutil.which("git-small") or str(Path(sys.executable).parent / "git-small"))
     args = parser.parse_args()
@@ -73,7 +75,14 @@ def main() -> int:
         subprocess.run([args.small, "install", "--dir", str(server)], env=env, capture_output=True, check=True)
         if args.timeout:
             git(server, "config", "small.timeout", args.timeout, env=env)
-        for index in range(args.entries, args.entries + args.commits):
+        first = args.entries
+        if args.warm:  # one accepted push first: the server then knows its tip's log (as after any push)
+            with log.open("a") as handle:
+                handle.write(entry(first))
+            git(client, "commit", "-q", "-a", "-m", "warm-up", env=env)
+            subprocess.run(["git", "push", "-q", str(server), "main"], cwd=client, env=env, capture_output=True)
+            first += 1
+        for index in range(first, first + args.commits):
             with log.open("a") as handle:
                 handle.write(entry(index))
             git(client, "commit", "-q", "-a", "-m", f"step {index}", env=env)

@@ -250,3 +250,27 @@ def test_a_client_that_skips_its_own_hooks_still_meets_the_gate(tmp_path: Path) 
     proc = client.git("push", "--no-verify", "origin", "main", check=False)
     assert proc.returncode != 0 and "[progress-rewrite]" in remote_lines(proc)
     assert os.access(server.path / "hooks/pre-receive", os.X_OK)
+
+
+def _facts(server: Server) -> set[str]:
+    folder = server.path / "small-git" / "facts"
+    return {p.parent.name + p.stem for p in folder.rglob("*.json")} if folder.exists() else set()
+
+
+def test_an_accepted_push_keeps_what_was_learnt_of_its_logs_and_a_refused_one_nothing(
+    served: tuple[Server, Stage],
+) -> None:
+    """The next push onto a long log starts from the facts of its tip instead of reading the log in full."""
+    server, stage = served
+    stage.fresh()
+    append(stage.client, 2)
+    rewrite_entry(stage.client)
+    refused = push(stage.client, "origin", "HEAD:refs/heads/main")
+    assert refused.returncode != 0 and _facts(server) == set()
+
+    stage.fresh()
+    append(stage.client, 2)
+    accepted = push(stage.client, "origin", "HEAD:refs/heads/main")
+    assert accepted.returncode == 0, remote_lines(accepted)
+    tip_log = stage.client.git("rev-parse", "HEAD:.small/progress.small.yml").stdout.strip()
+    assert tip_log in _facts(server)

@@ -386,8 +386,9 @@ def tip_level_findings(
             continue
         known = cache.known(state) if cache is not None else None
         if known is not None and citations_pass(repo, tip, [value for _, value in known.cited]):
-            if cache is not None and context is not None and not context.quarantined:
-                cache.remember(known, persist=True)  # the next update of this ref starts from here
+            if cache is not None:
+                # the next update of this ref starts from here (in a quarantine, once the push is accepted)
+                cache.remember(known, persist=True)
             continue
         try:
             findings += tip_findings(repo, tip, state)

@@ -5,7 +5,8 @@ in `small-git/facts/` (never the work tree). Each file names the blob it is abou
 its content; a file that does not verify, is about another blob, or does not fit the log it is asked about
 is ignored and written again from the log itself. Deleting the folder is always safe: it only makes the next
 judgement read the logs in full again. Nothing is written while the judgement runs inside a push's
-quarantine (the objects may vanish), nor when the git directory cannot be written.
+quarantine (the objects may vanish): the pre-receive gate writes what it learnt only once the push is
+accepted (`keep`). Nothing is written when the git directory cannot be written.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class FactsCache:
         self._folder = folder
         self._looked_up = folder is not None
         self._memory: OrderedDict[str, LogFacts] = OrderedDict()
+        self._unsaved: OrderedDict[str, LogFacts] = OrderedDict()  # learnt while not persisting (see keep)
         self.full_reads = 0  # logs read in full to learn their facts (for tests and benchmarks)
 
     # --- the folder ---------------------------------------------------------------------------------------
@@ -99,8 +101,26 @@ class FactsCache:
         self._memory.move_to_end(facts.oid)
         while len(self._memory) > _MEMORY:
             self._memory.popitem(last=False)
-        if persist:
+        if persist and self.persist:
             self._store(facts)
+        elif persist:
+            self._unsaved[facts.oid] = facts
+            while len(self._unsaved) > _MEMORY:
+                self._unsaved.popitem(last=False)
+
+    def keep(self) -> None:
+        """Write the facts learnt while writing was off: the pre-receive gate calls it once a push is accepted
+        (its objects then stay), so the next push does not read those logs in full again. A refused push
+        leaves nothing behind."""
+        for facts in self._unsaved.values():
+            path = self._file(facts.oid)
+            if path is not None and not path.exists():
+                self.persist, saved = True, self.persist
+                try:
+                    self._store(facts)
+                finally:
+                    self.persist = saved
+        self._unsaved.clear()
 
     def known(self, state: State) -> LogFacts | None:
         """The facts of the state's log when already known (memory, then disk) and fitting its bytes."""

@@ -72,7 +72,8 @@ def fast_accept(parents: Sequence[State | None], new: State | None, ctx: AuditCo
         return False
     new_oid = new.files["progress"].oid
     if new_oid:
-        cache.remember(extended(facts, new_raw, added, new_oid), persist=ctx.local and not ctx.quarantined)
+        # kept at the prompt; in a quarantine only once the push is accepted (FactsCache.keep)
+        cache.remember(extended(facts, new_raw, added, new_oid), persist=ctx.local or ctx.quarantined)
     return True
 
 

@@ -87,6 +87,7 @@ def judge_push(
 ) -> ReceiveOutcome:
     """Judge every update in input order; once the deadline has passed, the rest are refused unjudged."""
     outcome = ReceiveOutcome(pusher=policy.pusher(env))
+    contexts: list[AuditContext] = []
     for update in updates:
         verdict = RefVerdict(update)
         outcome.verdicts.append(verdict)
@@ -110,6 +111,11 @@ def judge_push(
         result = judge_update(repo, update, context, policy)
         verdict.findings = [f for f in result.findings if f.rule != RULE_DEADLINE]
         verdict.timed_out = len(verdict.findings) < len(result.findings)
+        contexts.append(context)
+    if outcome.exit_code == 0:  # the objects stay: what was learnt of their logs serves the next push
+        for context in contexts:
+            if context.facts is not None:
+                context.facts.keep()
     return outcome
 
 
