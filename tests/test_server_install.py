@@ -238,3 +238,19 @@ def test_the_cli_offers_every_hook() -> None:
     from small_git.integration.hooks import HOOK_NAMES
 
     assert OFFERED == (*HOOK_NAMES, "pre-receive")
+
+
+def test_install_on_a_server_reads_the_logs_at_its_branch_tips_once(tmp_path: Path) -> None:
+    """So the first push onto a long log judges only what it adds, as every later push does."""
+    server, client = seeded_server(tmp_path)
+    facts = server.path / "small-git" / "facts"
+    if facts.exists():
+        for path in facts.rglob("*.json"):
+            path.unlink()
+    done = small("install", "--dir", str(server.path), cwd=tmp_path)
+    assert done.returncode == 0 and "read 1 progress log(s) at the branch tips" in done.stdout, done.stdout
+    blob = client.git("rev-parse", "main:.small/progress.small.yml").stdout.strip()
+    assert (facts / blob[:2] / f"{blob[2:]}.json").is_file()
+    append(client, 2)
+    proc = push(client, "origin", "main")
+    assert proc.returncode == 0, remote_lines(proc)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from small_git.errors import EXIT_OK, SmallError
+from small_git.gates.facts import learn_branch_tips
 from small_git.git import plumbing as git
 from small_git.integration import install as installer
 from small_git.integration import textconv_cache
@@ -92,5 +93,9 @@ def _server(repo: Path | None, request: InstallRequest, hooks_dir: Path | None) 
         console.out(f"  the hook that was there runs first ({layouts.HOOK}{installer.PREVIOUS_SUFFIX})")
     where = "each repository's git config small.*" if directory is None else f"git config small.* of {directory}"
     console.out(f"  policy: {where}" + (f", then {policy_file}" if policy_file else "") + " (see docs/server.md)")
+    if directory is not None and git.is_bare(directory):
+        learnt = learn_branch_tips(directory)
+        if learnt:
+            console.out(f"  read {learnt} progress log(s) at the branch tips: the first push judges only what it adds")
     console.out("  remove with: git small uninstall" + (f" --hooks-dir {hooks_dir}" if hooks_dir else ""))
     return EXIT_OK

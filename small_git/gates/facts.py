@@ -161,3 +161,22 @@ def _record(facts: LogFacts) -> bytes:
     value = facts.to_json()
     document = {"format": FORMAT, "key": facts.oid, "facts": value, "check": _checksum(facts.oid, value)}
     return json.dumps(document).encode("utf-8")
+
+
+def learn_branch_tips(repo: Path) -> int:
+    """Read the progress logs at every branch tip once and keep their facts: what `git small install` does on
+    a server, so that its first push onto a long log judges only what that push adds. Returns how many logs
+    were learnt. A log that cannot be read is left for the gate to judge in full."""
+    from small_git.git.objects import ObjectReader
+    from small_git.git.states import state_at, workspaces_in
+
+    tips = git.run_git(["for-each-ref", "--format=%(objectname)", "refs/heads/"], repo, check=False).split()
+    cache = FactsCache(repo)
+    learnt = 0
+    with ObjectReader(repo) as objects:
+        for tip in dict.fromkeys(tips):
+            for prefix in workspaces_in(tip, repo):
+                state = state_at(tip, prefix, repo, objects)
+                if state is not None and cache.of(state) is not None:
+                    learnt += 1
+    return learnt
