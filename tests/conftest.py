@@ -4,7 +4,8 @@
   (`session_environment` gives fixtures of wider scope the same, with a HOME of the session's).
 - `no_writes_outside_tmp` (every test): fails a test that created or removed anything in this checkout or in
   the real home directory. A test that must write into the checkout says where with
-  `@pytest.mark.writes_into(path)`.
+  `@pytest.mark.writes_into(path)`. What is written while the tests are collected or after the last one (a
+  plugin, a session fixture's teardown) fails the run, named in its summary.
 - `repo`: an empty git repository (branch main). A module that starts elsewhere extends it under the same
   name; `signed_repo` builds on whichever `repo` the module has.
 """
@@ -12,6 +13,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,13 +22,17 @@ from pathlib import Path
 import pytest
 from hypothesis import configuration as hypothesis_configuration
 from hypothesis import settings
+from support.cli import run
 from support.env import clean_env
 from support.guard import Snapshot, WriteWatch, describe
+from support.history import Scripted, build
+from support.paths import PROJECT
 from support.repo import Repo, SignedRepo, configure_signing
 
 REAL_HOME = Path(os.environ.get("HOME") or Path.home())  # read before any test gives itself a private one
 _watch = WriteWatch(REAL_HOME)
-_last: list[Snapshot] = []
+_last: list[Snapshot] = []  # what existed after the last test (or collection)
+_outside_tests: list[str] = []  # what was written outside every test (collection, session teardown, workers)
 
 # A failing example is printed with the blob that replays it: the example database lives in a temporary
 # directory (set below), not in the checkout.
@@ -37,6 +44,45 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "writes_into(path): the test may write under `path` in the checkout (golden files)"
     )
+    # hypothesis keeps its example database and a cache of constants under ./.hypothesis unless told
+    # otherwise, and its pytest plugin fills that cache while the tests are collected: a directory of this run's.
+    hypothesis_home = Path(tempfile.mkdtemp(prefix="small-git-hypothesis-"))
+    hypothesis_configuration.set_hypothesis_home_dir(hypothesis_home)
+    config.add_cleanup(lambda: shutil.rmtree(hypothesis_home, ignore_errors=True))
+    _last[:] = [_watch.snapshot()]
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    _check_outside_tests("while collecting")
+
+
+@pytest.hookimpl(trylast=True)  # after the session's fixtures are torn down
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if not session.config.pluginmanager.has_plugin("dsession"):  # xdist's controller runs no test: its workers watch
+        _check_outside_tests("after the last test")
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: its controller reports (pytest_testnodedown)
+        workeroutput["writes_outside_tests"] = list(_outside_tests)
+    elif _outside_tests and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    _outside_tests.extend(getattr(node, "workeroutput", {}).get("writes_outside_tests", []))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _outside_tests:
+        terminalreporter.section("written outside the temporary directories, outside any test", red=True)
+        for line in _outside_tests:
+            terminalreporter.write_line(line)
+
+
+def _check_outside_tests(when: str) -> None:
+    after = _watch.snapshot()
+    _outside_tests.extend(f"{when}: {change}" for change in describe(_last[0], after))
+    _last[:] = [after]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -45,14 +91,12 @@ def session_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[No
     module or session scope); each test then gets its own HOME and TMPDIR (isolated_environment)."""
     with pytest.MonkeyPatch.context() as patch:
         _isolate(patch, tmp_path_factory)
-        # hypothesis keeps its example database and caches under ./.hypothesis unless told otherwise
-        hypothesis_configuration.set_hypothesis_home_dir(tmp_path_factory.mktemp("hypothesis"))
         yield
 
 
 @pytest.fixture(autouse=True)
 def no_writes_outside_tmp(request: pytest.FixtureRequest) -> Iterator[None]:
-    before = _last[0] if _last else _watch.snapshot()
+    before = _last[0]
     yield
     after = _watch.snapshot()
     _last[:] = [after]
@@ -97,3 +141,21 @@ def repo(tmp_path: Path) -> Repo:
 def signed_repo(repo: Repo | Path, tmp_path: Path) -> SignedRepo:
     """This module's `repo` at authority level signed, with an allowed SSH key and one that is not."""
     return configure_signing(repo, tmp_path / "keys")
+
+
+@pytest.fixture(scope="session")
+def scripted(tmp_path_factory: pytest.TempPathFactory) -> Scripted:
+    """The scripted history of tests/support/history.py, built once per session (per xdist worker) for the
+    log and review tests, which only read it."""
+    return build(tmp_path_factory.mktemp("history"))
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """small-git's wheel, built from this checkout once per session (offline: the installed hatchling)."""
+    pytest.importorskip("hatchling", reason="hatchling builds the wheel offline; scripts/setup.sh installs it")
+    out = tmp_path_factory.mktemp("dist")
+    pip = (sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation")
+    run(out, *pip, "--wheel-dir", out, PROJECT, check=True)
+    (built,) = out.glob("small_git-*.whl")
+    return built

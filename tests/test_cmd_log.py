@@ -4,31 +4,15 @@ installed hooks. Golden files pin the text; regenerate after a deliberate change
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-from support.history import PHONE, Scripted, build, normalise
-from support.paths import GOLDEN
+from support.golden import matches_golden, writes_golden
+from support.history import PHONE, Scripted, normalise
 
-UPDATE = os.environ.get("SMALL_UPDATE_GOLDEN") == "1"
-pytestmark = pytest.mark.writes_into(GOLDEN)  # a missing golden file is written for review
-
-
-@pytest.fixture(scope="module")
-def scripted(tmp_path_factory: pytest.TempPathFactory) -> Scripted:
-    return build(tmp_path_factory.mktemp("history"))
-
-
-def matches_golden(text: str, name: str) -> None:
-    golden = GOLDEN / name
-    if UPDATE or not golden.exists():
-        golden.write_text(text, encoding="utf-8")
-        if not UPDATE:
-            pytest.fail(f"wrote new golden file {golden.name}; review it and re-run")
-    assert text == golden.read_text(encoding="utf-8")
+pytestmark = writes_golden  # a missing golden file is written for review
 
 
 _OUTPUTS: dict[tuple[str, ...], str] = {}

@@ -4,22 +4,16 @@ and JSON carrying the same data. Golden files pin the text (SMALL_UPDATE_GOLDEN=
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 from mermaid_support import label, parse_all
-from support.history import Scripted, build, normalise
+from support.golden import matches_golden, writes_golden
+from support.history import Scripted, normalise
 
-GOLDEN = Path(__file__).parent / "golden"
-UPDATE = os.environ.get("SMALL_UPDATE_GOLDEN") == "1"
+pytestmark = writes_golden  # a missing golden file is written for review
 _OUTPUTS: dict[tuple[str, ...], str] = {}
-
-
-@pytest.fixture(scope="module")
-def scripted(tmp_path_factory: pytest.TempPathFactory) -> Scripted:
-    return build(tmp_path_factory.mktemp("review"))
 
 
 def review(scripted: Scripted, *args: str) -> str:
@@ -35,15 +29,6 @@ def review(scripted: Scripted, *args: str) -> str:
 def document(scripted: Scripted) -> dict[str, Any]:
     found: dict[str, Any] = json.loads(review(scripted, "--format", "json"))
     return found
-
-
-def matches_golden(text: str, name: str) -> None:
-    golden = GOLDEN / name
-    if UPDATE or not golden.exists():
-        golden.write_text(text, encoding="utf-8")
-        if not UPDATE:
-            pytest.fail(f"wrote new golden file {golden.name}; review it and re-run")
-    assert text == golden.read_text(encoding="utf-8")
 
 
 def test_markdown_review_of_the_scripted_history(scripted: Scripted) -> None:

@@ -187,6 +187,34 @@ def test_the_driver_entry_point_refuses_a_missing_file_without_a_traceback(repo:
     assert proc.returncode == 2 and "usage:" in proc.stderr
 
 
+# Modules the driver's process must not import: git starts it once per blob, and each of these is start-up
+# time for a rendering that never uses them (the type checker's typing, dataclasses and its inspect, pathlib,
+# the command line, the git layer and its subprocesses, PyYAML for a document the fast loader reads).
+NOT_ON_THE_DRIVER_PATH = (
+    "typing",
+    "dataclasses",
+    "inspect",
+    "pathlib",
+    "subprocess",
+    "click",
+    "yaml",
+    "small_git.git",
+    "small_git.cli",
+    "small_git.store.reader",
+    "small_git.protocol.state",
+)
+
+
+def test_the_driver_imports_only_what_the_rendering_runs(repo: Repo) -> None:
+    command = repo.git("config", "diff.small.textconv").stdout.strip()
+    interpreter, _, module = command.partition(" ")
+    proc = repo.run("sh", "-c", f"{interpreter} -X importtime {module} {PROGRESS}")
+    assert proc.stdout.splitlines()[1].startswith("entries[0] ")
+    imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
+    assert "small_git.report.textconv" in imported
+    assert sorted(imported & set(NOT_ON_THE_DRIVER_PATH)) == []
+
+
 def test_git_log_shows_a_plan_status_transition(repo: Repo) -> None:
     repo.write(PLAN, repo.read(PLAN).replace('status: "in_progress"', 'status: "completed"'))
     repo.append_progress(entry("task-2", 1, status="completed"))

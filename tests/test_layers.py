@@ -175,17 +175,75 @@ def _name(func: ast.expr) -> str:
     return ""
 
 
+_JSON_DUMPS = ("json.dumps", "json.dump")
+
+
+def _writes_output(called: str) -> bool:
+    return (
+        called in ("print", "json.dump", "echo", "secho", "click.echo", "click.secho")
+        or called.endswith((".write", ".writelines"))
+        or called.startswith("console.")
+    )
+
+
+def _json_writes(tree: ast.AST) -> list[int]:
+    """Lines that write a JSON document built by json.dumps: passed straight to an output call (print, a
+    stream's write, click.echo, report.console), or through a name it was assigned to in the same function."""
+    found = []
+    scopes = [node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)]
+    for scope in [tree, *scopes]:
+        dumped = {
+            target.id
+            for node in ast.walk(scope)
+            if isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Call)
+            and _name(node.value.func) in _JSON_DUMPS
+            for target in node.targets
+            if isinstance(target, ast.Name)
+        }
+        for call in _calls(scope):
+            if not _writes_output(_name(call.func)):
+                continue
+            arguments = [*call.args, *(keyword.value for keyword in call.keywords)]
+            direct = _name(call.func) == "json.dump" or any(
+                _name(inner.func) in _JSON_DUMPS for inner in _calls(call) if inner is not call
+            )
+            named = any(isinstance(node, ast.Name) and node.id in dumped for a in arguments for node in ast.walk(a))
+            if direct or named:
+                found.append(call.lineno)
+    return sorted(set(found))
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "print(json.dumps(doc))",
+        "sys.stdout.write(json.dumps(doc) + '\\n')",
+        "json.dump(doc, sys.stdout)",
+        "console.out(json.dumps(doc, ensure_ascii=True))",
+        "click.echo(json.dumps(doc))",
+        "def run():\n    text = json.dumps(doc)\n    console.out(text)",
+    ],
+)
+def test_the_json_check_sees_a_document_written_outside_report(source: str) -> None:
+    assert _json_writes(ast.parse(source)), source
+
+
+def test_the_json_check_lets_json_be_built_for_other_uses() -> None:
+    source = (
+        "key = json.dumps(entry, sort_keys=True)\ncopy = json.loads(json.dumps(entries))\nconsole.out(str(len(copy)))"
+    )
+    assert _json_writes(ast.parse(source)) == []
+
+
 def test_nothing_outside_report_prints_json() -> None:
     """One JSON writer, so one `ensure_ascii` choice and one document format for every command."""
-    wrong = []
-    for name, path in MODULES.items():
-        if _layer(name) == "report":
-            continue
-        for call in _calls(ast.parse(path.read_text(encoding="utf-8"))):
-            called = _name(call.func)
-            writes = called == "print" or called.endswith((".write", ".writelines")) or called == "json.dump"
-            if writes and any(_name(inner.func) in ("json.dumps", "json.dump") for inner in _calls(call)):
-                wrong.append(f"{name}:{call.lineno} writes JSON itself")
+    wrong = [
+        f"{name}:{line} writes JSON itself"
+        for name, path in MODULES.items()
+        if _layer(name) != "report"
+        for line in _json_writes(ast.parse(path.read_text(encoding="utf-8")))
+    ]
     assert not wrong, "JSON is written by small_git.report.json_report only:\n" + "\n".join(wrong)
 
 

@@ -8,6 +8,7 @@ import pytest
 from support.repo import Repo
 
 from small_git.errors import SmallError
+from small_git.protocol.yamlsafe import DEFAULT_LIMITS, Limits
 from small_git.store.reader import configured_limits
 
 
@@ -47,3 +48,13 @@ def test_configured_depth_is_enforced(tmp_path: Path) -> None:
     proc = repo.small("check", env={"SMALL_MAX_DEPTH": "5"})
     assert proc.returncode == 2
     assert "nesting deeper than 5 levels" in proc.stderr and "intent.small.yml:4:" in proc.stderr
+
+
+def test_limits_are_values_that_cannot_be_changed_in_place() -> None:
+    limits = configured_limits({"SMALL_MAX_DEPTH": "50"})
+    assert limits == Limits(max_depth=50) and hash(limits) == hash(Limits(max_depth=50))
+    assert limits != DEFAULT_LIMITS and limits.replace(max_depth=1000) == DEFAULT_LIMITS
+    assert repr(limits) == f"Limits(max_bytes={64 * 1024 * 1024}, max_depth=50, max_alias_nodes=1000000)"
+    with pytest.raises(AttributeError):
+        limits.max_depth = 7  # type: ignore[misc]
+    assert DEFAULT_LIMITS.max_depth == 1000

@@ -15,32 +15,7 @@ import pytest
 from small_git.cli import cli
 from small_git.cli.manpages import pages, roff
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 MAN_DIR = "small_git-0.1.0.data/data/share/man/man1/"
-
-
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    pytest.importorskip("hatchling", reason="hatchling builds the wheel offline; scripts/setup.sh installs it")
-    out = tmp_path_factory.mktemp("dist")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "-q",
-            "--no-deps",
-            "--no-build-isolation",
-            "-w",
-            str(out),
-            str(REPO_ROOT),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    (built,) = out.glob("small_git-*.whl")
-    return built
 
 
 @pytest.fixture(scope="module")

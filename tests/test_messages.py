@@ -5,15 +5,13 @@ Regenerate after a deliberate wording change with SMALL_UPDATE_GOLDEN=1, then re
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-from support.paths import GOLDEN
+from support.golden import matches_golden, writes_golden
 from support.repo import Repo
 from support.workspace import FIRST_ENTRY, WORKSPACE_FILES, entry, progress_yaml
 
-UPDATE = os.environ.get("SMALL_UPDATE_GOLDEN") == "1"
 SECRET = "AKIA" + "IOSFODNN7" + "EXAMPLE"  # AWS's documented example key id, assembled so no scanner trips here
 RUN = "46311ca6450b7e168171e919f8a39de8f980ca0c98870f0e35f2bcc608fe32a0"  # the handoff's replayId in support.workspace
 CASES: dict[str, tuple[list[str], dict[str, str]]] = {
@@ -71,7 +69,7 @@ CASES: dict[str, tuple[list[str], dict[str, str]]] = {
 }
 
 
-@pytest.mark.writes_into(GOLDEN)  # a missing golden file is written for review
+@writes_golden  # a missing golden file is written for review
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_message_matches_golden_file(name: str, tmp_path: Path) -> None:
     args, overrides = CASES[name]
@@ -85,10 +83,5 @@ def test_message_matches_golden_file(name: str, tmp_path: Path) -> None:
             path.unlink()
     proc = repo.small(*args)
     shown = f"$ small {' '.join(args)}\nexit {proc.returncode}\n--- stdout\n{proc.stdout}--- stderr\n{proc.stderr}"
-    golden = GOLDEN / f"{name}.txt"
-    if UPDATE or not golden.exists():
-        golden.write_text(shown, encoding="utf-8")
-        if not UPDATE:
-            pytest.fail(f"wrote new golden file {golden.name}; review it and re-run")
-    assert shown == golden.read_text(encoding="utf-8")
+    matches_golden(shown, f"{name}.txt")
     assert "Traceback" not in proc.stderr

@@ -6,21 +6,10 @@ import sys
 import zipfile
 from pathlib import Path
 
-import pytest
 from support.cli import run
-from support.paths import PROJECT
 
 
-def build_wheel(out: Path) -> Path:
-    pytest.importorskip("hatchling", reason="hatchling builds the wheel offline; scripts/setup.sh installs it")
-    pip = (sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation")
-    run(out.parent, *pip, "--wheel-dir", out, PROJECT, check=True)
-    (wheel,) = out.glob("small_git-*.whl")
-    return wheel
-
-
-def test_wheel_holds_schemas_hook_template_and_entry_points(tmp_path: Path) -> None:
-    wheel = build_wheel(tmp_path)
+def test_wheel_holds_schemas_hook_template_and_entry_points(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for kind in ("intent", "constraints", "plan", "progress", "handoff", "workspace"):
         assert f"small_git/schemas/{kind}.schema.json" in names
@@ -30,8 +19,7 @@ def test_wheel_holds_schemas_hook_template_and_entry_points(tmp_path: Path) -> N
     assert "small = small_git.cli:main" in text and "git-small = small_git.cli:main" in text
 
 
-def test_installed_wheel_checks_a_workspace_outside_the_source_tree(tmp_path: Path) -> None:
-    wheel = build_wheel(tmp_path / "dist")
+def test_installed_wheel_checks_a_workspace_outside_the_source_tree(wheel: Path, tmp_path: Path) -> None:
     target = tmp_path / "site"
     run(tmp_path, sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", target, wheel, check=True)
     workspace = tmp_path / "ws"

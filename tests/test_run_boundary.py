@@ -76,7 +76,7 @@ def plan_of(**statuses: str) -> dict[str, Any]:
 def test_command_records_and_earlier_runs_are_not_moves() -> None:
     apply_record = {**entry("task-2", 2), "status": "completed", "command_sha256": "0" * 64}
     log = progress({**entry("task-1", 1), "status": "cancelled"}, boundary("meta/reset"), apply_record)
-    assert lifecycle.last_statuses(log) == {"meta/reset": "completed"}
+    assert {task: status for task, (status, _) in lifecycle.last_decisions(log).items()} == {"meta/reset": "completed"}
     assert lifecycle.lagging_tasks(plan_of(**{"task-1": "pending", "task-2": "pending"}), log) == []
 
 

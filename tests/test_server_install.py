@@ -16,7 +16,7 @@ from support.workspace import entry
 
 from small_git.cli.git_cmds import SERVER_LAYOUTS
 from small_git.integration.install import SHIM_MARKER
-from small_git.integration.server.layouts import LAYOUT_NAMES
+from small_git.integration.server.layouts import LAYOUTS
 
 REFUSING_HOOK = '#!/bin/sh\ncat > "$(pwd)/previous-input"\necho "previous hook says no"\nexit 7\n'
 PASSING_HOOK = '#!/bin/sh\ncat > "$(pwd)/previous-input"\necho "previous hook ran"\n'
@@ -65,7 +65,7 @@ def rewrite_first_entry(client: Repo) -> None:
 
 
 def test_the_cli_offers_every_layout() -> None:
-    assert SERVER_LAYOUTS == LAYOUT_NAMES
+    assert SERVER_LAYOUTS == tuple(LAYOUTS)
 
 
 def test_install_on_a_bare_repository_installs_the_pre_receive_gate(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ write guard sees what changed."""
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -11,10 +12,10 @@ from pathlib import Path
 
 import pytest
 from support import cli
-from support.cli import installed_small, small
+from support.cli import installed_small, run, small
 from support.env import HUMAN, clean_env
 from support.guard import WriteWatch, describe
-from support.paths import VENV_BIN
+from support.paths import PROJECT, VENV_BIN
 from support.repo import init_workspace
 
 import small_git.cli
@@ -54,15 +55,16 @@ def test_in_process_cli_leaves_no_memoised_input_behind(tmp_path: Path) -> None:
 
 
 def test_in_process_cli_puts_small_gits_module_variables_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from small_git.report import colour
+    from small_git.protocol import yamlsafe as limits
 
-    def main_that_switches_colour_off(argv: list[str]) -> None:
-        colour.switch_off()  # what --no-color does, "for the rest of this process"
+    def main_that_changes_a_module_variable(argv: list[str]) -> None:
+        limits.DEFAULT_MAX_DEPTH = 3  # a module-level setting, "for the rest of this process"
         raise SystemExit(0)
 
-    monkeypatch.setattr(small_git.cli, "main", main_that_switches_colour_off)
-    assert small(tmp_path, "status", "--no-color").returncode == 0
-    assert colour._switched_off is False
+    before = limits.DEFAULT_MAX_DEPTH
+    monkeypatch.setattr(small_git.cli, "main", main_that_changes_a_module_variable)
+    assert small(tmp_path, "status").returncode == 0
+    assert limits.DEFAULT_MAX_DEPTH == before != 3
 
 
 def test_in_process_cli_reads_stdin_and_takes_bytes_on_stdout(tmp_path: Path) -> None:
@@ -174,3 +176,75 @@ def test_the_write_guard_sees_files_created_and_removed(tmp_path: Path) -> None:
         f"created {home}/.gitconfig",
         f"removed {checkout}/gone.txt",
     ]
+
+
+_PROBES = """
+import os
+from pathlib import Path
+
+import pytest
+from conftest import REAL_HOME
+
+CHECKOUT = Path(__file__).resolve().parents[1]
+if os.environ.get("WRITE_WHILE_COLLECTING"):
+    (CHECKOUT / "written-while-collecting").write_text("x")
+
+
+def test_writes_into_the_checkout():
+    (CHECKOUT / "stray.txt").write_text("x")
+
+
+def test_writes_into_the_real_home():
+    (REAL_HOME / ".stray-cache").mkdir()
+
+
+def test_writes_into_its_temporary_directories(tmp_path):
+    (tmp_path / "out.txt").write_text("x")
+    (Path(os.environ["HOME"]) / ".gitconfig").write_text("[user]\\n")
+
+
+@pytest.mark.writes_into(CHECKOUT / "golden")
+def test_writes_where_it_says():
+    (CHECKOUT / "golden").mkdir()
+    (CHECKOUT / "golden" / "new.txt").write_text("x")
+"""
+
+
+def _guarded_checkout(tmp_path: Path) -> Path:
+    """A checkout of its own with this suite's conftest and support package, and the probe tests above."""
+    checkout = tmp_path / "checkout"
+    shutil.copytree(PROJECT / "tests" / "support", checkout / "tests" / "support")
+    shutil.copy(PROJECT / "tests" / "conftest.py", checkout / "tests" / "conftest.py")
+    (checkout / "tests" / "test_probes.py").write_text(_PROBES)
+    (checkout / "pytest.ini").write_text("[pytest]\n")
+    return checkout
+
+
+def _pytest(checkout: Path, *args: str, env: dict[str, str] | None = None) -> cli.Result:
+    return run(checkout, sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rA", *args, "tests", env=env)
+
+
+def test_the_write_guard_fails_a_test_that_writes_into_the_checkout_or_the_home(tmp_path: Path) -> None:
+    checkout = _guarded_checkout(tmp_path)
+    code, out, err = _pytest(checkout, "-p", "no:xdist")
+    assert code == 1, out + err
+    assert "4 passed, 2 errors" in out, out
+    for name in ("test_writes_into_the_checkout", "test_writes_into_the_real_home"):
+        assert f"ERROR at teardown of {name} ___" in out, out
+    assert "wrote outside its temporary directories:\n" in out
+    assert f"created {checkout}/stray.txt" in out
+    assert f"created {Path(os.environ['HOME'])}/.stray-cache" in out
+    assert "PASSED tests/test_probes.py::test_writes_where_it_says" in out
+    assert not (checkout / ".hypothesis").exists()
+
+
+@pytest.mark.parametrize("workers", [None, "1"], ids=["serial", "xdist"])
+def test_the_write_guard_fails_a_run_that_writes_into_the_checkout_while_collecting(
+    tmp_path: Path, workers: str | None
+) -> None:
+    checkout = _guarded_checkout(tmp_path)
+    spread = ["-n", workers] if workers else ["-p", "no:xdist"]
+    code, out, err = _pytest(checkout, *spread, "-k", "temporary", env={"WRITE_WHILE_COLLECTING": "1"})
+    assert code == 1 and "1 passed" in out, out + err
+    assert "written outside the temporary directories, outside any test" in out, out
+    assert f"while collecting: created {checkout}/written-while-collecting" in out

@@ -295,3 +295,25 @@ def test_outside_the_subset_the_full_loader_decides(text: str) -> None:
     except YamlError as error:
         got = error.message
     assert got == expected
+
+
+def test_the_refused_characters_are_exactly_those_outside_yamls_printable_set() -> None:
+    """_OUTSIDE names what it refuses (cheap to compile); it must be the complement of what YAML allows, less
+    the characters the subset leaves to the full loader (tab, CR, NEL, LS, PS, BOM)."""
+    from small_git.protocol.yaml_fast import _OUTSIDE
+
+    def allowed(code: int) -> bool:
+        return (
+            code == 0x0A
+            or 0x20 <= code <= 0x7E
+            or 0xA0 <= code <= 0x2027
+            or 0x202A <= code <= 0xD7FF
+            or 0xE000 <= code <= 0xFEFE
+            or 0xFF00 <= code <= 0xFFFD
+            or 0x10000 <= code <= 0x10FFFF
+        )
+
+    every = "".join(chr(code) for code in range(0x110000))
+    refused = {ord(found) for found in _OUTSIDE.findall(every)}
+    assert refused == {code for code in range(0x110000) if not allowed(code)}
+    assert {0x09, 0x0D, 0x85, 0x2028, 0x2029, 0xFEFF} <= refused

@@ -6,7 +6,6 @@ import click
 
 # The command modules are imported inside each command: every CLI start pays only for the command it runs.
 REPO_HELP = "A folder inside the repository (default: the current one)."
-RANGE_HELP = "base..head, a single revision, or nothing for all of HEAD's history."
 
 
 def _log_options(func: click.decorators.FC) -> click.decorators.FC:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from small_git.errors import EXIT_OK, EXIT_USAGE, SmallError
 from small_git.report import console
 from small_git.report.textconv import render
-from small_git.store.reader import configured_limits
+from small_git.store.limits import configured_limits
+
+# git starts this module once per blob it renders, so it imports only what the rendering runs (no pathlib,
+# no click, no git layer): see `python -X importtime -m small_git.commands.textconv FILE`.
 
 
 def run(path: str) -> int:
@@ -18,7 +20,8 @@ def run(path: str) -> int:
         raw = sys.stdin.buffer.read()
     else:
         try:
-            raw = Path(path).read_bytes()
+            with open(path, "rb") as handle:
+                raw = handle.read()
         except OSError as exc:
             raise SmallError(f"cannot read {path}: {exc.strerror}", exit_code=EXIT_USAGE, file=path) from None
     # Past the loader's size limit there is nothing to render; the raw bytes still diff.

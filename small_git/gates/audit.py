@@ -14,13 +14,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from small_git.errors import EXIT_USAGE, SmallError
+from small_git.errors import SmallError
 from small_git.gates.append_only import changed, progress_findings, subsequence_findings
 from small_git.gates.authority import authority_findings
 from small_git.gates.content import added_content_findings
 from small_git.gates.context import AuditContext, AuditResult, deadline_finding, restore_hint
+from small_git.gates.fastpath import facts_cache, fast_accept
 from small_git.gates.redaction import Record
-from small_git.gates.tipcheck import tip_findings
+from small_git.gates.tipcheck import citations_pass, tip_findings
 from small_git.git import plumbing as git
 from small_git.git.objects import MissingObject, ObjectReader
 from small_git.git.plumbing import CommitMeta
@@ -64,6 +65,8 @@ def judge_transition(
     sample = new or next((p for p in parents if p is not None), None)
     if sample is None:
         return []
+    if fast_accept(parents, new, ctx):
+        return []  # an append the full judgement would accept, proven from the added entries alone
     findings = _structure_findings(parents[0], new, ctx)
     log_findings, redacted = progress_findings(parents, new, meta, ctx, sample, redactions)
     findings += log_findings
@@ -318,6 +321,7 @@ def judge_commits(repo: Path, rev_args: Sequence[str], context: AuditContext, re
     One `rev-list` walk names the commits; one `cat-file --batch` process reads every object."""
     commits = git.rev_list(rev_args, repo)
     result = AuditResult(commits=[sha for sha, _ in commits])
+    facts_cache(context)  # made once, so every commit's context shares what is learnt of the logs
     cut = _cut_history(repo, commits)
     if cut is not None:
         result.missing.append(cut)
@@ -367,13 +371,21 @@ def kept_entries_findings(
     return findings
 
 
-def tip_level_findings(repo: Path, tip: str, prefixes: Sequence[str]) -> list[Finding]:
-    """The tip-level evidence check (spec §6.4) on the workspaces at `prefixes` of commit `tip`."""
+def tip_level_findings(
+    repo: Path, tip: str, prefixes: Sequence[str], context: AuditContext | None = None
+) -> list[Finding]:
+    """The tip-level evidence check (spec §6.4) on the workspaces at `prefixes` of commit `tip`. A log whose
+    facts the judgement already knows is checked from them when every citation passes directly; anything
+    else is read and checked in full."""
     findings: list[Finding] = []
     with ObjectReader(repo) as objects:
         states = [state_at(tip, prefix, repo, objects) for prefix in prefixes]
+    cache = facts_cache(context) if context is not None and context.fast_path else None
     for state in states:
         if state is None or state.files["progress"].raw is None:
+            continue
+        known = cache.known(state) if cache is not None else None
+        if known is not None and citations_pass(repo, tip, [value for _, value in known.cited]):
             continue
         try:
             findings += tip_findings(repo, tip, state)
@@ -403,30 +415,3 @@ def _shallow_finding(cut: str) -> Finding:
         hint="fetch the missing history: git fetch --unshallow (CI: actions/checkout with fetch-depth: 0)",
         stage="git",
     )
-
-
-def range_args(repo: Path, rev_range: str | None) -> tuple[list[str], list[str]]:
-    """(rev-list arguments, tips) for `base..head`, `head`, or the whole history of HEAD by default: the
-    commits a range names (`git small log`), which is not a ref update (`git small audit`)."""
-    spec = rev_range or "HEAD"
-    example = "example: git small log origin/main..HEAD"
-    if "..." in spec:
-        raise SmallError(f"{spec!r}: use a two-dot range base..head", exit_code=EXIT_USAGE, hint=example)
-    base, dots, head = spec.partition("..")
-    head = (head or "HEAD") if dots else base
-    if dots and not base:
-        raise SmallError(f"{spec!r}: the range needs a base", exit_code=EXIT_USAGE, hint=example)
-    head_sha = git.rev_parse(f"{head}^{{commit}}", repo)
-    if head_sha is None:
-        raise SmallError(f"{head!r} is not a commit in this repository", exit_code=EXIT_USAGE, hint=example)
-    if not dots or git.is_zero_sha(base):  # CI on a new branch passes an all-zero "before"
-        return [head_sha], [head_sha]
-    base_sha = git.rev_parse(f"{base}^{{commit}}", repo)
-    if base_sha is None:
-        raise SmallError(
-            f"the base {base!r} is not in this clone",
-            exit_code=EXIT_USAGE,
-            rule="missing-history",
-            hint=f"fetch it first: git fetch origin {base} (CI: actions/checkout with fetch-depth: 0)",
-        )
-    return [head_sha, f"^{base_sha}"], [head_sha]

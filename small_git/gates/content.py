@@ -24,7 +24,7 @@ JUDGED_FILES = ("intent", "constraints", "plan", "handoff")
 def added_content_findings(parents: Sequence[State | None], new: State, ctx: AuditContext) -> list[Finding]:
     findings = _entry_findings(parents, new, ctx)
     for kind in JUDGED_FILES:
-        findings += _file_findings(parents, new, kind, ctx)
+        findings += file_findings(parents, new, kind, ctx)
     return findings
 
 
@@ -106,7 +106,7 @@ def _secret_hint(ctx: AuditContext, index: int, field: str) -> str:
     )
 
 
-def _file_findings(parents: Sequence[State | None], new: State, kind: str, ctx: AuditContext) -> list[Finding]:
+def file_findings(parents: Sequence[State | None], new: State, kind: str, ctx: AuditContext) -> list[Finding]:
     if not all(_changed(p, new, kind) for p in parents):
         return []  # the same bytes as a parent: nothing new
     data = _data(new, kind)

@@ -13,6 +13,7 @@ from small_git.protocol.findings import ERROR, Finding
 
 if TYPE_CHECKING:
     from small_git.gates.authority import Policy
+    from small_git.gates.facts import FactsCache
 
 LOCAL_STAGES = ("pre-commit", "pre-merge-commit", "commit-msg")  # a commit being made: no id, no signature
 COMMIT_STAGES = ("pre-push", "pre-receive", "audit")  # commits that exist
@@ -38,6 +39,9 @@ class AuditContext:
     # engine writes nothing derived from them (its per-blob cache may keep facts of objects already stored)
     quarantined: bool = False
     progress: Callable[[int, int], None] | None = None  # told (commits judged, commits to judge) as the walk goes
+    # the append fast path (gates/fastpath.py): off only to compare it with the full judgement
+    fast_path: bool = True
+    facts: FactsCache | None = None  # what is known of the logs already read (gates/facts.py), made when needed
 
     @property
     def local(self) -> bool:

@@ -87,7 +87,7 @@ def judge_ref_update(
         prefixes = walked.touched  # a fast-forward: only workspaces the new commits changed cite anything new
     else:
         prefixes = workspaces_in(new, repo)
-    result.findings += tip_level_findings(repo, new, prefixes)
+    result.findings += tip_level_findings(repo, new, prefixes, context)
     return result
 
 

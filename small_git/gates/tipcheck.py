@@ -103,6 +103,22 @@ def ancestors_among(repo: Path, tip: str, commits: set[str]) -> set[str]:
     return commits & history
 
 
+def citations_pass(repo: Path, tip: str, cited: list[str]) -> bool:
+    """Whether every cited value resolves directly to an ancestor of `tip` (what `tip_findings` accepts
+    without a reconcile entry). False says nothing: `tip_findings` decides then."""
+    if not cited:
+        return True
+    names = sorted(set(cited))
+    if any(not _HEX_RE.match(name) for name in names):
+        return False
+    resolved = resolve_commits(repo, names)
+    shas = {resolved.get(name) for name in names}
+    if None in shas or "" in shas:
+        return False
+    found = {sha for sha in shas if sha}
+    return ancestors_among(repo, tip, found) == found
+
+
 def tip_findings(repo: Path, tip: str, state: State) -> list[Finding]:
     """Every `commit` cited in progress resolves (directly or via a later reconcile entry that maps it) to an
     ancestor of `tip`. Raises SmallError (exit 2) when a shallow clone hides the history needed to decide."""

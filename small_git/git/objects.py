@@ -20,6 +20,9 @@ SYMLINK_MODE = "120000"
 GITLINK_MODE = "160000"
 MISSING_RULE = "missing-history"
 _TREE_CACHE = 512  # trees kept in memory: enough for the parents of a walk, flat in the number of commits
+# blobs kept in memory: a walk reads each commit's log and its parent's, so the last few blobs are read again
+_BLOB_CACHE = 8
+_BLOB_CACHE_BYTES = 256 * 1024 * 1024
 
 
 class MissingObject(SmallError):
@@ -86,6 +89,7 @@ class ObjectReader:
         self.raw_length = 32 if _object_format(repo) == "sha256" else 20
         self._proc = runner.start(["cat-file", "--batch"], repo)
         self._trees: OrderedDict[str, Tree] = OrderedDict()
+        self._blobs: OrderedDict[str, bytes] = OrderedDict()
 
     def __enter__(self) -> ObjectReader:
         return self
@@ -128,6 +132,25 @@ class ObjectReader:
         return fields[1].decode(), content
 
     def require(self, oid: str, kind: str) -> bytes:
+        if kind == "blob":
+            return self.blob(oid)
+        return self._require(oid, kind)
+
+    def blob(self, oid: str) -> bytes:
+        """A blob's bytes; the last few are kept, so a walk reads a long log once, not once per commit."""
+        cached = self._blobs.get(oid)
+        if cached is not None:
+            self._blobs.move_to_end(oid)
+            return cached
+        data = self._require(oid, "blob")
+        self._blobs[oid] = data
+        while len(self._blobs) > _BLOB_CACHE or sum(map(len, self._blobs.values())) > _BLOB_CACHE_BYTES:
+            self._blobs.popitem(last=False)
+            if not self._blobs:
+                break
+        return data
+
+    def _require(self, oid: str, kind: str) -> bytes:
         found = self.read(oid)
         if found is None:
             raise MissingObject(oid)

@@ -105,6 +105,7 @@ def _build(small: Tree, prefix: str, objects: ObjectReader) -> State:
             target.problem = NOT_A_FILE_PROBLEM
         else:
             target.raw = objects.require(found.oid, "blob")
+            target.oid = found.oid
     return state
 
 
@@ -191,6 +192,7 @@ def _index_state(inside: list[TreeEntry], small: str, prefix: str, objects: Obje
             target.problem = NOT_A_FILE_PROBLEM
         else:
             target.raw = objects.require(found.sha, "blob")
+            target.oid = found.sha
     return state
 
 

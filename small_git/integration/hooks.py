@@ -17,7 +17,7 @@ from small_git.gates.refupdate import RefUpdate, configured_protection, judge_re
 from small_git.git import plumbing as git
 from small_git.git.processes import COMMIT, nearest_command, option_in_effect
 from small_git.git.states import workspaces_in
-from small_git.integration.reconcile import reconcile_after_rewrite
+from small_git.integration.reconcile import parse_rewrite_lines, reconcile_after_rewrite
 from small_git.protocol.artifacts import display_path
 from small_git.protocol.findings import ERROR, Finding
 
@@ -126,11 +126,7 @@ def _post_rewrite(
     outcome: HookOutcome, args: list[str], repo: Path, stdin_text: str | None, env: Mapping[str, str]
 ) -> None:
     """After amend or rebase: map cited commits to their new SHAs, and warn about replays pre-push refuses."""
-    pairs = []
-    for line in (stdin_text or "").splitlines():
-        fields = line.split()
-        if len(fields) >= 2:
-            pairs.append((fields[0], fields[1]))
+    pairs = parse_rewrite_lines(stdin_text or "")
     if not pairs:
         return
     for new in dict.fromkeys(new for _, new in pairs):

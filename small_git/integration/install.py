@@ -23,7 +23,6 @@ HOOKS = ("pre-commit", "pre-merge-commit", "commit-msg", "post-rewrite", "pre-pu
 STDIN_HOOKS = ("pre-push", "post-rewrite")
 SHIM_MARKER = "# small-git hook shim"
 PREVIOUS_SUFFIX = ".small-git-prev"
-TEXTCONV_COMMAND = "textconv"
 MERGE_DRIVER_COMMAND = "merge-driver"
 ATTRIBUTES_BEGIN = "# small-git: begin (managed by git small install)"
 ATTRIBUTES_END = "# small-git: end"

@@ -99,11 +99,6 @@ def last_decisions(progress: Any) -> dict[str, tuple[str, bool]]:
     return last
 
 
-def last_statuses(progress: Any) -> dict[str, str]:
-    """The status of each task's last move recorded in the current run (see last_decisions)."""
-    return {task_id: status for task_id, (status, _) in last_decisions(progress).items()}
-
-
 def contradicts(plan_status: object, last_status: str, reopened: bool = False) -> bool:
     """Whether the plan has not followed the last move the log records (the rules in the module docstring)."""
     plan = normalise(plan_status)

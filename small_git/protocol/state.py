@@ -16,6 +16,7 @@ class FileEntry:
     path: str  # display path, relative to the folder holding .small/ (".small/plan.small.yml")
     raw: bytes | None = None  # None when the file is absent
     problem: str | None = None  # why it cannot be read (a directory, a symlink leaving the repository, …)
+    oid: str | None = None  # the git blob id, when the bytes came from git (the key of the gates' facts cache)
 
     @property
     def present(self) -> bool:

@@ -151,11 +151,6 @@ def _unclosed_quote(exc: yaml.MarkedYAMLError, text: str, source: str) -> YamlEr
     )
 
 
-def _only_blanks_after(lines: list[str], line: int, column: int) -> bool:
-    rest = lines[line][column:] if line < len(lines) else ""
-    return not rest.strip() and not "".join(lines[line + 1 :]).strip()
-
-
 def _reader_error(exc: yaml.reader.ReaderError, text: str, source: str) -> YamlError:
     """A control character. The reader's offset counts bytes in libyaml but characters in the pure-Python
     reader; both stop at the first such character, so find that instead."""

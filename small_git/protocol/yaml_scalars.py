@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+
+TYPE_CHECKING = False  # not `typing`: the diff driver (one process per blob) would import it for nothing
+if TYPE_CHECKING:
+    from typing import Any
 
 NULL_RE = re.compile(r"^(?:~|null|Null|NULL|)\Z")
 BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import codecs
 import gc
-from dataclasses import dataclass, field
-from typing import Any
 
 from small_git.errors import EXIT_USAGE, SmallError
 from small_git.protocol.yaml_fast import ItemLines, load_fast
+
+# The diff driver is started once per blob, so this module imports nothing it does not run: `typing` only for
+# the type checker, and plain classes below where dataclasses (with `inspect`) would cost more than the load.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 DEFAULT_MAX_DEPTH = 1000
@@ -23,11 +27,44 @@ DEFAULT_MAX_DEPTH = 1000
 DEFAULT_MAX_ALIAS_NODES = 1_000_000
 
 
-@dataclass(frozen=True)
 class Limits:
-    max_bytes: int = DEFAULT_MAX_BYTES
-    max_depth: int = DEFAULT_MAX_DEPTH
-    max_alias_nodes: int = DEFAULT_MAX_ALIAS_NODES
+    """The loader's limits (immutable; `replace()` makes a changed copy)."""
+
+    __slots__ = ("max_bytes", "max_depth", "max_alias_nodes")
+    max_bytes: int
+    max_depth: int
+    max_alias_nodes: int
+
+    def __init__(
+        self,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        max_depth: int = DEFAULT_MAX_DEPTH,
+        max_alias_nodes: int = DEFAULT_MAX_ALIAS_NODES,
+    ) -> None:
+        object.__setattr__(self, "max_bytes", max_bytes)
+        object.__setattr__(self, "max_depth", max_depth)
+        object.__setattr__(self, "max_alias_nodes", max_alias_nodes)
+
+    def _values(self) -> tuple[int, int, int]:
+        return (self.max_bytes, self.max_depth, self.max_alias_nodes)
+
+    def replace(self, **changes: int) -> Limits:
+        return Limits(**{**dict(zip(self.__slots__, self._values(), strict=True)), **changes})
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        return self._values() == other._values() if isinstance(other, Limits) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        return f"Limits(max_bytes={self.max_bytes}, max_depth={self.max_depth}, max_alias_nodes={self.max_alias_nodes})"
 
 
 DEFAULT_LIMITS = Limits()
@@ -84,18 +121,38 @@ def _snippet(text: str | None, line: int | None, column: int | None) -> str:
     return f"    {shown}{caret}"
 
 
-@dataclass
 class Document:
     """A loaded YAML document: the value plus the line of every mapping key and sequence item."""
 
-    data: Any
-    source: str
-    # id(container) -> {key: line} for dicts, [line, ...] for lists. Keyed by identity so that no path
-    # tuples are allocated while loading; the containers stay alive as long as `data` does.
-    _lines: dict[int, Any] = field(default_factory=dict, repr=False)
-    text: str | None = field(default=None, repr=False)
-    # (line, column) of each plain scalar that the reference CLI's reader takes for a timestamp (go_time)
-    reference_times: list[tuple[int, int]] = field(default_factory=list, repr=False)
+    def __init__(
+        self,
+        data: Any,
+        source: str,
+        _lines: dict[int, Any] | None = None,
+        text: str | None = None,
+        reference_times: list[tuple[int, int]] | None = None,
+        fast: bool = False,
+    ) -> None:
+        self.data = data
+        self.source = source
+        # id(container) -> {key: line} for dicts, [line, ...] for lists. Keyed by identity so that no path
+        # tuples are allocated while loading; the containers stay alive as long as `data` does.
+        self._lines: dict[int, Any] = {} if _lines is None else _lines
+        self.text = text
+        # (line, column) of each plain scalar that the reference CLI's reader takes for a timestamp (go_time)
+        self.reference_times: list[tuple[int, int]] = [] if reference_times is None else reference_times
+        self.fast = fast  # loaded by the fast path: the block-style subset, no anchors
+
+    def _values(self) -> tuple[Any, ...]:
+        return (self.data, self.source, self._lines, self.text, self.reference_times)
+
+    def __eq__(self, other: object) -> bool:
+        return self._values() == other._values() if isinstance(other, Document) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as a dataclass with eq is
+
+    def __repr__(self) -> str:
+        return f"Document(data={self.data!r}, source={self.source!r})"
 
     def line_of(self, path: tuple[str | int, ...] | list[str | int]) -> int | None:
         """Line of the node at `path` (a key's line for mapping members); the nearest known ancestor otherwise."""
@@ -180,7 +237,7 @@ def load_yaml(data: bytes | str, source: str, limits: Limits = DEFAULT_LIMITS) -
         fast = load_fast(text, limits.max_depth)
         if fast is not None:
             data, lines, times = fast
-            return Document(data, source, lines, text, times)
+            return Document(data, source, lines, text, times, fast=True)
         from small_git.protocol import yaml_events
 
         return yaml_events.build(text, source, limits)

@@ -35,17 +35,9 @@ STATUS_COLOURS = {
 }
 SEVERITY_COLOURS = {"error": "red", "warning": "yellow", "notice": "cyan"}
 
-_switched_off = False
-
-
-def switch_off() -> None:
-    """`--no-color`: no colour for the rest of this process, whatever the streams are."""
-    global _switched_off
-    _switched_off = True
-
 
 def wanted(stream: TextIO) -> bool:
-    if _switched_off or os.environ.get("NO_COLOR", "") != "" or os.environ.get("TERM") == "dumb":
+    if os.environ.get("NO_COLOR", "") != "" or os.environ.get("TERM") == "dumb":
         return False
     try:
         return stream.isatty()

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
-from typing import BinaryIO
+
+TYPE_CHECKING = False  # not `typing`: the diff driver (one process per blob) would import it for nothing
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 
 def out(text: str = "") -> None:

@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
 
 from small_git.errors import SmallError
 from small_git.protocol.artifacts import ALL_FILES, KIND_BY_FILENAME
 from small_git.protocol.yamlsafe import load_yaml
+
+TYPE_CHECKING = False  # not `typing`: the diff driver (one process per blob) would import it for nothing
+if TYPE_CHECKING:
+    from typing import Any
 
 # Evidence first (what a reviewer checks). The replayId has a line of its own where it changes.
 ENTRY_FIELD_ORDER = (

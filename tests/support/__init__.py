@@ -10,7 +10,10 @@
 - `support.paths`: this checkout, the installed scripts, and the reference data (`CONFORMANCE`,
   `REFERENCE_CLI`) with the markers that skip without it.
 - `support.guard`: what `no_writes_outside_tmp` in tests/conftest.py watches.
+- `support.golden`: `matches_golden()` against tests/golden/, and `writes_golden` for the tests that may
+  write a missing one.
+- `support.history`: the scripted history the log and review tests read.
 
-Fixtures (tests/conftest.py): `repo` (an empty git repository), `signed_repo`, and, for every test, the
-isolated environment and the write guard.
+Fixtures (tests/conftest.py): `repo` (an empty git repository), `signed_repo`, `scripted` (the scripted
+history, once per session), and, for every test, the isolated environment and the write guard.
 """

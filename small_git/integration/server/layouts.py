@@ -42,7 +42,6 @@ LAYOUTS = {
     "gitea": Layout("gitea", "gitea", "hooks", drop_in=True),
     "forgejo": Layout("forgejo", "gitea", "hooks", drop_in=True),
 }
-LAYOUT_NAMES = tuple(LAYOUTS)
 
 
 @dataclass

@@ -1,0 +1,137 @@
+"""What the gates learnt about a progress log, kept by blob id so that no log is read in full twice.
+
+Facts (`protocol.append.LogFacts`) are kept in memory for one judgement and on disk inside the git directory,
+in `small-git/facts/` (never the work tree). Each file names the blob it is about and carries a checksum of
+its content; a file that does not verify, is about another blob, or does not fit the log it is asked about
+is ignored and written again from the log itself. Deleting the folder is always safe: it only makes the next
+judgement read the logs in full again. Nothing is written while the judgement runs inside a push's
+quarantine (the objects may vanish), nor when the git directory cannot be written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections import OrderedDict
+from pathlib import Path
+
+from small_git.errors import SmallError
+from small_git.git import plumbing as git
+from small_git.git.runner import GitError
+from small_git.protocol.append import FORMAT, LogFacts, log_facts
+from small_git.protocol.state import State
+
+FACTS_DIR = "small-git/facts"
+_MEMORY = 64  # facts kept in memory: a walk needs the parent's, flat in the number of commits
+
+
+def _checksum(key: str, value: object) -> str:
+    text = json.dumps([FORMAT, key, value], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class FactsCache:
+    def __init__(self, repo: Path, *, persist: bool = True, folder: Path | None = None) -> None:
+        self.repo = repo
+        self.persist = persist
+        self._folder = folder
+        self._looked_up = folder is not None
+        self._memory: OrderedDict[str, LogFacts] = OrderedDict()
+        self.full_reads = 0  # logs read in full to learn their facts (for tests and benchmarks)
+
+    # --- the folder ---------------------------------------------------------------------------------------
+
+    def folder(self) -> Path | None:
+        if not self._looked_up:
+            self._looked_up = True
+            try:
+                self._folder = git.git_path(FACTS_DIR, self.repo)
+            except (GitError, SmallError, OSError):
+                self._folder = None
+        return self._folder
+
+    def _file(self, oid: str) -> Path | None:
+        folder = self.folder()
+        if folder is None or len(oid) < 4 or not all(c in "0123456789abcdef" for c in oid):
+            return None
+        return folder / oid[:2] / f"{oid[2:]}.json"
+
+    def _load(self, oid: str) -> LogFacts | None:
+        path = self._file(oid)
+        if path is None:
+            return None
+        try:
+            stored = json.loads(path.read_bytes())
+            if (
+                not isinstance(stored, dict)
+                or stored.get("format") != FORMAT
+                or stored.get("key") != oid
+                or stored.get("check") != _checksum(oid, stored.get("facts"))
+            ):
+                return None
+        except (OSError, ValueError):
+            return None
+        facts = LogFacts.from_json(stored.get("facts"))
+        return facts if facts is not None and facts.oid == oid else None
+
+    def _store(self, facts: LogFacts) -> None:
+        path = self._file(facts.oid)
+        if path is None or not self.persist:
+            return
+        value = facts.to_json()
+        data = json.dumps({"format": FORMAT, "key": facts.oid, "facts": value, "check": _checksum(facts.oid, value)})
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(data)
+            os.replace(temporary, path)
+        except OSError:
+            return  # a read-only git directory: the facts are simply learnt again next time
+
+    # --- facts --------------------------------------------------------------------------------------------
+
+    def remember(self, facts: LogFacts, persist: bool = False) -> None:
+        if not facts.oid:
+            return
+        self._memory[facts.oid] = facts
+        self._memory.move_to_end(facts.oid)
+        while len(self._memory) > _MEMORY:
+            self._memory.popitem(last=False)
+        if persist:
+            self._store(facts)
+
+    def known(self, state: State) -> LogFacts | None:
+        """The facts of the state's log when already known (memory, then disk) and fitting its bytes."""
+        entry = state.files["progress"]
+        if entry.oid is None or entry.raw is None:
+            return None
+        facts = self._memory.get(entry.oid)
+        if facts is None:
+            facts = self._load(entry.oid)
+            if facts is not None:
+                self.remember(facts)
+        if facts is None or facts.size != len(entry.raw) or facts.header_end > len(entry.raw):
+            return None
+        return facts
+
+    def of(self, state: State) -> LogFacts | None:
+        """The facts of the state's log: known ones, or learnt by reading it in full (then kept). None when
+        an append to it cannot be read on its own (or it cannot be read at all)."""
+        facts = self.known(state)
+        if facts is not None:
+            return facts
+        entry = state.files["progress"]
+        if entry.oid is None or entry.raw is None or entry.problem is not None:
+            return None
+        try:
+            doc = state.load("progress")
+        except SmallError:
+            return None
+        self.full_reads += 1
+        facts = log_facts(entry.raw, doc, entry.oid)
+        if facts is not None:
+            self.remember(facts, persist=True)
+        return facts
