@@ -62,15 +62,15 @@ def _run(request: InitRequest, written: Written) -> int:
     with workspace_lock(root):
         created = create_missing(root, data)
         ignored = ensure_gitignore(root)
+        if request.json and display_path("progress") in created:  # the first entry, as written
+            log = load_log(root) or {}
+            written.entries += [e for e in log.get("entries") or [] if isinstance(e, dict)]
     lines = [f"Initialized SMALL v{PROTOCOL_VERSION} in {folder}" if created else f"Nothing to create in {folder}"]
     lines += [f"  created {path}" for path in created]
     if ignored:
         lines.append(f"  added {GITIGNORE_LINE} to .gitignore")
     if created:
         lines.append('Next: fill in intent.small.yml and constraints.small.yml, then: small plan --add "<first task>"')
-    if display_path("progress") in created:
-        log = load_log(root) or {}
-        written.entries += [e for e in log.get("entries") or [] if isinstance(e, dict)]
     written.messages += lines
     written.details.update(created=created, gitignore_updated=ignored)
     if not request.json:
