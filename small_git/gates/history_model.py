@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from small_git.git.evidence import SHORT_SHA_LENGTH
 from small_git.protocol.findings import Finding
 
 SIGNATURE_WORDS = {
@@ -18,7 +19,7 @@ SIGNATURE_WORDS = {
     "E": "cannot be checked",
     "N": "none",
 }
-SHORT = 12
+SHORT = SHORT_SHA_LENGTH  # how history and review name a commit
 
 
 @dataclass(frozen=True)

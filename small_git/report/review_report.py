@@ -6,13 +6,12 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from small_git.gates.history_model import AppendedEntry, Citation, Freshness, Review
+from small_git.gates.history_model import SHORT, AppendedEntry, Citation, Freshness, Review
 from small_git.report.colour import PLAIN, Palette
 from small_git.report.mermaid import plan_graph
 from small_git.report.text import format_finding, plural
 from small_git.report.textconv import compact, prose
 
-SHORT = 12
 MAX_CELL = 160
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~&])")
 _CITATION_WORDS = {

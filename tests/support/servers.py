@@ -22,7 +22,7 @@ from small_git.integration.server import layouts
 
 from .cli import Result, run
 from .repo import Repo
-from .workspace import FIRST_ENTRY, entry
+from .workspace import FIRST_ENTRY, WORKSPACE_FILES, entry
 
 AGENT = ("Claude", "noreply@anthropic.com")  # a built-in agent identity (spec §6.3)
 HUMAN_ACCOUNT, AGENT_ACCOUNT = "alice", "agent-bot"
@@ -228,16 +228,7 @@ def as_agent() -> dict[str, str]:
 
 
 def intent_text(what: str) -> str:
-    return f"""small_version: "1.0.0"
-owner: "human"
-intent: "{what}"
-scope:
-  include:
-    - "src/"
-  exclude: []
-success_criteria:
-  - "The parser parses"
-"""
+    return WORKSPACE_FILES["intent"].replace('intent: "Ship the parser"', f'intent: "{what}"')
 
 
 def append(client: Repo, second: int, message: str | None = None, **extra: str) -> str:
