@@ -88,12 +88,12 @@ def _entry_findings(parents: Sequence[State | None], new: State, ctx: AuditConte
 
 
 def _entry_hits(parents: Sequence[State | None], index: int) -> set[tuple[tuple[Any, ...], str]]:
-    hits: set[tuple[tuple[Any, ...], str]] = set()
-    for parent in parents:
-        old = _entries(parent)
-        if index < len(old):
-            hits |= {(tuple(w), m) for w, m in find_secrets(old[index])}
-    return hits
+    """What the entry at `index` already held, for a commit with one parent (a merge's entries at one index
+    come from different branches, so nothing there excuses a new entry)."""
+    if len(parents) != 1:
+        return set()
+    old = _entries(parents[0])
+    return {(tuple(w), m) for w, m in find_secrets(old[index])} if index < len(old) else set()
 
 
 def _secret_hint(ctx: AuditContext, index: int, field: str) -> str:
