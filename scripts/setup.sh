@@ -22,3 +22,6 @@ case "${SMALL_DEPS:-locked}" in
 esac
 # Test-only and optional: the Mermaid parser the review test uses (skipped where node is absent).
 bash scripts/setup-node.sh
+# Byte-compile the package: an editable install leaves that to the first import, which writes nothing under
+# PYTHONDONTWRITEBYTECODE=1 (common in CI images), so every hook and command would compile small-git again.
+"$venv/bin/python" -m compileall -q small_git >/dev/null

@@ -15,7 +15,7 @@ import pytest
 from support.cli import forked_small
 from support.repo import init_workspace
 
-import small_git.cli  # noqa: F401 - imported once here, so that each forked child starts at once
+import small_git.cli.app  # noqa: F401 - imported once here, so that each forked child starts at once
 import small_git.protocol.checker  # noqa: F401
 
 FILES = ("plan", "progress", "handoff", "workspace", "intent", "constraints")

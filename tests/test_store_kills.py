@@ -66,7 +66,7 @@ def _count_or_kill(target: int, half: bool, counter: list[int]) -> None:
 def run_killed(root: Path, argv: list[str], target: int, half: bool = False) -> tuple[int, int]:
     """Run `small <argv> --dir root` in a forked child killed at its `target`-th write (0: never).
     Returns (exit status, negative for a signal; write-like calls made)."""
-    import small_git.cli  # imported before the fork, so the child starts at once
+    import small_git.cli.app  # imported before the fork, so the child starts at once
 
     read, write = os.pipe()
     pid = os.fork()

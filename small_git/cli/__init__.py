@@ -2,6 +2,9 @@
 raises into an exit code (the reporting itself is `small_git.commands.failure`'s).
 
 Exit codes (spec §3): 0 ok, 1 invalid state, 2 usage error or unreadable input, 3 internal error.
+
+click is imported only when options are to be parsed: `git small hook NAME ARGS...`, what every installed
+hook runs, has none (git decides its arguments), so a hook starts without it.
 """
 
 from __future__ import annotations
@@ -9,52 +12,45 @@ from __future__ import annotations
 import os
 import sys
 
-import click
-
-from small_git.cli import check_cmds, git_cmds, history_cmds, state_cmds, workflow_cmds
+from small_git.cli.hook_names import HOOK_NAMES
 from small_git.commands import failure
 
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import click
 
 
-def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
-    if not value or ctx.resilient_parsing:
-        return
-    from small_git.commands import version as version_command
+def __getattr__(name: str) -> click.Group:
+    if name == "cli":  # the click group, for the manual pages and in-process tests
+        from small_git.cli.app import cli
 
-    ctx.exit(version_command.run(version_command.VersionRequest()))
-
-
-@click.group(context_settings=CONTEXT)
-@click.option(
-    "--no-color",
-    "--no-colour",
-    is_flag=True,
-    expose_value=False,
-    help="No ANSI colour (also NO_COLOR=1; colour is only ever used on a terminal). Works after the command too.",
-)
-@click.option(
-    "-v",
-    "--version",
-    is_flag=True,
-    expose_value=False,
-    is_eager=True,
-    callback=_show_version,
-    help="Show the version and exit.",
-)
-def cli() -> None:
-    """small-git: SMALL Protocol v1.0.0 state under .small/, with git as the ledger.
-
-    \b
-    Example:
-      git small init --intent "Ship the parser"
-      git small check --strict
-    """
+        return cli
+    raise AttributeError(name)
 
 
-_FAMILIES = (check_cmds, state_cmds, workflow_cmds, git_cmds, history_cmds)
-for _command in (command for family in _FAMILIES for command in family.COMMANDS):
-    cli.add_command(_command)
+def _hook_call(args: list[str]) -> tuple[str, tuple[str, ...]] | None:
+    """`hook NAME ARGS...` as an installed hook runs it; None for anything click must parse (help, a wrong
+    name, options before the name)."""
+    if len(args) < 2 or args[0] != "hook" or args[1] not in HOOK_NAMES:
+        return None
+    if any(a in ("-h", "--help") for a in args[2:]):
+        return None
+    return args[1], tuple(args[2:])
+
+
+def _run_hook(name: str, args: tuple[str, ...]) -> int:
+    try:
+        if name == "pre-receive":  # the server gate is a command of its own
+            from small_git.commands import pre_receive
+
+            return pre_receive.run(pre_receive.PreReceiveRequest(args, sys.stdin.read(), os.environ))
+        from small_git.commands import hook as hook_command
+
+        return hook_command.run(hook_command.HookRequest(name, args))
+    except KeyboardInterrupt:
+        return failure.INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: a traceback is a defect
+        return failure.report_failure("hook", exc, False)
 
 
 def _command_name(argv: list[str]) -> str:
@@ -82,6 +78,13 @@ def _take_no_color(args: list[str]) -> list[str]:
 def main(argv: list[str] | None = None) -> None:
     args = _take_no_color(list(sys.argv[1:] if argv is None else argv))
     sys.setrecursionlimit(max(sys.getrecursionlimit(), _RECURSION_LIMIT))
+    hook_call = _hook_call(args)
+    if hook_call is not None:
+        sys.exit(_run_hook(*hook_call))
+    import click
+
+    from small_git.cli.app import cli
+
     as_json = "--json" in args[: args.index("--") if "--" in args else len(args)]  # not a flag of apply's command
     try:
         # One completion variable for `small` and `git-small` alike (the scripts of `small completion` set it).

@@ -7,21 +7,12 @@ import sys
 
 import click
 
+from small_git.cli.hook_names import HOOK_NAMES
+
 # The command modules are imported inside each command: every CLI start (and every hook) pays only for
 # the command it runs.
 REPO_HELP = "A folder inside the repository (default: the current one)."
 SERVER_LAYOUTS = ("plain", "gitlab", "gitlab-file", "gitea", "forgejo")  # integration/server/layouts.py
-HOOK_NAMES = (  # integration/hooks.py, and the server's pre-receive
-    "pre-commit",
-    "pre-merge-commit",
-    "commit-msg",
-    "post-rewrite",
-    "pre-push",
-    "post-commit",
-    "post-merge",
-    "post-checkout",
-    "pre-receive",
-)
 
 
 @click.command()

@@ -145,7 +145,7 @@ def forked_small(
     """small-git's CLI in a forked child of this process: a process of its own (an address space bounded by
     `memory_limit`, killed at the timeout, free to end as it likes) without an interpreter's start-up. For
     the many runs of hostile-file tests; stdin is empty."""
-    import small_git.cli  # imported before the fork, so that no child imports it again
+    import small_git.cli.app  # imported before the fork, so that no child imports it again
 
     words = [os.fspath(a) for a in args]
     folder = Path(tempfile.mkdtemp(prefix="forked-"))
