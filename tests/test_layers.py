@@ -261,8 +261,9 @@ def test_command_modules_write_through_report(name: str) -> None:
     assert not wrong, f"{name} writes output itself (use small_git.report.console):\n" + "\n".join(wrong)
 
 
-# Not commands: the package's shared `run_writer` and `failure`, which reports what escapes a command.
-NOT_A_COMMAND = {"small_git.commands", "small_git.commands.failure"}
+# Not commands: the package's shared `run_writer`, `failure` (which reports what escapes a command) and the
+# names of the hooks `hook` runs.
+NOT_A_COMMAND = {"small_git.commands", "small_git.commands.failure", "small_git.commands.hook_names"}
 
 
 @pytest.mark.parametrize("name", sorted(n for n in MODULES if _layer(n) == "commands" and n not in NOT_A_COMMAND))

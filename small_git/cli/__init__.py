@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 import sys
 
-from small_git.cli.hook_names import HOOK_NAMES
 from small_git.commands import failure
+from small_git.commands.hook_names import HOOK_NAMES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

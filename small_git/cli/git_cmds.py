@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from small_git.cli.hook_names import HOOK_NAMES
+from small_git.commands.hook_names import HOOK_NAMES
 
 # The command modules are imported inside each command: every CLI start (and every hook) pays only for
 # the command it runs.

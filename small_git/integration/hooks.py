@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from small_git.errors import EXIT_USAGE, SmallError
 from small_git.git import plumbing as git
 from small_git.integration import textconv_cache
+from small_git.integration.hook_names import HOOK_NAMES
 from small_git.protocol.artifacts import display_path
 from small_git.protocol.findings import ERROR, Finding
 
@@ -27,16 +28,6 @@ if TYPE_CHECKING:
 # The gates (and what they import) are imported by the hooks that judge: post-commit, post-merge and
 # post-checkout run after every commit, merge and switch that changes .small/, and only fill the cache.
 
-HOOK_NAMES = (
-    "pre-commit",
-    "pre-merge-commit",
-    "commit-msg",
-    "post-rewrite",
-    "pre-push",
-    "post-commit",
-    "post-merge",
-    "post-checkout",
-)
 STDIN_HOOKS = ("pre-push", "post-rewrite")
 CACHE_HOOKS = ("post-commit", "post-merge", "post-checkout")  # the textconv cache only: never a refusal
 
