@@ -222,3 +222,16 @@ def test_refusals_point_at_a_help_topic_that_exists(repo: Repo) -> None:
     for topic in ("recovering", "redaction", "authority"):
         assert repo.small("help", topic).returncode == 0
     assert repo.small("help", "nonsense").returncode == 2
+
+
+def test_arguments_git_passes_a_hook_are_never_read_as_help(tmp_path: Path) -> None:
+    """What follows the hook's name is git's (a remote's name or URL, a message file). Read as `--help`, it
+    would print a help page and exit 0 in place of the gate."""
+    repo = seeded_repo(tmp_path)
+    log = repo.read(PROGRESS).replace(FIRST_ENTRY["task_id"], "task-rewritten", 1)
+    repo.write(PROGRESS, log)
+    repo.git("add", PROGRESS)
+    proc = repo.installed_small("hook", "pre-commit", "--help")
+    refused(proc, "progress-rewrite")
+    assert "Usage:" not in proc.stdout + proc.stderr
+    assert repo.installed_small("hook", "--help").returncode == 0

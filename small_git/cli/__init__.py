@@ -29,11 +29,10 @@ def __getattr__(name: str) -> click.Group:
 
 
 def _hook_call(args: list[str]) -> tuple[str, tuple[str, ...]] | None:
-    """`hook NAME ARGS...` as an installed hook runs it; None for anything click must parse (help, a wrong
-    name, options before the name)."""
+    """`hook NAME ARGS...` as an installed hook runs it; None for anything click must parse (`hook --help`, a
+    wrong name). What follows the name is git's (a remote's name and URL, a file name) and is never read as an
+    option: a remote called `--help` must not turn the gate into a help page that exits 0."""
     if len(args) < 2 or args[0] != "hook" or args[1] not in HOOK_NAMES:
-        return None
-    if any(a in ("-h", "--help") for a in args[2:]):
         return None
     return args[1], tuple(args[2:])
 
