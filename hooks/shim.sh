@@ -27,7 +27,7 @@ if [ -x "$previous" ]; then
 fi
 
 case "$hook" in
-post-commit | post-merge | post-checkout)
+post-commit | post-merge | post-checkout | reference-transaction)
     # Not gates: they render the .small/ versions that the commit, merge or switch brought into git's
     # textconv cache, and never fail the git command (post-checkout's status is git checkout's: the previous
     # hook's is kept). Without starting Python: nothing to do when the cache is off here or no commit that
@@ -48,6 +48,16 @@ post-commit | post-merge | post-checkout)
         range="$2 --not $1"
         git rev-parse -q --verify "$1^{commit}" >/dev/null 2>&1 || range="$2"
         ;;
+    reference-transaction)
+        # Only what `git fetch` moved under refs/remotes/, once committed; every other transaction (a
+        # commit, a switch, this cache's own notes) has its own hook or nothing to render. A previous hook
+        # that failed while the transaction was being prepared has already aborted it above.
+        [ "${1:-}" = committed ] || exit "$previous_status"
+        range=$(awk '$3 ~ /^refs\/remotes\// && $1 != $2 && $2 !~ /^0+$/ {
+            new = new " " $2; if ($1 ~ /^0+$/) created = 1; else old = old " ^" $1 }
+            END { if (new != "") printf "%s%s%s", new, old, (created ? " --not --branches" : "") }' "$input")
+        [ -n "$range" ] || exit "$previous_status"
+        ;;
     esac
     # shellcheck disable=SC2086 # the range is words
     if [ "$(git config --type=bool --get small.textconvCache 2>/dev/null)" = false ] ||
@@ -60,9 +70,9 @@ post-commit | post-merge | post-checkout)
         exit "$previous_status"
     fi
     if [ -x "$small_git" ]; then
-        @RUN@ hook "$hook" "$@" </dev/null
+        @RUN@ hook "$hook" "$@" <"$input"
     elif command -v git-small >/dev/null 2>&1; then
-        git-small hook "$hook" "$@" </dev/null
+        git-small hook "$hook" "$@" <"$input"
     else
         false
     fi || echo "small-git: $hook could not update the textconv cache of .small/ (git log -p renders it instead)" >&2

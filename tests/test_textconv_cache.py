@@ -193,6 +193,26 @@ def test_a_fast_forward_pull_renders_what_it_brings(tmp_path: Path, installed: R
     assert_log_reads_the_cache(repo)
 
 
+def test_a_fetch_renders_what_it_brings_and_a_commit_starts_nothing_more(tmp_path: Path, installed: Repo) -> None:
+    repo = installed
+    upstream = Repo(tmp_path / "upstream")
+    repo.git("clone", "-q", repo.path, upstream.path)
+    history(upstream, range(1, 4))
+    tracking = "refs/remotes/upstream/main"
+    repo.git("fetch", "-q", upstream.path, f"main:{tracking}")  # a new remote-tracking branch
+    for back in range(3):
+        assert cached(repo, blob_at(repo, f"{tracking}~{back}"))
+    assert_log_reads_the_cache(repo, f"main..{tracking}")
+    history(upstream, range(4, 6))
+    repo.git("fetch", "-q", upstream.path, f"main:{tracking}")  # the same branch, moved on
+    assert cached(repo, blob_at(repo, tracking)) and cached(repo, blob_at(repo, f"{tracking}~1"))
+    assert_log_reads_the_cache(repo, f"main..{tracking}")
+    # a transaction that moves no remote-tracking ref (a branch, the cache's own notes) renders nothing
+    before = cache_commit(repo)
+    repo.git("branch", "elsewhere", tracking)
+    assert cache_commit(repo) == before
+
+
 def test_a_branch_switch_renders_the_branch(installed: Repo) -> None:
     repo = installed
     repo.git("switch", "-q", "-c", "side")

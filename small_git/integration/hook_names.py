@@ -6,7 +6,9 @@ HOOK_NAMES = (
     "commit-msg",
     "post-rewrite",
     "pre-push",
-    "post-commit",
+    "post-commit",  # these four keep the textconv cache filled; they are not gates
     "post-merge",
     "post-checkout",
+    "reference-transaction",  # after `git fetch` moved refs/remotes/
 )
+STDIN_HOOKS = ("pre-push", "post-rewrite", "reference-transaction")  # git writes their input on stdin

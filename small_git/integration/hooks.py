@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from small_git.errors import EXIT_USAGE, SmallError
 from small_git.git import plumbing as git
 from small_git.integration import textconv_cache
-from small_git.integration.hook_names import HOOK_NAMES
+from small_git.integration.hook_names import HOOK_NAMES, STDIN_HOOKS
 from small_git.protocol.artifacts import display_path
 from small_git.protocol.findings import ERROR, Finding
 
@@ -28,8 +28,12 @@ if TYPE_CHECKING:
 # The gates (and what they import) are imported by the hooks that judge: post-commit, post-merge and
 # post-checkout run after every commit, merge and switch that changes .small/, and only fill the cache.
 
-STDIN_HOOKS = ("pre-push", "post-rewrite")
-CACHE_HOOKS = ("post-commit", "post-merge", "post-checkout")  # the textconv cache only: never a refusal
+CACHE_HOOKS = (
+    "post-commit",
+    "post-merge",
+    "post-checkout",
+    "reference-transaction",
+)  # the textconv cache only: never a refusal
 
 
 @dataclass
@@ -54,6 +58,7 @@ def run_hook(name: str, args: Sequence[str], repo: Path, stdin_text: str | None,
         "post-commit": _post_commit,
         "post-merge": _post_merge,
         "post-checkout": _post_checkout,
+        "reference-transaction": _reference_transaction,
     }
     handler = handlers.get(name)
     if handler is None:
@@ -235,6 +240,34 @@ def _post_checkout(
         return
     known = before and not git.is_zero_sha(before) and git.rev_parse(f"{before}^{{commit}}", repo)
     refresh_textconv_cache(outcome, repo, [after, f"^{before}"] if known else [after])
+
+
+def _reference_transaction(
+    outcome: HookOutcome, args: list[str], repo: Path, stdin_text: str | None, env: Mapping[str, str]
+) -> None:
+    """After `git fetch` (a committed transaction that moved refs/remotes/): what the fetch brought, so that
+    `git log -p origin/main` finds it rendered. Any other transaction (a commit, a switch, this cache's own
+    notes) has its own hook or nothing to render."""
+    if not args or args[0] != "committed":
+        return
+    wanted: list[str] = []
+    known: list[str] = []
+    created = False
+    for line in (stdin_text or "").splitlines():
+        words = line.split()
+        if len(words) != 3 or not words[2].startswith("refs/remotes/") or words[0] == words[1]:
+            continue
+        before, after = words[0], words[1]
+        if git.is_zero_sha(after) or not git.rev_parse(f"{after}^{{commit}}", repo):
+            continue  # a deleted ref, or one that names no commit (a tag object, say)
+        wanted.append(after)
+        if git.is_zero_sha(before) or not git.rev_parse(f"{before}^{{commit}}", repo):
+            created = True
+        else:
+            known.append(f"^{before}")
+    if wanted:
+        # a new remote branch: what the local branches already have was rendered when it came
+        refresh_textconv_cache(outcome, repo, [*wanted, *known, *(["--not", "--branches"] if created else [])])
 
 
 # --- pre-push -----------------------------------------------------------------------------------------------

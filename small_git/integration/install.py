@@ -18,18 +18,9 @@ from pathlib import Path
 
 from small_git.errors import EXIT_USAGE, SmallError
 from small_git.git import plumbing as git
+from small_git.integration.hook_names import HOOK_NAMES, STDIN_HOOKS
 
-HOOKS = (
-    "pre-commit",
-    "pre-merge-commit",
-    "commit-msg",
-    "post-rewrite",
-    "pre-push",
-    "post-commit",  # these three keep the textconv cache filled; they are not gates
-    "post-merge",
-    "post-checkout",
-)
-STDIN_HOOKS = ("pre-push", "post-rewrite")
+HOOKS = HOOK_NAMES
 SHIM_MARKER = "# small-git hook shim"
 PREVIOUS_SUFFIX = ".small-git-prev"
 MERGE_DRIVER_COMMAND = "merge-driver"
