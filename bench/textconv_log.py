@@ -138,7 +138,21 @@ def normal_flow(repo: Path, scratch: Path, git_small: str, repeat: int, hook_cou
         rows.setdefault(f"{hook_count} commits: --no-textconv", []).append(timed(clone, plain))
         rows.setdefault(f"{hook_count} commits: git log -p", []).append(timed(clone, log))
         rows.setdefault("one commit, without the hooks", []).append(hook_commits(clone, hook_count, hooks=False))
+        # commits made elsewhere, then `git fetch` (the reference-transaction hook renders what it brings)
+        upstream = scratch / f"upstream-{number}"
+        subprocess.run(["git", "clone", "-q", str(repo), str(upstream)], check=True)
+        for key, value in (("user.name", "Ada"), ("user.email", "ada@example.com")):
+            git(upstream, "config", key, value)
+        hook_commits(upstream, hook_count, hooks=False)
+        tracking = "refs/remotes/upstream/main"
+        fetched = timed(clone, ["fetch", "-q", str(upstream), f"main:{tracking}"])
+        rows.setdefault(f"git fetch of {hook_count} commits, hooks", []).append(fetched)
+        rows.setdefault("after the fetch: --no-textconv", []).append(
+            timed(clone, [*plain[:-2], tracking, "--", ".small/"])
+        )
+        rows.setdefault("after the fetch: git log -p", []).append(timed(clone, [*log[:-2], tracking, "--", ".small/"]))
         shutil.rmtree(clone)
+        shutil.rmtree(upstream)
     medians = {label: statistics.median(values) for label, values in rows.items()}
     print(f"\n# the normal flow (a fresh clone each run), median of {repeat}")
     print(f"{'what':<42} {'seconds':>9} {'ratio':>8}")
@@ -147,7 +161,7 @@ def normal_flow(repo: Path, scratch: Path, git_small: str, repeat: int, hook_cou
         if label.endswith("--no-textconv"):
             base = wall
         ratio = f"{wall / base:>7.1f}x" if base and label.endswith("git log -p") else ""
-        if label.startswith("one commit"):
+        if label.startswith(("one commit", "git fetch")):
             ratio = ""
         print(f"{label:<42} {wall:>9.3f} {ratio:>8}")
 
