@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from small_git.git.plumbing import top_level
-from small_git.integration.hooks import STDIN_HOOKS, run_hook
+from small_git.integration.hook_names import STDIN_HOOKS
+from small_git.integration.hooks import run_hook
 from small_git.report.hook import print_hook_outcome
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from small_git.errors import EXIT_USAGE, SmallError
 from small_git.git import plumbing as git
 from small_git.integration import textconv_cache
-from small_git.integration.hook_names import HOOK_NAMES, STDIN_HOOKS
+from small_git.integration.hook_names import HOOK_NAMES
 from small_git.protocol.artifacts import display_path
 from small_git.protocol.findings import ERROR, Finding
 
