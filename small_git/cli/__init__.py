@@ -75,11 +75,12 @@ def _take_no_color(args: list[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = _take_no_color(list(sys.argv[1:] if argv is None else argv))
+    given = list(sys.argv[1:] if argv is None else argv)
     sys.setrecursionlimit(max(sys.getrecursionlimit(), _RECURSION_LIMIT))
-    hook_call = _hook_call(args)
+    hook_call = _hook_call(given)  # before `--no-color` is taken out: a hook's arguments are git's, untouched
     if hook_call is not None:
         sys.exit(_run_hook(*hook_call))
+    args = _take_no_color(given)
     import click
 
     from small_git.cli.app import cli
