@@ -5,14 +5,33 @@
 hook=@HOOK@
 small_git=@EXE@
 reads_stdin=@STDIN@
-previous="$(dirname -- "$0")/$hook.small-git-prev"
+case "$0" in
+*/*) previous="${0%/*}/$hook.small-git-prev" ;; # git runs a hook by its path; no fork for dirname
+*) previous="./$hook.small-git-prev" ;;
+esac
+
+# reference-transaction runs for every ref update (a commit: prepared, then committed). With no previous hook
+# to run, only a committed transaction that moved a remote-tracking ref concerns small-git: leave at once
+# otherwise, with one fork at most (git ignores input a hook does not read).
+if [ "$hook" = reference-transaction ] && [ ! -x "$previous" ]; then
+    [ "${1:-}" = committed ] || exit 0
+    transaction=$(cat)
+    case "$transaction" in
+    *" refs/remotes/"*) ;;
+    *) exit 0 ;;
+    esac
+fi
 
 input=/dev/null
 if [ "$reads_stdin" = yes ]; then
     # pre-push and post-rewrite read their input once; both hooks need it.
     input=$(mktemp "${TMPDIR:-/tmp}/small-git-hook.XXXXXX") || exit 1
     trap 'rm -f "$input"' EXIT
-    cat >"$input"
+    if [ -n "${transaction+set}" ]; then
+        printf '%s\n' "$transaction" >"$input"
+    else
+        cat >"$input"
+    fi
 fi
 
 previous_status=0

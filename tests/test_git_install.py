@@ -163,3 +163,25 @@ def test_cache_hooks_chain_a_previous_hook_and_keep_its_status(tmp_path: Path) -
     assert "post-checkout: the previous hook is back in place" in removed.stdout
     assert old.read_text() == previous
     assert not (repo.path / ".git/hooks/post-commit").exists()
+
+
+def test_a_previous_reference_transaction_hook_keeps_its_input_and_its_veto(tmp_path: Path) -> None:
+    """reference-transaction runs for every ref update: the hook that was there still sees each state with its
+    lines, and its refusal while the transaction is prepared still aborts it."""
+    repo = seeded_repo(tmp_path, install=False)
+    seen = repo.path.parent / "transactions.log"
+    write_hook(
+        repo.path / ".git/hooks/reference-transaction",
+        f'#!/bin/sh\n{{ echo "state $1"; cat; }} >> "{seen}"\n'
+        '[ "$1" = prepared ] && [ -e "$(git rev-parse --git-dir)/veto" ] && exit 1\nexit 0\n',
+    )
+    repo.install()
+    repo.write("src/app.py", "print('one')\n")
+    repo.commit("code")
+    log = seen.read_text()
+    assert "state prepared" in log and "state committed" in log and " refs/heads/main" in log
+    (repo.path / ".git/veto").touch()
+    repo.write("src/app.py", "print('two')\n")
+    before = repo.head()
+    refused = repo.commit("vetoed", check=False)
+    assert refused.returncode != 0 and repo.head() == before
