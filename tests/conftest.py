@@ -8,6 +8,8 @@
   plugin, a session fixture's teardown) fails the run, named in its summary.
 - `repo`: an empty git repository (branch main). A module that starts elsewhere extends it under the same
   name; `signed_repo` builds on whichever `repo` the module has.
+- `prebuilt`: folders built once per run and copied into the tests that start from them (`seeded_repo()`, a
+  module's costly repository fixture), shared by the xdist workers; `scripted` and `wheel` are built there.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from support.env import clean_env
 from support.guard import Snapshot, WriteWatch, describe
 from support.history import Scripted, build
 from support.paths import PROJECT
+from support.prebuilt import Prebuilt
 from support.repo import Repo, SignedRepo, configure_signing
 
 REAL_HOME = Path(os.environ.get("HOME") or Path.home())  # read before any test gives itself a private one
@@ -143,19 +146,37 @@ def signed_repo(repo: Repo | Path, tmp_path: Path) -> SignedRepo:
     return configure_signing(repo, tmp_path / "keys")
 
 
-@pytest.fixture(scope="session")
-def scripted(tmp_path_factory: pytest.TempPathFactory) -> Scripted:
-    """The scripted history of tests/support/history.py, built once per session (per xdist worker) for the
-    log and review tests, which only read it."""
-    return build(tmp_path_factory.mktemp("history"))
+@pytest.fixture(scope="session", autouse=True)
+def prebuilt(
+    session_environment: None, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Prebuilt]:
+    """Folders built once per run, shared by every xdist worker of the run (tests/support/prebuilt.py), each
+    built in the session's environment."""
+    base = tmp_path_factory.getbasetemp()
+    run = base.parent if hasattr(request.config, "workerinput") else base  # an xdist worker's is the run's
+    with Prebuilt(run / "prebuilt", os.environ).activated() as prebuilt:
+        yield prebuilt
 
 
 @pytest.fixture(scope="session")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """small-git's wheel, built from this checkout once per session (offline: the installed hatchling)."""
+def scripted(prebuilt: Prebuilt, tmp_path_factory: pytest.TempPathFactory) -> Scripted:
+    """The scripted history of tests/support/history.py, built once per run and copied once per session (per
+    xdist worker) for the log and review tests, which only read it."""
+    folder = tmp_path_factory.mktemp("history")
+    return Scripted.found(folder, prebuilt.copy("scripted-history", lambda into: build(into).record(), folder))
+
+
+@pytest.fixture(scope="session")
+def wheel(prebuilt: Prebuilt) -> Path:
+    """small-git's wheel, built from this checkout once per run (offline: the installed hatchling); tests only
+    read it."""
     pytest.importorskip("hatchling", reason="hatchling builds the wheel offline; scripts/setup.sh installs it")
-    out = tmp_path_factory.mktemp("dist")
-    pip = (sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation")
-    run(out, *pip, "--wheel-dir", out, PROJECT, check=True)
-    (built,) = out.glob("small_git-*.whl")
-    return built
+
+    def build_wheel(out: Path) -> str:
+        pip = (sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation")
+        run(out, *pip, "--wheel-dir", out, PROJECT, check=True)
+        (built,) = out.glob("small_git-*.whl")
+        return built.name
+
+    folder, name = prebuilt.folder("wheel", build_wheel)
+    return Path(folder, name)

@@ -13,7 +13,10 @@
 - `support.golden`: `matches_golden()` against tests/golden/, and `writes_golden` for the tests that may
   write a missing one.
 - `support.history`: the scripted history the log and review tests read.
+- `support.prebuilt`: folders costly to build (a seeded repository, a history made through the hooks, the
+  wheel) built once per run, shared by the xdist workers, and copied into each test that starts from one.
 
 Fixtures (tests/conftest.py): `repo` (an empty git repository), `signed_repo`, `scripted` (the scripted
-history, once per session), and, for every test, the isolated environment and the write guard.
+history, built once per run), `wheel`, `prebuilt`, and, for every test, the isolated environment and the write
+guard.
 """

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .repo import Repo
 
@@ -29,6 +30,22 @@ class Scripted:
     base: str  # the commit after init and plan (the review's base)
     commits: dict[str, str] = field(default_factory=dict)  # step name -> commit id
     refused_stderr: str = ""
+
+    def record(self) -> dict[str, Any]:
+        """What `found` needs to take a copy of the repository's folder for this history."""
+        return {
+            "name": self.repo.path.name,
+            "env": self.repo.env,
+            "base": self.base,
+            "commits": self.commits,
+            "refused_stderr": self.refused_stderr,
+        }
+
+    @classmethod
+    def found(cls, folder: Path, record: dict[str, Any]) -> Scripted:
+        """The history in `folder`, a copy of the folder `build` made it in (see `record`)."""
+        repo = Repo(folder / record["name"], record["env"])
+        return cls(repo, record["base"], dict(record["commits"]), record["refused_stderr"])
 
 
 class _Clock:

@@ -17,6 +17,7 @@ import pytest
 
 from .cli import Result, installed_small, run, small
 from .env import HUMAN
+from .prebuilt import copy_into
 from .workspace import FIRST_ENTRY, WORKSPACE_FILES, entry_yaml, progress_yaml
 
 
@@ -127,8 +128,15 @@ def seed(repo: Repo, install: bool = True) -> Repo:
 
 
 def seeded_repo(parent: Path, install: bool = True, name: str = "repo") -> Repo:
-    """A new repository whose first commit holds a valid workspace with one progress entry."""
-    return seed(Repo.create(parent, name), install)
+    """A new repository `parent / name` whose first commit holds a valid workspace with one progress entry:
+    a copy of one seeded once per run (support.prebuilt)."""
+    kind = "installed" if install else "not-installed"
+    copy_into(f"seeded-{kind}-{name}", lambda folder: _seed_new(folder, name, install), parent)
+    return Repo(parent / name)
+
+
+def _seed_new(parent: Path, name: str, install: bool) -> None:
+    seed(Repo.create(parent, name), install)
 
 
 def init_workspace(root: Path, *extra: str) -> Path:
