@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from support.paths import VENV_BIN
-from support.repo import Repo, seeded_repo
+from support.repo import Repo, prebuilt_repo, seeded_repo
 from support.workspace import entry
 
 ESC = "\x1b["
@@ -48,12 +48,17 @@ def in_terminal(
     return b"".join(chunks).decode("utf-8", "replace"), piped
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> Repo:
-    repo = seeded_repo(tmp_path)
+def task_2_done(folder: Path) -> Repo:
+    repo = seeded_repo(folder)
     repo.append_progress(entry("task-2", 1, status="completed"))
     repo.commit("task-2 done", "--no-verify")
     return repo
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repo:
+    """A seeded repository where task-2 is done (built once per run, copied)."""
+    return prebuilt_repo(f"{__name__}.repo", task_2_done, tmp_path)
 
 
 def test_status_is_coloured_on_a_terminal_and_plain_in_a_pipe(repo: Repo) -> None:

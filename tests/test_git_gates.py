@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from support.cli import Result
-from support.repo import Repo, seed
+from support.repo import Repo, prebuilt_repo, seed
 from support.workspace import FIRST_ENTRY, entry
 
 PROGRESS = ".small/progress.small.yml"
@@ -65,15 +65,28 @@ def commit_amend(repo: Repo) -> Result:
 MODES = {"by-hand": commit_by_hand, "commit-a": commit_all, "commit-path": commit_path, "amend": commit_amend}
 
 
-@pytest.fixture
-def repo(repo: Repo) -> Repo:
+def committed(folder: Path) -> Repo:
     # Without the merge driver: these tests judge merges and replays resolved by hand
     # (tests/test_git_merge_driver.py covers the driver).
-    seed(repo, install=False)
+    repo = seed(Repo.create(folder), install=False)
     repo.small("install", "--no-drivers", check=True)
     repo.append_progress(E2)
     repo.commit("append task-2 progress")
     return repo
+
+
+def committed_and_pushed(folder: Path) -> Repo:
+    repo = committed(folder)
+    remote = Repo.create(folder, "remote.git", bare=True)
+    repo.git("remote", "add", "origin", remote.path)
+    repo.git("push", "-q", "origin", "main")
+    return repo
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repo:
+    """The seeded workspace and one more entry, committed through the hooks (built once per run, copied)."""
+    return prebuilt_repo(f"{__name__}.repo", committed, tmp_path)
 
 
 def test_a_valid_append_is_accepted(repo: Repo) -> None:
@@ -213,11 +226,9 @@ def test_pre_merge_commit_refuses_a_clean_merge_that_changes_an_entry(repo: Repo
 
 
 @pytest.fixture
-def pushed(tmp_path: Path, repo: Repo) -> Repo:
-    remote = Repo.create(tmp_path, "remote.git", bare=True)
-    repo.git("remote", "add", "origin", remote.path)
-    repo.git("push", "-q", "origin", "main")
-    return repo
+def pushed(tmp_path: Path) -> Repo:
+    """`repo`, pushed to the bare tmp_path/remote.git as origin (built once per run, copied)."""
+    return prebuilt_repo(f"{__name__}.pushed", committed_and_pushed, tmp_path)
 
 
 def test_no_verify_rewrite_is_refused_at_push(pushed: Repo) -> None:

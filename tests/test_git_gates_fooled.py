@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from support.cli import Result
-from support.repo import Repo, seeded_repo
+from support.repo import Repo, prebuilt_repo, seeded_repo
 from support.workspace import FIRST_ENTRY, entry, entry_yaml, progress_yaml
 
 from small_git.gates.redaction import TRAILER
@@ -38,15 +38,21 @@ def typed_log(value: str) -> str:
     )
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> Repo:
-    repo = seeded_repo(tmp_path)
-    remote = Repo.create(tmp_path, "remote.git", bare=True)
+def pushed(folder: Path) -> Repo:
+    repo = seeded_repo(folder)
+    remote = Repo.create(folder, "remote.git", bare=True)
     repo.git("remote", "add", "origin", remote.path)
     repo.write(PROGRESS, typed_log("0"))
     repo.commit("an entry with an exit code")
     repo.git("push", "-q", "origin", "main")
     return repo
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repo:
+    """A seeded repository with an entry holding an exit code, pushed to tmp_path/remote.git (built once per
+    run, copied)."""
+    return prebuilt_repo(f"{__name__}.repo", pushed, tmp_path)
 
 
 # --- entries compare by value and type ------------------------------------------------------------------------

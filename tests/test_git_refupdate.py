@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from support.cli import Result
-from support.repo import Repo, configure_signing, seeded_repo
+from support.repo import Repo, configure_signing, prebuilt_repo, seeded_repo
 from support.workspace import FIRST_ENTRY, entry
 
 from small_git.gates.context import AuditContext
@@ -32,13 +32,18 @@ class Team:
 
     def __init__(self, tmp_path: Path) -> None:
         self.tmp = tmp_path
-        self.remote = Repo.create(tmp_path, "remote.git", bare=True)
-        # CI fetches an old tip by its id after a force push made it unreachable
-        self.remote.git("config", "uploadpack.allowAnySHA1InWant", "true")
-        self.me = seeded_repo(tmp_path, name="me")
-        self.me.git("remote", "add", "origin", self.remote.path)
-        self.me.git("push", "-q", "origin", "main")
+        self.me = prebuilt_repo(f"{__name__}.team", self.build, tmp_path, name="me")
+        self.remote = Repo(tmp_path / "remote.git")
         self.clones = 0
+
+    @staticmethod
+    def build(folder: Path) -> None:
+        remote = Repo.create(folder, "remote.git", bare=True)
+        # CI fetches an old tip by its id after a force push made it unreachable
+        remote.git("config", "uploadpack.allowAnySHA1InWant", "true")
+        me = seeded_repo(folder, name="me")
+        me.git("remote", "add", "origin", remote.path)
+        me.git("push", "-q", "origin", "main")
 
     def remote_tip(self, ref: str = "main") -> str:
         return self.remote.git("rev-parse", ref).stdout.strip()
@@ -62,6 +67,7 @@ class Team:
 
 @pytest.fixture
 def team(tmp_path: Path) -> Team:
+    """Built once per run and copied."""
     return Team(tmp_path)
 
 

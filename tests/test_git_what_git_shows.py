@@ -7,22 +7,27 @@ from pathlib import Path
 
 import pytest
 from support.cli import Result
-from support.repo import Repo, seeded_repo
+from support.repo import Repo, prebuilt_repo, seeded_repo
 from support.workspace import FIRST_ENTRY, entry, progress_yaml
 
 PROGRESS = ".small/progress.small.yml"
 E2, E3 = entry("task-2", 1), entry("task-2", 2)
 
 
-@pytest.fixture
-def pushed(tmp_path: Path) -> Repo:
-    repo = seeded_repo(tmp_path)
-    remote = Repo.create(tmp_path, "remote.git", bare=True)
+def appended_and_pushed(folder: Path) -> Repo:
+    repo = seeded_repo(folder)
+    remote = Repo.create(folder, "remote.git", bare=True)
     repo.git("remote", "add", "origin", remote.path)
     repo.append_progress(E2)
     repo.commit("append E2")
     repo.git("push", "-q", "origin", "main")
     return repo
+
+
+@pytest.fixture
+def pushed(tmp_path: Path) -> Repo:
+    """A seeded repository and one more entry, pushed to tmp_path/remote.git (built once per run, copied)."""
+    return prebuilt_repo(f"{__name__}.pushed", appended_and_pushed, tmp_path)
 
 
 def rewrite_first_entry(repo: Repo, prefix: str = "") -> None:

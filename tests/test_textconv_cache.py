@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from support.repo import Repo, seeded_repo
+from support.repo import Repo, prebuilt_repo, seeded_repo
 from support.workspace import entry
 
 PLAN = ".small/plan.small.yml"
@@ -15,6 +15,12 @@ PLAN = ".small/plan.small.yml"
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Repo:
+    """A seeded repository with four more commits, its diff driver counting its runs in tmp_path/runs.txt,
+    and no textconv cache (built once per run, copied)."""
+    return prebuilt_repo(f"{__name__}.repo", counted, tmp_path)
+
+
+def counted(tmp_path: Path) -> Repo:
     repo = seeded_repo(tmp_path)
     for second in range(1, 4):
         repo.append_progress(entry("task-2", second))

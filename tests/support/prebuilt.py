@@ -58,14 +58,15 @@ class Prebuilt:
         return path, info
 
     def copy(self, name: str, build: Callable[[Path], Any], into: Path) -> Any:
-        """Copy the contents of the folder `name` (see `folder`) into `into`, each file that named the built
-        folder naming `into` instead; returns what `build` returned."""
+        """Copy the contents of the folder `name` (see `folder`) into `into` (merged with what is there, as
+        `cp -a folder/. into` does), each file that named the built folder naming `into` instead; returns what
+        `build` returned."""
         path, info, movable = self._get(name, build)
         into.mkdir(parents=True, exist_ok=True)
         for item in path.iterdir():
             target = into / item.name
             if item.is_dir() and not item.is_symlink():
-                shutil.copytree(item, target, symlinks=True)
+                shutil.copytree(item, target, symlinks=True, dirs_exist_ok=True)
             else:
                 shutil.copy2(item, target, follow_symlinks=False)
         old, new = str(path), str(into)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -137,6 +137,17 @@ def seeded_repo(parent: Path, install: bool = True, name: str = "repo") -> Repo:
 
 def _seed_new(parent: Path, name: str, install: bool) -> None:
     seed(Repo.create(parent, name), install)
+
+
+def prebuilt_repo(key: str, build: Callable[[Path], object], parent: Path, name: str = "repo") -> Repo:
+    """The repository `parent / name` of a copy of what `build(folder)` made (once per run, under `key`; see
+    support.prebuilt). `build` makes the repository as `folder / name`, and may make others beside it."""
+
+    def made(folder: Path) -> None:
+        build(folder)
+
+    copy_into(key, made, parent)
+    return Repo(parent / name)
 
 
 def init_workspace(root: Path, *extra: str) -> Path:

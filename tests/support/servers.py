@@ -21,6 +21,7 @@ import pytest
 from small_git.integration.server import layouts
 
 from .cli import Result, run
+from .prebuilt import copy_into
 from .repo import Repo
 from .workspace import FIRST_ENTRY, WORKSPACE_FILES, entry
 
@@ -195,7 +196,14 @@ def seeded_server(
     tmp_path: Path, name: str = "server.git", object_format: str = "sha1", install: bool = True
 ) -> tuple[Server, Repo]:
     """A bare repository seeded from a fresh client (whose first commit is a valid workspace), the gate
-    installed; returns it and that client (with the server as `origin`)."""
+    installed; returns it and that client (with the server as `origin`). Built once per run and copied
+    (support.prebuilt)."""
+    key = f"seeded-server-{name}-{object_format}-{'installed' if install else 'not-installed'}"
+    copy_into(key, lambda folder: _seed_server(folder, name, object_format, install), tmp_path)
+    return Server(tmp_path / "srv" / name), Repo(tmp_path / f"{name}-seed")
+
+
+def _seed_server(tmp_path: Path, name: str, object_format: str, install: bool) -> None:
     client = Repo(tmp_path / f"{name}-seed")
     client.path.mkdir(parents=True)
     client.git("init", "-q", "-b", "main", f"--object-format={object_format}")
@@ -215,7 +223,6 @@ def seeded_server(
     server.config("small.timeout", "300")
     if install:  # in this process: what `git small install --dir <bare>` does, without starting one more
         layouts.install_gate(layouts.LAYOUTS["plain"], bare, None)
-    return server, client
 
 
 def as_agent() -> dict[str, str]:
