@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from support.cli import small
@@ -71,22 +72,22 @@ def _template() -> Path:
     return TEMPLATE
 
 
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)  # one test per command: each takes its own plans
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(PLANS)
-@example({"small_version": "1.0.0", "owner": "agent"})  # no tasks: key
-@example({"small_version": "1.0.0", "owner": "agent", "tasks": [{"id": ["task-1"], "title": "t"}]})
-@example({"small_version": "1.0.0", "owner": "agent", "tasks": {"id": "task-1"}})
-@example({"small_version": "1.0.0", "owner": "agent", "tasks": [{"id": "task-1", "status": {"a": 1}}]})
-@example({"small_version": "1.0.0", "owner": "agent", "tasks": [{"id": "task-1", "dependencies": "task-2"}]})
-@example({"small_version": "1.0.0", "owner": "agent", "tasks": [None, "task-1", ["task-2"]]})
-@example(None)
-@example(["task-1"])
-def test_every_command_takes_any_plan_shape(plan: Any) -> None:
-    for command in COMMANDS:
-        root = _workspace(_template(), plan)
-        try:
-            code, out, err = small(root, *command)
-        finally:
-            shutil.rmtree(root.parent, ignore_errors=True)
-        assert code in (0, 1, 2), f"small {' '.join(command)} exited {code} on plan {plan!r}:\n{out}\n{err}"
-        assert "internal error" not in err and "Traceback" not in err, err
+@given(plan=PLANS)
+@example(plan={"small_version": "1.0.0", "owner": "agent"})  # no tasks: key
+@example(plan={"small_version": "1.0.0", "owner": "agent", "tasks": [{"id": ["task-1"], "title": "t"}]})
+@example(plan={"small_version": "1.0.0", "owner": "agent", "tasks": {"id": "task-1"}})
+@example(plan={"small_version": "1.0.0", "owner": "agent", "tasks": [{"id": "task-1", "status": {"a": 1}}]})
+@example(plan={"small_version": "1.0.0", "owner": "agent", "tasks": [{"id": "task-1", "dependencies": "task-2"}]})
+@example(plan={"small_version": "1.0.0", "owner": "agent", "tasks": [None, "task-1", ["task-2"]]})
+@example(plan=None)
+@example(plan=["task-1"])
+def test_every_command_takes_any_plan_shape(command: tuple[str, ...], plan: Any) -> None:
+    root = _workspace(_template(), plan)
+    try:
+        code, out, err = small(root, *command)
+    finally:
+        shutil.rmtree(root.parent, ignore_errors=True)
+    assert code in (0, 1, 2), f"small {' '.join(command)} exited {code} on plan {plan!r}:\n{out}\n{err}"
+    assert "internal error" not in err and "Traceback" not in err, err
