@@ -254,26 +254,9 @@ def test_a_pull_request_is_judged_from_where_it_left_its_base(forge: Forge) -> N
     assert "progress-rewrite" in run.stdout and "refs/heads/feature" in run.summary
 
 
-def test_the_install_step_puts_a_fresh_small_git_on_path(forge: Forge, tmp_path: Path) -> None:
+def test_the_install_step_puts_a_fresh_small_git_on_path(forge: Forge, wheel: Path) -> None:
     """The step as it runs, installing a wheel of this source without its dependencies (no index here);
     a runner installs the action's own copy with them."""
-    pytest.importorskip("hatchling", reason="hatchling builds the wheel offline; scripts/setup.sh installs it")
-    wheels = tmp_path / "wheels"
-    cli.run(
-        tmp_path,
-        sys.executable,
-        "-m",
-        "pip",
-        "wheel",
-        "-q",
-        "--no-deps",
-        "--no-build-isolation",
-        "-w",
-        wheels,
-        REPO_ROOT,
-        check=True,
-    )
-    (wheel,) = wheels.glob("small_git-*.whl")
     assert "small_git/hooks/pre-receive.sh" in zipfile.ZipFile(wheel).namelist()
     workdir = forge.checkout(forge.client.head())
     run = run_action(
