@@ -47,12 +47,22 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "writes_into(path): the test may write under `path` in the checkout (golden files)"
     )
+    config.addinivalue_line("markers", "slow: the test takes seconds; it starts before the others")
     # hypothesis keeps its example database and a cache of constants under ./.hypothesis unless told
     # otherwise, and its pytest plugin fills that cache while the tests are collected: a directory of this run's.
     hypothesis_home = Path(tempfile.mkdtemp(prefix="small-git-hypothesis-"))
     hypothesis_configuration.set_hypothesis_home_dir(hypothesis_home)
     config.add_cleanup(lambda: shutil.rmtree(hypothesis_home, ignore_errors=True))
     _last[:] = [_watch.snapshot()]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first: pytest-xdist hands tests out in this order, so none of them is left to run alone at
+    the end while the other workers have nothing to do. A test that builds a costly fixture once per run (the
+    scripted history, the wheel) is marked slow too, so that one worker builds it early, long before the
+    other workers reach the tests that wait for it."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable: otherwise in file order
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -179,6 +180,7 @@ def judged(old: bytes, new: bytes, fast: bool, tmp: Path, validity: bool = True)
     return [(f.rule, f.file, f.message, f.line, f.hint) for f in found]
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(histories(), st.booleans())
 def test_the_fast_path_and_the_full_judgement_agree(
@@ -191,6 +193,7 @@ def test_the_fast_path_and_the_full_judgement_agree(
     event("fast path" if fast_accept([state(old)], state(new), context) else "full judgement")
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(histories())
 def test_the_added_bytes_read_alone_give_the_whole_logs_entries(history: tuple[bytes, bytes]) -> None:

@@ -50,6 +50,7 @@ def test_an_agent_co_author_is_refused_at_commit_msg_and_at_push(repo: Path) -> 
     assert pushed.returncode != 0 and "human-file-agent-change" in pushed.stderr
 
 
+@pytest.mark.slow
 def test_signed_level_refuses_unsigned_and_wrongly_signed_pushes(signed_repo: SignedRepo) -> None:
     repo, human, other = signed_repo
     edit_intent(repo, "Ship the parser, signed")

@@ -254,6 +254,7 @@ def test_a_pull_request_is_judged_from_where_it_left_its_base(forge: Forge) -> N
     assert "progress-rewrite" in run.stdout and "refs/heads/feature" in run.summary
 
 
+@pytest.mark.slow  # and the first to ask for the wheel, so that one worker builds it early
 def test_the_install_step_puts_a_fresh_small_git_on_path(forge: Forge, wheel: Path) -> None:
     """The step as it runs, installing a wheel of this source without its dependencies (no index here);
     a runner installs the action's own copy with them."""

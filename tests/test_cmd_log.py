@@ -34,6 +34,7 @@ def log_json(scripted: Scripted, *args: str) -> dict[str, Any]:
     return document
 
 
+@pytest.mark.slow  # the first to ask for the scripted history, so that one worker builds it early
 def test_log_tells_the_scripted_history_with_its_commits(scripted: Scripted) -> None:
     matches_golden(normalise(log(scripted), scripted), "history-log.txt")
 

@@ -26,6 +26,8 @@ import pytest
 from support.cli import run
 from support.paths import PROJECT, VENV_BIN
 
+pytestmark = pytest.mark.slow  # each test takes seconds: they start first
+
 DOC_FOLDER = "/tmp/catalogue"  # where the documented sessions say they run
 ELLIPSIS = "..."
 _FENCE = re.compile(r"^```console\n(.*?)^```", re.MULTILINE | re.DOTALL)

@@ -103,6 +103,7 @@ def test_the_merge_driver_does_not_take_a_type_change_for_the_same_entry() -> No
 # --- --amend as git reads it ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_message_saying_amend_does_not_make_a_commit_an_amend(repo: Repo) -> None:
     repo.append_progress(E3)
     repo.commit("append E3")
@@ -189,6 +190,7 @@ def _leak_and_redact_on_main(repo: Repo) -> None:
     accepted(repo.git("commit", "-q", "-m", "redact the token", "-m", f"{TRAILER}: a leaked token", check=False))
 
 
+@pytest.mark.slow
 def test_a_redaction_survives_a_merge_of_a_branch_that_forked_before_it(repo: Repo) -> None:
     _leak_and_redact_on_main(repo)
     repo.git("checkout", "-q", "-b", "side-takes-main", "side")

@@ -122,6 +122,7 @@ def branches_that_both_append(repo: Repo, mine: list[dict[str, str]], theirs: li
         repo.commit(f"main appends {new['evidence']}")
 
 
+@pytest.mark.slow
 def test_git_merge_interleaves_and_the_result_passes_every_gate(repo: Repo) -> None:
     branches_that_both_append(repo, [E1, E4], [E2, E3])
     merged = repo.git("merge", "--no-edit", "feature")  # pre-merge-commit judged the result
@@ -147,6 +148,7 @@ def test_same_instant_entries_leave_a_conflict_that_says_so(repo: Repo) -> None:
     assert PROGRESS in repo.git("diff", "--name-only", "--diff-filter=U").stdout
 
 
+@pytest.mark.slow
 def test_rebase_replays_entries_after_upstream_and_push_passes(tmp_path: Path, repo: Repo) -> None:
     remote = Repo.create(tmp_path, "remote.git", bare=True)
     repo.git("remote", "add", "origin", remote.path)
@@ -165,6 +167,7 @@ def test_rebase_replays_entries_after_upstream_and_push_passes(tmp_path: Path, r
     assert repo.small("audit", "origin/main..HEAD").returncode == 0
 
 
+@pytest.mark.slow
 def test_cherry_pick_is_a_replay_too(repo: Repo) -> None:
     branches_that_both_append(repo, [E3], [E1])
     repo.git("cherry-pick", "feature")
@@ -226,6 +229,7 @@ def test_plan_task_changed_differently_on_both_sides_conflicts() -> None:
     assert b"<<<<<<< ours" in result.data and b">>>>>>> theirs" in result.data
 
 
+@pytest.mark.slow
 def test_git_merge_of_tasks_added_on_both_branches(repo: Repo) -> None:
     repo.git("checkout", "-q", "-b", "feature")
     repo.write(PLAN, with_task(repo.read(PLAN), "task-4", "Feature work"))

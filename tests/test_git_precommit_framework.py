@@ -70,6 +70,7 @@ def framework_repo(tmp_path: Path, hook_repo: Repo) -> Repo:
     return repo
 
 
+@pytest.mark.slow
 def test_framework_hooks_refuse_what_the_native_hooks_refuse(tmp_path: Path, hook_repo: Repo) -> None:
     repo = framework_repo(tmp_path, hook_repo)
     # --amend is seen through the framework's processes too: the amended commit may reword its own entry

@@ -20,6 +20,8 @@ from support.cli import installed_small, small
 from support.workspace import BASE_FILES, snapshot
 from support.workspace import write_base_workspace as write_workspace
 
+pytestmark = pytest.mark.slow  # each test takes seconds: they start first
+
 MEMORY_LIMIT = 1 << 30  # address space of the installed CLI's process
 TIMEOUT = 60
 

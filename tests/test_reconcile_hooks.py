@@ -10,6 +10,8 @@ from support.repo import Repo
 
 from small_git.store.reader import read_state
 
+pytestmark = pytest.mark.slow  # each test takes seconds: they start first
+
 PROGRESS = ".small/progress.small.yml"
 
 

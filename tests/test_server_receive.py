@@ -178,6 +178,7 @@ def test_a_deadline_refuses_instead_of_being_killed(served: tuple[Server, Stage]
     assert server.ref("refs/heads/main") == stage.seed
 
 
+@pytest.mark.slow
 def test_the_watchdog_refuses_when_judging_overruns_the_deadline(served: tuple[Server, Stage], tmp_path: Path) -> None:
     """A judgement stuck past the deadline (here: one that sleeps for a minute) is cut short by the gate's own
     watchdog, which refuses the push with the reason."""

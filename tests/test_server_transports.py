@@ -34,6 +34,8 @@ from support.servers import (
     with_account,
 )
 
+pytestmark = pytest.mark.slow  # each test takes seconds: they start first
+
 TRANSPORTS = ("file", "git", "http")
 
 

@@ -32,6 +32,7 @@ for i in range(count):
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("delay", ["0", "0.003"], ids=["no-delay", "delay-in-critical-section"])
 def test_concurrent_appends_lose_nothing(tmp_path: Path, delay: str) -> None:
     root = tmp_path / "ws"

@@ -42,6 +42,7 @@ def test_quoted_strings_read_back_identically_in_both_loaders(text: str) -> None
     assert yaml.safe_load(line) == {"value": text}
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(st.dictionaries(st.text(min_size=1), VALUES, max_size=5))
 def test_documents_round_trip(data: dict) -> None:

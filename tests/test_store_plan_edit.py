@@ -141,6 +141,7 @@ def _plan_text(tasks: list[tuple[bool, bool, int]], indent: int, id_first: bool)
     return ("\n".join(out) + "\n").encode()
 
 
+@pytest.mark.slow
 @settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )  # a busy machine is not a defect

@@ -158,6 +158,7 @@ def test_replay_id_of_the_run_is_attached(tmp_path: Path) -> None:
     assert written[0]["replayId"] == "ab" * 32 and written[1]["replayId"] == "c" * 64
 
 
+@pytest.mark.slow
 def test_every_truncation_of_the_final_entry_is_valid_or_repairable(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

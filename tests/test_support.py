@@ -238,6 +238,7 @@ def test_the_write_guard_fails_a_test_that_writes_into_the_checkout_or_the_home(
     assert not (checkout / ".hypothesis").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", [None, "1"], ids=["serial", "xdist"])
 def test_the_write_guard_fails_a_run_that_writes_into_the_checkout_while_collecting(
     tmp_path: Path, workers: str | None

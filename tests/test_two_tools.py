@@ -35,7 +35,7 @@ from small_git.protocol.cross_rules import run_entries_of, tasks_of
 from small_git.protocol.rules import has_evidence
 from small_git.store.reader import read_state
 
-pytestmark = needs_reference
+pytestmark = [needs_reference, pytest.mark.slow]
 
 RUNS = int(os.environ.get("SMALL_TWO_TOOL_RUNS", "2"))
 STEPS = int(os.environ.get("SMALL_TWO_TOOL_STEPS", "6"))

@@ -210,12 +210,14 @@ def near_miss(draw: st.DrawFn) -> str:
 PROPERTY = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(written())
 def test_documents_in_the_tools_shapes_load_the_same(text: str) -> None:
     assert_agrees(text)
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(near_miss())
 def test_near_misses_load_the_same_or_fall_back(text: str) -> None:
