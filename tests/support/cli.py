@@ -152,6 +152,10 @@ def forked_small(
     out, err = folder / "stdout", folder / "stderr"
     pid = os.fork()
     if pid == 0:  # the child: never returns
+        # A line tracer (coverage) would slow the child down for nothing: what it records there is lost, as
+        # the child ends with os._exit.
+        sys.settrace(None)
+        threading.settrace(None)
         status = 70
         try:
             os.chdir(cwd)
