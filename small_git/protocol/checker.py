@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from small_git.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, SmallError
-from small_git.protocol import cross_rules, interop
+from small_git.protocol import cross_rules
 from small_git.protocol.artifacts import ALL_FILES, CANONICAL, SCOPE_KIND, SCOPES, WORKSPACE, WORKSPACE_KINDS
 from small_git.protocol.findings import ERROR, WARNING, Finding, sort_key
 from small_git.protocol.lifecycle import lifecycle_findings
@@ -101,6 +101,8 @@ def check_state(state: State, strict: bool = False, options: CheckOptions | None
         verify += _lifecycle(docs)
     _drop_duplicates(by_stage)
     if opts.notices:
+        from small_git.protocol import interop  # only the JSON report shows notices
+
         result.notices = interop.notices(docs, paths, opts.strict and "lint" in opts.stages, secret_paths)
     for stage in STAGES:
         if stage not in opts.stages and not (stage == "validate" and by_stage[stage]):

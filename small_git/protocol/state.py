@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 from small_git.errors import EXIT_USAGE, SmallError
 from small_git.protocol.artifacts import ALL_FILES, SMALL_DIR, display_path
-from small_git.protocol.torn import torn_entry, torn_entry_error
 from small_git.protocol.yamlsafe import DEFAULT_LIMITS, Document, Limits, YamlError, load_yaml
 
 
@@ -71,6 +70,8 @@ class State:
             doc = None if entry.raw is None else load_yaml(entry.raw, entry.path, self.limits)
         except YamlError as exc:
             if kind == "progress" and exc.text is not None:
+                from small_git.protocol.torn import torn_entry, torn_entry_error  # only for a log that does not parse
+
                 torn = torn_entry(exc.text, exc, entry.path, self.limits)
                 if torn is not None:
                     raise torn_entry_error(exc, torn) from None
