@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from small_git.protocol.checker import CheckOptions, check_scope, check_state
+from small_git.protocol.values import Frozen
 from small_git.report import console, json_report
 from small_git.report.text import plural, print_findings, shown_path
 from small_git.store.reader import read_state, resolve_root
@@ -17,16 +16,40 @@ STAGES_OF = {
 }
 
 
-@dataclass(frozen=True)
-class CheckRequest:
+class CheckRequest(Frozen):
+    """What `validate`, `lint`, `check` and `verify` were asked (a plain immutable class rather than a
+    dataclass: every `small check` defines it as it starts)."""
+
+    __slots__ = ("command", "directory", "strict", "scope", "json", "ci", "format_strict", "git")
     command: str  # validate | lint | check | verify
-    directory: str | None = None
-    strict: bool = False
-    scope: str = "root"
-    json: bool = False
-    ci: bool = False  # terse: no hints, no success line
-    format_strict: bool = False
-    git: bool = False  # also the tip-level evidence check against HEAD (spec §6.4)
+    directory: str | None
+    strict: bool
+    scope: str
+    json: bool
+    ci: bool  # terse: no hints, no success line
+    format_strict: bool
+    git: bool  # also the tip-level evidence check against HEAD (spec §6.4)
+
+    def __init__(
+        self,
+        command: str,
+        directory: str | None = None,
+        strict: bool = False,
+        scope: str = "root",
+        json: bool = False,
+        ci: bool = False,
+        format_strict: bool = False,
+        git: bool = False,
+    ) -> None:
+        field = object.__setattr__
+        field(self, "command", command)
+        field(self, "directory", directory)
+        field(self, "strict", strict)
+        field(self, "scope", scope)
+        field(self, "json", json)
+        field(self, "ci", ci)
+        field(self, "format_strict", format_strict)
+        field(self, "git", git)
 
 
 def run(request: CheckRequest) -> int:

@@ -200,7 +200,7 @@ def _validity_findings(parents: list[State | None], new: State, ctx: AuditContex
         except SmallError:
             continue
     return [
-        replace(f, message=f"{ctx.label}: {f.message}")
+        f.replace(message=f"{ctx.label}: {f.message}")
         for f in after
         if f.severity == ERROR and (f.rule, f.file, f.message) not in before
     ]

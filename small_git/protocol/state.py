@@ -2,41 +2,70 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from small_git.errors import EXIT_USAGE, SmallError
 from small_git.protocol.artifacts import ALL_FILES, SMALL_DIR, display_path
+from small_git.protocol.values import Fields
 from small_git.protocol.yamlsafe import DEFAULT_LIMITS, Document, Limits, YamlError, load_yaml
 
 
-@dataclass
-class FileEntry:
+class FileEntry(Fields):
+    __slots__ = ("kind", "path", "raw", "problem", "oid")
     kind: str
     path: str  # display path, relative to the folder holding .small/ (".small/plan.small.yml")
-    raw: bytes | None = None  # None when the file is absent
-    problem: str | None = None  # why it cannot be read (a directory, a symlink leaving the repository, …)
-    oid: str | None = None  # the git blob id, when the bytes came from git (the key of the gates' facts cache)
+    raw: bytes | None  # None when the file is absent
+    problem: str | None  # why it cannot be read (a directory, a symlink leaving the repository, …)
+    oid: str | None  # the git blob id, when the bytes came from git (the key of the gates' facts cache)
+
+    def __init__(
+        self, kind: str, path: str, raw: bytes | None = None, problem: str | None = None, oid: str | None = None
+    ) -> None:
+        self.kind = kind
+        self.path = path
+        self.raw = raw
+        self.problem = problem
+        self.oid = oid
 
     @property
     def present(self) -> bool:
         return self.raw is not None or self.problem is not None
 
 
-@dataclass
-class LayoutEntry:
+class LayoutEntry(Fields):
+    __slots__ = ("name", "is_dir")
     name: str
     is_dir: bool
 
+    def __init__(self, name: str, is_dir: bool) -> None:
+        self.name = name
+        self.is_dir = is_dir
 
-@dataclass
-class State:
+
+class State(Fields):
     """One workspace. `files` has an entry for each of the six files; `layout` lists `.small/`'s children."""
 
+    __slots__ = ("files", "layout", "prefix", "limits", "_docs")
     files: dict[str, FileEntry]
-    layout: list[LayoutEntry] | None = None
-    prefix: str = ""  # prepended to display paths (e.g. "examples/demo/" for a nested workspace)
-    limits: Limits = DEFAULT_LIMITS
-    _docs: dict[str, Document | None] = field(default_factory=dict, repr=False)
+    layout: list[LayoutEntry] | None
+    prefix: str  # prepended to display paths (e.g. "examples/demo/" for a nested workspace)
+    limits: Limits
+    _docs: dict[str, Document | None]
+
+    def __init__(
+        self,
+        files: dict[str, FileEntry],
+        layout: list[LayoutEntry] | None = None,
+        prefix: str = "",
+        limits: Limits = DEFAULT_LIMITS,
+        _docs: dict[str, Document | None] | None = None,
+    ) -> None:
+        self.files = files
+        self.layout = layout
+        self.prefix = prefix
+        self.limits = limits
+        self._docs = {} if _docs is None else _docs
+
+    def __repr__(self) -> str:  # the parsed documents are a cache, not part of what is shown
+        return f"State(files={self.files!r}, layout={self.layout!r}, prefix={self.prefix!r}, limits={self.limits!r})"
 
     @classmethod
     def from_bytes(
