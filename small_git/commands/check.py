@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
+from small_git.protocol.artifacts import SMALL_DIR
 from small_git.protocol.checker import CheckOptions, check_scope, check_state
 from small_git.protocol.values import Frozen
 from small_git.report import console, json_report
 from small_git.report.text import plural, print_findings, shown_path
-from small_git.store.reader import read_state, resolve_root
+from small_git.store.reader import read_state, root_folder
 
 STAGES_OF = {
     "validate": ("validate",),
@@ -54,7 +57,7 @@ class CheckRequest(Frozen):
 
 def run(request: CheckRequest) -> int:
     scope = check_scope(request.scope)
-    root = resolve_root(request.directory)
+    root = root_folder(request.directory)  # a string: check starts without pathlib
     state = read_state(root)
     options = CheckOptions(
         strict=request.strict,
@@ -65,18 +68,20 @@ def run(request: CheckRequest) -> int:
     )
     result = check_state(state, options=options)
     if request.git:
+        from pathlib import Path
+
         from small_git.gates.tipcheck import head_findings
 
-        result.findings += head_findings(root, state)
+        result.findings += head_findings(Path(root), state)
     if request.json:
-        json_report.emit(json_report.check_document(request.command, str(root), result, request.strict))
+        json_report.emit(json_report.check_document(request.command, root, result, request.strict))
         return result.exit_code
     if not request.ci and result.warnings:
         print_findings(result.warnings)
     mode = " --strict" if request.strict else ""
     if result.ok:
         if not request.ci:
-            console.out(f"{request.command}{mode} passed: {shown_path(root / '.small')}")
+            console.out(f"{request.command}{mode} passed: {shown_path(os.path.join(root, SMALL_DIR))}")
         return result.exit_code
     print_findings(result.findings, with_hint=not request.ci)
     files = len({f.file for f in result.findings})

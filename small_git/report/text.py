@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable
-from pathlib import Path
 from typing import TextIO
 
 from small_git.protocol.findings import Finding
@@ -34,10 +34,14 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}" + ("" if count == 1 else "s")
 
 
-def shown_path(path: Path) -> str:
-    """A path relative to the working directory when it lies below it (stable, short output)."""
-    try:
-        relative = path.relative_to(Path.cwd())
-    except ValueError:
-        return str(path)
-    return str(relative) or "."
+def shown_path(path: str | os.PathLike[str]) -> str:
+    """A path relative to the working directory when it lies below it (stable, short output). The path is
+    absolute and written as pathlib writes it; the comparison is pathlib's `relative_to`, on strings."""
+    text = os.fspath(path)
+    cwd = os.getcwd()
+    if text == cwd:
+        return "."
+    if text.startswith("//") and not cwd.startswith("//"):  # POSIX's "//" root is not "/"
+        return text
+    below = cwd if cwd.endswith("/") else cwd + "/"
+    return text[len(below) :] if text.startswith(below) else text
