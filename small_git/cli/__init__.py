@@ -9,6 +9,7 @@ hook runs, has none (git decides its arguments), so a hook starts without it.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -81,9 +82,18 @@ def main(argv: list[str] | None = None) -> None:
     if hook_call is not None:
         sys.exit(_run_hook(*hook_call))
     args = _take_no_color(given)
+    # What the start imports (click, the group) lives until the process ends: the collector would only scan it
+    # again at each collection, and once more at exit. So it is imported with the collector paused, then
+    # frozen out of its reach (gc.freeze); what the command itself allocates is collected as usual.
+    collecting = gc.isenabled()
+    gc.disable()
     import click
 
     from small_git.cli.app import cli
+
+    gc.freeze()
+    if collecting:
+        gc.enable()
 
     as_json = "--json" in args[: args.index("--") if "--" in args else len(args)]  # not a flag of apply's command
     try:
