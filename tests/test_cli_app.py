@@ -41,8 +41,8 @@ def test_an_unknown_command_is_told_the_nearest_one(tmp_path: Path) -> None:
 
 
 # What `small check` of a valid workspace needs no part of: the other command families; what only a traceback,
-# a torn log or --json needs; dataclasses (protocol/values.py), which compile their methods as they are defined;
-# pathlib (store/reader.py works on strings).
+# a torn log, --json, a hook's call or a printed finding needs; dataclasses (protocol/values.py), which compile
+# their methods as they are defined; pathlib (store/reader.py works on strings).
 NOT_ON_THE_CHECK_PATH = (
     "small_git.cli.state_cmds",
     "small_git.cli.workflow_cmds",
@@ -53,6 +53,9 @@ NOT_ON_THE_CHECK_PATH = (
     "small_git.protocol.interop",
     "dataclasses",
     "pathlib",
+    "small_git.commands.hook_names",
+    "small_git.report.json_report",
+    "small_git.report.colour",
 )
 
 

@@ -14,7 +14,6 @@ import os
 import sys
 
 from small_git.commands import failure
-from small_git.commands.hook_names import HOOK_NAMES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -33,9 +32,11 @@ def _hook_call(args: list[str]) -> tuple[str, tuple[str, ...]] | None:
     """`hook NAME ARGS...` as an installed hook runs it; None for anything click must parse (`hook --help`, a
     wrong name). What follows the name is git's (a remote's name and URL, a file name) and is never read as an
     option: a remote called `--help` must not turn the gate into a help page that exits 0."""
-    if len(args) < 2 or args[0] != "hook" or args[1] not in HOOK_NAMES:
+    if len(args) < 2 or args[0] != "hook":
         return None
-    return args[1], tuple(args[2:])
+    from small_git.commands.hook_names import HOOK_NAMES  # only for a hook: any other command starts without
+
+    return (args[1], tuple(args[2:])) if args[1] in HOOK_NAMES else None
 
 
 def _run_hook(name: str, args: tuple[str, ...]) -> int:

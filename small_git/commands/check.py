@@ -7,7 +7,7 @@ import os
 from small_git.protocol.artifacts import SMALL_DIR
 from small_git.protocol.checker import CheckOptions, check_scope, check_state
 from small_git.protocol.values import Frozen
-from small_git.report import console, json_report
+from small_git.report import console
 from small_git.report.text import plural, print_findings, shown_path
 from small_git.store.reader import read_state, root_folder
 
@@ -74,6 +74,8 @@ def run(request: CheckRequest) -> int:
 
         result.findings += head_findings(Path(root), state)
     if request.json:
+        from small_git.report import json_report
+
         json_report.emit(json_report.check_document(request.command, root, result, request.strict))
         return result.exit_code
     if not request.ci and result.warnings:

@@ -5,14 +5,20 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from small_git.protocol.findings import Finding
-from small_git.report.colour import PLAIN, Palette, palette
+
+if TYPE_CHECKING:  # the colours are imported where findings are printed: `check` of a valid workspace has none
+    from small_git.report.colour import Palette
 
 
-def format_finding(finding: Finding, *, with_hint: bool = True, colours: Palette = PLAIN) -> str:
+def format_finding(finding: Finding, *, with_hint: bool = True, colours: Palette | None = None) -> str:
     """`file:line: [rule] message` and the fix; with colours (a terminal), the rule tag by severity."""
+    if colours is None:
+        from small_git.report.colour import PLAIN
+
+        colours = PLAIN
     tag = f"{finding.rule}" + (f", {finding.deviation}" if finding.deviation else "")
     level = "" if finding.severity == "error" else colours.severity(finding.severity, f"{finding.severity}:") + " "
     text = (
@@ -24,6 +30,8 @@ def format_finding(finding: Finding, *, with_hint: bool = True, colours: Palette
 
 
 def print_findings(findings: Iterable[Finding], stream: TextIO | None = None, *, with_hint: bool = True) -> None:
+    from small_git.report.colour import palette
+
     out = stream or sys.stderr
     colours = palette(out)
     for finding in findings:
