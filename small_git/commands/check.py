@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from small_git.protocol.checker import CheckOptions, check_scope, check_state
+from small_git.protocol.checker import CheckOptions, check_scope
 from small_git.report import console, json_report
 from small_git.report.text import plural, print_findings, shown_path
 from small_git.store.reader import read_state, resolve_root
+from small_git.workflow.check_memo import CheckMemo
 
 STAGES_OF = {
     "validate": ("validate",),
@@ -40,7 +41,7 @@ def run(request: CheckRequest) -> int:
         format_strict=request.format_strict,
         notices=request.json,
     )
-    result = check_state(state, options=options)
+    result = CheckMemo(root).check(state, options)  # a long log after an append: only the added entries
     if request.git:
         from small_git.gates.tipcheck import head_findings
 
