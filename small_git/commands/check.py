@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
-from small_git.protocol.checker import CheckOptions, check_scope
+from small_git.protocol.artifacts import LONG_LOG_BYTES
+from small_git.protocol.checker import CheckOptions, CheckResult, check_scope, check_state
 from small_git.report import console, json_report
 from small_git.report.text import plural, print_findings, shown_path
+from small_git.protocol.state import State
 from small_git.store.reader import read_state, resolve_root
-from small_git.workflow.check_memo import CheckMemo
 
 STAGES_OF = {
     "validate": ("validate",),
@@ -41,7 +43,7 @@ def run(request: CheckRequest) -> int:
         format_strict=request.format_strict,
         notices=request.json,
     )
-    result = CheckMemo(root).check(state, options)  # a long log after an append: only the added entries
+    result = _checked(root, state, options)
     if request.git:
         from small_git.gates.tipcheck import head_findings
 
@@ -60,3 +62,13 @@ def run(request: CheckRequest) -> int:
     files = len({f.file for f in result.findings})
     console.err(f"{request.command}{mode} failed: {plural(len(result.findings), 'finding')} in {plural(files, 'file')}")
     return result.exit_code
+
+
+def _checked(root: Path, state: State, options: CheckOptions) -> CheckResult:
+    """The check; a long log after an append is checked from the added entries (workflow/check_memo.py)."""
+    size = state.files["progress"].size
+    if size is None or size < LONG_LOG_BYTES:
+        return check_state(state, options=options)
+    from small_git.workflow.check_memo import CheckMemo  # only a long log pays for the memo's imports
+
+    return CheckMemo(root).check(state, options)

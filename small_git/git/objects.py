@@ -17,6 +17,7 @@ from types import TracebackType
 from small_git.errors import EXIT_USAGE, SmallError
 from small_git.git import runner
 from small_git.git.packs import PackedBlob, Packs
+from small_git.protocol.artifacts import LONG_LOG_BYTES
 
 TREE_MODE = "40000"
 SYMLINK_MODE = "120000"
@@ -26,7 +27,7 @@ _TREE_CACHE = 512  # trees kept in memory: enough for the parents of a walk, fla
 # blobs kept in memory: a walk reads each commit's log and its parent's, so the last few blobs are read again
 _BLOB_CACHE = 8
 _BLOB_CACHE_BYTES = 256 * 1024 * 1024
-LAZY_BYTES = 64 * 1024  # a log this long is read from its pack's deltas, in the parts the gates need
+LAZY_BYTES = LONG_LOG_BYTES  # a log this long is read from its pack's deltas, in the parts the gates need
 
 
 class MissingObject(SmallError):

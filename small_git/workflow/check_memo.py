@@ -27,14 +27,13 @@ from small_git.errors import SmallError
 from small_git.git import plumbing as git
 from small_git.git.runner import GitError
 from small_git.protocol.append import FORMAT, LogFacts, appended_in, extended, last_instant_in, log_facts
-from small_git.protocol.artifacts import ALL_FILES
+from small_git.protocol.artifacts import ALL_FILES, LONG_LOG_BYTES
 from small_git.protocol.checker import STAGES, CheckOptions, CheckResult, check_state
 from small_git.protocol.run_boundary import starts_run
 from small_git.protocol.state import FileEntry, State
 from small_git.protocol.timestamps import TimestampError, parse_ns
 
 MEMO_DIR = "small-git/check"
-LONG_LOG = 64 * 1024  # shorter logs are checked whole: that is as fast as the memo
 MONOTONE_RULES = frozenset({"evidence-gate", "S1"})  # more entries in the same run can only satisfy them
 
 
@@ -70,7 +69,7 @@ class CheckMemo:
     """The remembered clean check of the workspace at `root`, kept in `folder` (by default the git
     directory's `small-git/check/`, looked up only for a long log; None when there is none)."""
 
-    def __init__(self, root: Path, folder: Path | None = None, long_log: int = LONG_LOG) -> None:
+    def __init__(self, root: Path, folder: Path | None = None, long_log: int = LONG_LOG_BYTES) -> None:
         self.root = root
         self.long_log = long_log
         self.answered = False  # whether the last check was answered from the memo (for tests and benchmarks)
