@@ -35,6 +35,7 @@ _MAX_SPANS = 4096  # a version made of more pieces is read whole
 _MEMO = 512  # flattened objects kept: a walk needs the last few versions and their bases
 _BUFFERS_BYTES = 256 * 1024 * 1024  # inflated whole objects and delta data kept in memory
 _CHUNK = 1 << 16
+_MAX_OBJECT = 1 << 30  # an object or delta said to be larger is read through cat-file (memory stays bounded here)
 
 Key = tuple[int, int]  # (pack number, offset of the entry): what a span's bytes are taken from
 
@@ -264,6 +265,8 @@ class Packs:
                 raise ValueError("delta base not in a pack")
         elif kind != _BLOB:
             raise ValueError("not a blob")
+        if size > _MAX_OBJECT:
+            raise ValueError("too large to read here")
         return _Entry(kind, size, pos, base)
 
     def _source(self, key: Key) -> bytes:
