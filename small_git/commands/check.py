@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 
-from small_git.protocol.artifacts import SMALL_DIR
-from small_git.protocol.checker import CheckOptions, check_scope, check_state
+from small_git.protocol.artifacts import LONG_LOG_BYTES, SMALL_DIR
+from small_git.protocol.checker import CheckOptions, CheckResult, check_scope, check_state
+from small_git.protocol.state import State
 from small_git.protocol.values import Frozen
 from small_git.report import console
 from small_git.report.text import plural, print_findings, shown_path
@@ -66,7 +67,7 @@ def run(request: CheckRequest) -> int:
         format_strict=request.format_strict,
         notices=request.json,
     )
-    result = check_state(state, options=options)
+    result = _checked(root, state, options)
     if request.git:
         from pathlib import Path
 
@@ -89,3 +90,15 @@ def run(request: CheckRequest) -> int:
     files = len({f.file for f in result.findings})
     console.err(f"{request.command}{mode} failed: {plural(len(result.findings), 'finding')} in {plural(files, 'file')}")
     return result.exit_code
+
+
+def _checked(root: str, state: State, options: CheckOptions) -> CheckResult:
+    """The check; a long log after an append is checked from the added entries (workflow/check_memo.py)."""
+    size = state.files["progress"].size
+    if size is None or size < LONG_LOG_BYTES:
+        return check_state(state, options=options)
+    from pathlib import Path
+
+    from small_git.workflow.check_memo import CheckMemo  # only a long log pays for the memo's imports
+
+    return CheckMemo(Path(root)).check(state, options)

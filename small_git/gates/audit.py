@@ -382,7 +382,7 @@ def tip_level_findings(
         states = [state_at(tip, prefix, repo, objects) for prefix in prefixes]
     cache = facts_cache(context) if context is not None and context.fast_path else None
     for state in states:
-        if state is None or state.files["progress"].raw is None:
+        if state is None or state.files["progress"].size is None:
             continue
         known = cache.known(state) if cache is not None else None
         if known is not None and citations_pass(repo, tip, [value for _, value in known.cited]):

@@ -2,32 +2,96 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from small_git.errors import EXIT_USAGE, SmallError
 from small_git.protocol.artifacts import ALL_FILES, SMALL_DIR, display_path
 from small_git.protocol.values import Fields
 from small_git.protocol.yamlsafe import DEFAULT_LIMITS, Document, Limits, YamlError, load_yaml
 
 
-class FileEntry(Fields):
-    __slots__ = ("kind", "path", "raw", "problem", "oid")
-    kind: str
-    path: str  # display path, relative to the folder holding .small/ (".small/plan.small.yml")
-    raw: bytes | None  # None when the file is absent
-    problem: str | None  # why it cannot be read (a directory, a symlink leaving the repository, …)
-    oid: str | None  # the git blob id, when the bytes came from git (the key of the gates' facts cache)
+class LazyBytes(Protocol):
+    """A file's bytes that are read only when asked for (a long log kept in git's packs)."""
+
+    @property
+    def size(self) -> int: ...
+
+    def read(self) -> bytes: ...
+
+    def slice(self, start: int, end: int) -> bytes | None: ...
+
+    def extends(self, other: LazyBytes) -> int | None:
+        """len(other) when these bytes provably begin with `other`'s and are longer; None when not proven."""
+        ...
+
+
+class FileEntry:
+    """One of the six files: its bytes (None when absent), why it cannot be read (`problem`: a folder, a
+    symlink leaving the repository, ...), and the git blob id when the bytes came from git (the key of the
+    gates' facts cache). Bytes given as `lazy` are read on first use of `raw`."""
+
+    __slots__ = ("kind", "path", "_raw", "problem", "oid", "_lazy")
 
     def __init__(
-        self, kind: str, path: str, raw: bytes | None = None, problem: str | None = None, oid: str | None = None
+        self,
+        kind: str,
+        path: str,
+        raw: bytes | None = None,
+        problem: str | None = None,
+        oid: str | None = None,
+        lazy: LazyBytes | None = None,
     ) -> None:
         self.kind = kind
-        self.path = path
-        self.raw = raw
+        self.path = path  # display path, relative to the folder holding .small/ (".small/plan.small.yml")
+        self._raw = raw
         self.problem = problem
         self.oid = oid
+        self._lazy = lazy if raw is None else None
+
+    @property
+    def raw(self) -> bytes | None:
+        if self._lazy is not None:
+            self._raw, self._lazy = self._lazy.read(), None
+        return self._raw
+
+    @raw.setter
+    def raw(self, value: bytes | None) -> None:
+        self._raw, self._lazy = value, None
+
+    def lazy_bytes(self, lazy: LazyBytes) -> None:
+        """Take the file's bytes as `lazy`: read on first use of `raw`."""
+        self._raw, self._lazy = None, lazy
+
+    @property
+    def lazy(self) -> LazyBytes | None:
+        """The bytes not read yet (None once read, or when they came whole)."""
+        return self._lazy
+
+    @property
+    def size(self) -> int | None:
+        if self._lazy is not None:
+            return self._lazy.size
+        return None if self._raw is None else len(self._raw)
 
     @property
     def present(self) -> bool:
-        return self.raw is not None or self.problem is not None
+        return self._raw is not None or self._lazy is not None or self.problem is not None
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, FileEntry):
+            return NotImplemented
+        return (self.kind, self.path, self.raw, self.problem, self.oid) == (
+            other.kind,
+            other.path,
+            other.raw,
+            other.problem,
+            other.oid,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"FileEntry({self.kind!r}, {self.path!r}, size={self.size}, problem={self.problem!r}, oid={self.oid!r})"
 
 
 class LayoutEntry(Fields):
