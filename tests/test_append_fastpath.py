@@ -162,20 +162,50 @@ def _bytes(text: str) -> bytes:
     return text.encode("utf-8", "surrogateescape")
 
 
-def state(progress: bytes) -> State:
+class MemoryBytes:
+    """A log read only when asked (`LazyBytes`), as the git layer gives a long packed log: here the bytes are
+    in memory and a prefix is proven by comparing them, so the property covers the fast path's lazy reading;
+    tests/test_git_packs.py shows the packs' proofs are sound."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.reads = 0
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    def read(self) -> bytes:
+        self.reads += 1
+        return self.data
+
+    def slice(self, start: int, end: int) -> bytes | None:
+        return self.data[start:end]
+
+    def extends(self, other: object) -> int | None:
+        if not isinstance(other, MemoryBytes) or len(self.data) <= len(other.data):
+            return None
+        return len(other.data) if self.data.startswith(other.data) else None
+
+
+def state(progress: bytes, lazy: bool = False) -> State:
     contents: dict[str, bytes | None] = {kind: text.encode() for kind, text in FILES.items()}
     contents["progress"] = progress
     result = State.from_bytes(contents)
     for entry in result.files.values():
         if entry.raw is not None:
             entry.oid = hashlib.sha1(b"blob %d\0" % len(entry.raw) + entry.raw).hexdigest()
+    if lazy:
+        result.files["progress"].lazy_bytes(MemoryBytes(progress))
     return result
 
 
-def judged(old: bytes, new: bytes, fast: bool, tmp: Path, validity: bool = True) -> list[tuple[Any, ...]]:
+def judged(
+    old: bytes, new: bytes, fast: bool, tmp: Path, validity: bool = True, lazy: bool = False
+) -> list[tuple[Any, ...]]:
     facts = FactsCache(tmp, persist=False, folder=tmp / "facts")
     context = AuditContext(tmp, label="commit x", fast_path=fast, facts=facts, judge_validity=validity)
-    before, after = state(old), state(new)
+    before, after = state(old, lazy), state(new, lazy)
     found = judge_transition(before, after, None, [before], context)
     return [(f.rule, f.file, f.message, f.line, f.hint) for f in found]
 
@@ -188,7 +218,9 @@ def test_the_fast_path_and_the_full_judgement_agree(
 ) -> None:
     tmp = tmp_path_factory.mktemp("fast")
     old, new = history
-    assert judged(old, new, True, tmp, validity) == judged(old, new, False, tmp, validity)
+    full = judged(old, new, False, tmp, validity)
+    assert judged(old, new, True, tmp, validity) == full
+    assert judged(old, new, True, tmp, validity, lazy=True) == full  # the log read in parts, as from a pack
     context = AuditContext(tmp, facts=FactsCache(tmp, persist=False, folder=tmp / "facts"), judge_validity=validity)
     event("fast path" if fast_accept([state(old)], state(new), context) else "full judgement")
 
@@ -230,3 +262,22 @@ def test_a_plain_append_takes_the_fast_path(tmp_path: Path) -> None:
     assert fast_accept([state(new)], state(newer), context)
     assert facts.full_reads == 1
     assert judged(old, new, False, tmp_path) == []
+
+
+def test_a_plain_append_to_a_log_read_in_parts_reads_neither_log_whole(tmp_path: Path) -> None:
+    """What a walk over a long packed log costs: the old log once (its facts), then only what each commit
+    adds. The last entry may be longer than the first part read of a log's end."""
+    items = [
+        {"task_id": "task-1", "timestamp": f"2025-01-01T00:00:0{i}.000000000Z", "evidence": "ok " * (i * 15000)}
+        for i in range(4)
+    ]
+    logs = [_bytes(log(items[:n], "double")) for n in (2, 3, 4)]
+    facts = FactsCache(tmp_path, persist=False, folder=tmp_path / "facts")
+    context = AuditContext(tmp_path, label="commit x", facts=facts)
+    states = [state(raw, lazy=True) for raw in logs]
+    assert fast_accept([states[0]], states[1], context)
+    assert fast_accept([states[1]], states[2], context)
+    lazies = [s.files["progress"].lazy for s in states]
+    assert [lazy.reads if isinstance(lazy, MemoryBytes) else "read" for lazy in lazies] == ["read", 0, 0]
+    assert facts.full_reads == 1
+    assert len(logs[2]) - len(logs[1]) > 65536  # the last entry is longer than the first part read

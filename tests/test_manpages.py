@@ -10,6 +10,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import click
 import pytest
 
 from small_git.cli import cli
@@ -86,7 +87,10 @@ def test_man_small_is_the_same_page(fresh: Path, tmp_path: Path) -> None:
 
 def test_every_command_is_in_the_page_with_its_help() -> None:
     text = pages(cli, "0.1.0")["git-small.1"]
-    for name, command in cli.commands.items():
+    ctx = click.Context(cli, info_name="git small")
+    for name in cli.list_commands(ctx):
+        command = cli.get_command(ctx, name)
+        assert command is not None
         if command.hidden:
             continue
         assert f".SS {roff(name)}\n" in text

@@ -300,9 +300,9 @@ def test_outside_the_subset_the_full_loader_decides(text: str) -> None:
 
 
 def test_the_refused_characters_are_exactly_those_outside_yamls_printable_set() -> None:
-    """_OUTSIDE names what it refuses (cheap to compile); it must be the complement of what YAML allows, less
-    the characters the subset leaves to the full loader (tab, CR, NEL, LS, PS, BOM)."""
-    from small_git.protocol.yaml_fast import _OUTSIDE
+    """_outside() names what it refuses (cheap to compile); it must be the complement of what YAML allows,
+    less the characters the subset leaves to the full loader (tab, CR, NEL, LS, PS, BOM)."""
+    from small_git.protocol.yaml_fast import _outside
 
     def allowed(code: int) -> bool:
         return (
@@ -316,6 +316,6 @@ def test_the_refused_characters_are_exactly_those_outside_yamls_printable_set() 
         )
 
     every = "".join(chr(code) for code in range(0x110000))
-    refused = {ord(found) for found in _OUTSIDE.findall(every)}
+    refused = {ord(found) for found in _outside().findall(every)}
     assert refused == {code for code in range(0x110000) if not allowed(code)}
     assert {0x09, 0x0D, 0x85, 0x2028, 0x2029, 0xFEFF} <= refused

@@ -9,11 +9,11 @@ hook runs, has none (git decides its arguments), so a hook starts without it.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
 from small_git.commands import failure
-from small_git.commands.hook_names import HOOK_NAMES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -32,9 +32,11 @@ def _hook_call(args: list[str]) -> tuple[str, tuple[str, ...]] | None:
     """`hook NAME ARGS...` as an installed hook runs it; None for anything click must parse (`hook --help`, a
     wrong name). What follows the name is git's (a remote's name and URL, a file name) and is never read as an
     option: a remote called `--help` must not turn the gate into a help page that exits 0."""
-    if len(args) < 2 or args[0] != "hook" or args[1] not in HOOK_NAMES:
+    if len(args) < 2 or args[0] != "hook":
         return None
-    return args[1], tuple(args[2:])
+    from small_git.commands.hook_names import HOOK_NAMES  # only for a hook: any other command starts without
+
+    return (args[1], tuple(args[2:])) if args[1] in HOOK_NAMES else None
 
 
 def _run_hook(name: str, args: tuple[str, ...]) -> int:
@@ -81,9 +83,18 @@ def main(argv: list[str] | None = None) -> None:
     if hook_call is not None:
         sys.exit(_run_hook(*hook_call))
     args = _take_no_color(given)
+    # What the start imports (click, the group) lives until the process ends: the collector would only scan it
+    # again at each collection, and once more at exit. So it is imported with the collector paused, then
+    # frozen out of its reach (gc.freeze); what the command itself allocates is collected as usual.
+    collecting = gc.isenabled()
+    gc.disable()
     import click
 
     from small_git.cli.app import cli
+
+    gc.freeze()
+    if collecting:
+        gc.enable()
 
     as_json = "--json" in args[: args.index("--") if "--" in args else len(args)]  # not a flag of apply's command
     try:

@@ -7,7 +7,6 @@ A `SmallError` is something the user can act on: its message (and fix) on stderr
 from __future__ import annotations
 
 import os
-import traceback
 
 from small_git.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, SmallError
 from small_git.report import console
@@ -46,6 +45,8 @@ def report_failure(command: str, exc: Exception, as_json: bool) -> int:
                 console.err(f"    fix: {exc.hint}")
         return exc.exit_code
     if os.environ.get("SMALL_DEBUG"):
+        import traceback  # only here: every command and hook imports this module
+
         traceback.print_exception(exc)
     message = f"internal error: {type(exc).__name__}: {exc}"
     if as_json:

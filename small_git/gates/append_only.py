@@ -6,7 +6,7 @@ fast-forward keeps every entry of the old tip. The one allowed change to an old 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from small_git.errors import SmallError
@@ -89,7 +89,7 @@ def progress_findings(
     if problem is not None:
         if new is not None and any(p is not None and not changed(p, new, "progress") for p in parents):
             return [], False  # inherited unchanged: the commit that broke it was judged (or bypassed) before
-        return [replace(problem, message=f"{ctx.label}: {problem.message}")], False
+        return [problem.replace(message=f"{ctx.label}: {problem.message}")], False
     old_logs = []
     for parent in parents:
         log, _ = _read_log(parent)  # an unreadable parent was judged when it was committed
@@ -252,7 +252,7 @@ def subsequence_findings(
     path = old.path("progress")
     new_log, problem = _read_log(new)
     if problem is not None:
-        return [replace(problem, message=f"{ctx.label}: {problem.message}")]
+        return [problem.replace(message=f"{ctx.label}: {problem.message}")]
     if new_log is None or new_log.entries is None:
         return [
             Finding(

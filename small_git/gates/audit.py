@@ -200,7 +200,7 @@ def _validity_findings(parents: list[State | None], new: State, ctx: AuditContex
         except SmallError:
             continue
     return [
-        replace(f, message=f"{ctx.label}: {f.message}")
+        f.replace(message=f"{ctx.label}: {f.message}")
         for f in after
         if f.severity == ERROR and (f.rule, f.file, f.message) not in before
     ]
@@ -382,7 +382,7 @@ def tip_level_findings(
         states = [state_at(tip, prefix, repo, objects) for prefix in prefixes]
     cache = facts_cache(context) if context is not None and context.fast_path else None
     for state in states:
-        if state is None or state.files["progress"].raw is None:
+        if state is None or state.files["progress"].size is None:
             continue
         known = cache.known(state) if cache is not None else None
         if known is not None and citations_pass(repo, tip, [value for _, value in known.cited]):

@@ -125,14 +125,15 @@ class FactsCache:
     def known(self, state: State) -> LogFacts | None:
         """The facts of the state's log when already known (memory, then disk) and fitting its bytes."""
         entry = state.files["progress"]
-        if entry.oid is None or entry.raw is None:
+        size = entry.size
+        if entry.oid is None or size is None:
             return None
         facts = self._memory.get(entry.oid)
         if facts is None:
             facts = self._load(entry.oid)
             if facts is not None:
                 self.remember(facts)
-        if facts is None or facts.size != len(entry.raw) or facts.header_end > len(entry.raw):
+        if facts is None or facts.size != size or facts.header_end > size:
             return None
         return facts
 

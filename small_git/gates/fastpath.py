@@ -19,13 +19,14 @@ can change how long a verdict takes, never what it is. It holds when:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from small_git.errors import SmallError
 from small_git.gates.append_only import instant
 from small_git.gates.content import JUDGED_FILES, file_findings
 from small_git.gates.context import AuditContext
 from small_git.gates.facts import FactsCache
-from small_git.protocol.append import Appended, LogFacts, appended, extended, last_instant
+from small_git.protocol.append import Appended, LogFacts, Reader, appended_in, extended, last_instant_in
 from small_git.protocol.artifacts import HUMAN_OWNED
 from small_git.protocol.findings import ERROR
 from small_git.protocol.run_boundary import starts_run
@@ -57,29 +58,53 @@ def fast_accept(parents: Sequence[State | None], new: State | None, ctx: AuditCo
         return False
     if not all(_same(old, new, kind) for kind in (*HUMAN_OWNED, "plan")):
         return False
-    old_raw, new_raw = old.files["progress"].raw, new.files["progress"].raw
-    if old_raw is None or new_raw is None or len(new_raw) <= len(old_raw) or not new_raw.startswith(old_raw):
+    cut = _cut(old.files["progress"], new.files["progress"])
+    if cut is None:
         return False
     cache = facts_cache(ctx)
     facts = cache.of(old)
     if facts is None:
         return False
     path = new.path("progress")
-    added = appended(facts, old_raw, new_raw, path, new.limits)
-    if added is None or not _entries_pass(facts, old_raw, added, path, old, ctx):
+    added = appended_in(facts, cut.read, cut.old_size, cut.new_size, path, new.limits)
+    if added is None or not _entries_pass(facts, cut, added, path, old, ctx):
         return False
     if ctx.judge_validity and not _valid(old, new, added, ctx):
         return False
     new_oid = new.files["progress"].oid
     if new_oid:
         # kept at the prompt; in a quarantine only once the push is accepted (FactsCache.keep)
-        cache.remember(extended(facts, new_raw, added, new_oid), persist=ctx.local or ctx.quarantined)
+        cache.remember(extended(facts, cut.new_size, added, new_oid), persist=ctx.local or ctx.quarantined)
     return True
 
 
-def _entries_pass(facts: LogFacts, old_raw: bytes, added: Appended, path: str, old: State, ctx: AuditContext) -> bool:
+@dataclass(frozen=True)
+class _Cut:
+    """A new log proven to begin with the old one: `read(start, end)` gives the new log's bytes."""
+
+    old_size: int
+    new_size: int
+    read: Reader
+
+
+def _cut(old: FileEntry, new: FileEntry) -> _Cut | None:
+    """The proof that the new log begins with the old one's bytes and is longer, or None. Logs kept in
+    git's packs are compared through their deltas (neither is read whole); others byte for byte."""
+    old_lazy, new_lazy = old.lazy, new.lazy
+    if old_lazy is not None and new_lazy is not None:
+        size = new_lazy.extends(old_lazy)
+        if size is not None and size == old_lazy.size:
+            return _Cut(size, new_lazy.size, new_lazy.slice)
+    old_raw, new_raw = old.raw, new.raw
+    if old_raw is None or new_raw is None or len(new_raw) <= len(old_raw) or not new_raw.startswith(old_raw):
+        return None
+    return _Cut(len(old_raw), len(new_raw), lambda start, end: new_raw[start:end])
+
+
+def _entries_pass(facts: LogFacts, cut: _Cut, added: Appended, path: str, old: State, ctx: AuditContext) -> bool:
     """The append-only rule for the added entries: strictly later timestamps, no new run."""
-    read, before = last_instant(facts, old_raw, path, old.limits)
+    # the old log is the new one's first old_size bytes
+    read, before = last_instant_in(facts, cut.read, cut.old_size, path, old.limits)
     if not read or (before is None and ctx.judge_validity):
         return False  # `check` compares with the last valid timestamp, which may be further back
     for entry in added.entries:
@@ -99,8 +124,10 @@ def _valid(old: State, new: State, added: Appended, ctx: AuditContext) -> bool:
     """`check` of the workspace with only the added entries, and the content rules for what is new."""
     from small_git.protocol.checker import CheckOptions, check_state
 
-    files = {kind: FileEntry(e.kind, e.path, e.raw, e.problem, e.oid) for kind, e in new.files.items()}
-    progress = files["progress"]
+    files = {
+        kind: FileEntry(e.kind, e.path, e.raw, e.problem, e.oid) for kind, e in new.files.items() if kind != "progress"
+    }
+    progress = new.files["progress"]
     files["progress"] = FileEntry(progress.kind, progress.path, b"", None, None)  # stands for the added entries
     partial = State(files, new.layout, new.prefix, new.limits)
     partial._docs["progress"] = added.doc

@@ -7,6 +7,7 @@ the same name twice (which `git fsck` refuses and a plain remote accepts) is see
 
 from __future__ import annotations
 
+import os
 import sys
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -15,6 +16,8 @@ from types import TracebackType
 
 from small_git.errors import EXIT_USAGE, SmallError
 from small_git.git import runner
+from small_git.git.packs import PackedBlob, Packs
+from small_git.protocol.artifacts import LONG_LOG_BYTES
 
 TREE_MODE = "40000"
 SYMLINK_MODE = "120000"
@@ -24,6 +27,7 @@ _TREE_CACHE = 512  # trees kept in memory: enough for the parents of a walk, fla
 # blobs kept in memory: a walk reads each commit's log and its parent's, so the last few blobs are read again
 _BLOB_CACHE = 8
 _BLOB_CACHE_BYTES = 256 * 1024 * 1024
+LAZY_BYTES = LONG_LOG_BYTES  # a log this long is read from its pack's deltas, in the parts the gates need
 
 
 class MissingObject(SmallError):
@@ -87,7 +91,9 @@ class ObjectReader:
 
     def __init__(self, repo: Path) -> None:
         self.repo = repo
-        self.raw_length = 32 if _object_format(repo) == "sha256" else 20
+        object_format, self._objects_dir = _repository(repo)
+        self.raw_length = 32 if object_format == "sha256" else 20
+        self._packs: Packs | None = None
         self._proc = runner.start(["cat-file", "--batch"], repo)
         _widen(self._proc.stdout)
         self._trees: OrderedDict[str, Tree] = OrderedDict()
@@ -152,6 +158,23 @@ class ObjectReader:
                 break
         return data
 
+    def lazy_blob(self, oid: str) -> PackedBlob | None:
+        """The blob as `PackedBlob` (read only when asked) when it is long and kept in a pack whose deltas
+        this reader can follow; None otherwise (read it with `blob`)."""
+        if self.raw_length != 20 or self._objects_dir is None:
+            return None
+        if self._packs is None:
+            self._packs = Packs.of(self._objects_dir, os.environ.get("GIT_ALTERNATE_OBJECT_DIRECTORIES"))
+        spans = self._packs.spans(oid) if self._packs else None
+        if spans is None or spans.size < LAZY_BYTES:
+            return None
+        return PackedBlob(self._packs, oid, spans.size, self._read_whole)
+
+    def _read_whole(self, oid: str) -> bytes:
+        if self._proc.poll() is None and self._proc.stdin is not None and not self._proc.stdin.closed:
+            return self.blob(oid)
+        return runner.run(["cat-file", "blob", oid], self.repo).stdout
+
     def _require(self, oid: str, kind: str) -> bytes:
         found = self.read(oid)
         if found is None:
@@ -190,9 +213,14 @@ def _widen(stream: object) -> None:
         pass  # a capped pipe size: only slower
 
 
-def _object_format(repo: Path) -> str:
-    result = runner.run(["rev-parse", "--show-object-format"], repo, check=False)
-    return result.text.strip() if result.ok else "sha1"
+def _repository(repo: Path) -> tuple[str, Path | None]:
+    """(object format, object folder) of the repository: one `rev-parse`."""
+    result = runner.run(["rev-parse", "--show-object-format", "--git-path", "objects"], repo, check=False)
+    lines = result.text.splitlines() if result.ok else []
+    if len(lines) != 2:
+        return "sha1", None
+    folder = Path(lines[1])
+    return lines[0].strip(), folder if folder.is_absolute() else Path(repo) / folder
 
 
 def parse_tree(oid: str, data: bytes, raw_length: int) -> Tree:

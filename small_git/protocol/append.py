@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +32,9 @@ _TOP_LEVEL = re.compile(r"(?m)^[^ \r\n#]")  # content at column 0 (a tab there i
 _TOP_LEVEL_BYTES = re.compile(rb"(?m)^[^ \r\n#]")
 _HEX = re.compile(r"^[0-9a-fA-F]{4,64}\Z")
 RECONCILE_TASK_ID = "meta/reconcile-commits"
+_TAIL = 1 << 16  # bytes of a log's end read first to find its last entry
+
+Reader = Callable[[int, int], "bytes | None"]  # bytes start:end of a log, or None when they cannot be read
 
 
 @dataclass(frozen=True)
@@ -120,13 +124,26 @@ def appended(
 ) -> Appended | None:
     """The entries `new_raw` adds after `old_raw`, read on their own, or None when that is not provably what
     reading the whole new log gives (the caller compares the full logs then)."""
-    if facts.size != len(old_raw) or len(new_raw) <= len(old_raw) or len(new_raw) > limits.max_bytes:
+    if not new_raw.startswith(old_raw):
         return None
-    if not new_raw.startswith(old_raw) or not old_raw[: facts.header_end].endswith(b"\n"):
+    return appended_in(facts, lambda start, end: new_raw[start:end], len(old_raw), len(new_raw), source, limits)
+
+
+def appended_in(
+    facts: LogFacts, read: Reader, old_size: int, new_size: int, source: str, limits: Limits = DEFAULT_LIMITS
+) -> Appended | None:
+    """`appended` for a new log known only through `read(start, end)` (its bytes, or None), whose first
+    `old_size` bytes the caller has proven to be the old log's."""
+    if facts.size != old_size or new_size <= old_size or new_size > limits.max_bytes:
         return None
-    if _ENTRIES_LINE.match(old_raw, old_raw.rfind(b"\n", 0, facts.header_end - 1) + 1) is None:
+    head = read(0, facts.header_end)
+    if head is None or len(head) != facts.header_end or not head.endswith(b"\n"):
         return None
-    added = new_raw[len(old_raw) :]
+    if _ENTRIES_LINE.match(head, head.rfind(b"\n", 0, facts.header_end - 1) + 1) is None:
+        return None
+    added = read(old_size, new_size)
+    if added is None or len(added) != new_size - old_size:
+        return None
     try:
         text = added.decode("utf-8")
     except UnicodeDecodeError:
@@ -137,7 +154,7 @@ def appended(
     if not first.startswith(ITEM.decode()):
         return None
     try:
-        doc = load_yaml(old_raw[: facts.header_end] + added, source, limits)
+        doc = load_yaml(head + added, source, limits)
     except YamlError:
         return None
     data = doc.data
@@ -147,12 +164,12 @@ def appended(
     return Appended(entries, doc)
 
 
-def extended(facts: LogFacts, new_raw: bytes, added: Appended, oid: str = "") -> LogFacts:
-    """The facts of the new log: the old one's with the added entries."""
+def extended(facts: LogFacts, new_size: int, added: Appended, oid: str = "") -> LogFacts:
+    """The facts of the new log (`new_size` bytes): the old one's with the added entries."""
     cited, rewrites = _citations(added.entries, facts.count)
     return LogFacts(
         oid,
-        len(new_raw),
+        new_size,
         facts.header_end,
         facts.count + len(added.entries),
         facts.cited + tuple(cited),
@@ -163,11 +180,31 @@ def extended(facts: LogFacts, new_raw: bytes, added: Appended, oid: str = "") ->
 def last_instant(facts: LogFacts, raw: bytes, source: str, limits: Limits = DEFAULT_LIMITS) -> tuple[bool, int | None]:
     """(read, instant) of the log's last entry, read from its own lines (so no stored fact can change it):
     (False, None) when it cannot be read on its own; (True, None) when it has no valid timestamp."""
-    start = raw.rfind(b"\n" + ITEM) + 1
-    if start <= 0 or start < facts.header_end:
+    return last_instant_in(facts, lambda start, end: raw[start:end], len(raw), source, limits)
+
+
+def last_instant_in(
+    facts: LogFacts, read: Reader, size: int, source: str, limits: Limits = DEFAULT_LIMITS
+) -> tuple[bool, int | None]:
+    """`last_instant` for a log of `size` bytes known only through `read(start, end)`: its last lines are
+    read, more of them only when its last entry is longer."""
+    if facts.header_end < 1 or size < facts.header_end:
         return False, None
+    head = read(0, facts.header_end)
+    width = _TAIL
+    while True:
+        low = max(facts.header_end - 1, size - width)
+        tail = read(low, size)
+        if head is None or tail is None or len(tail) != size - low:
+            return False, None
+        found = tail.rfind(b"\n" + ITEM)
+        if found >= 0:
+            break
+        if low == facts.header_end - 1:
+            return False, None
+        width *= 4
     try:
-        doc = load_yaml(raw[: facts.header_end] + raw[start:], source, limits)
+        doc = load_yaml(head + tail[found + 1 :], source, limits)
     except YamlError:
         return False, None
     data = doc.data

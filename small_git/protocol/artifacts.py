@@ -46,3 +46,7 @@ def display_path(kind: str) -> str:
 
 
 KIND_BY_FILENAME = {filename(k): k for k in ALL_FILES}
+
+# A progress log this long is worth reading in parts: the gates read a packed one through its deltas, and
+# `check` answers from its memo after an append. Shorter logs are read whole, which is as fast.
+LONG_LOG_BYTES = 64 * 1024

@@ -3,36 +3,63 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from small_git.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, SmallError
-from small_git.protocol import cross_rules, interop
+from small_git.protocol import cross_rules
 from small_git.protocol.artifacts import ALL_FILES, CANONICAL, SCOPE_KIND, SCOPES, WORKSPACE, WORKSPACE_KINDS
 from small_git.protocol.findings import ERROR, WARNING, Finding, sort_key
 from small_git.protocol.lifecycle import lifecycle_findings
 from small_git.protocol.rules import Reporter, artifact_findings
 from small_git.protocol.schemas import schema_findings
 from small_git.protocol.state import State
+from small_git.protocol.values import Fields, Frozen
 from small_git.protocol.yamlsafe import Document
 
 STAGES = ("validate", "lint", "verify")
 
 
-@dataclass(frozen=True)
-class CheckOptions:
-    strict: bool = False
-    scope: str = "root"  # root | examples | any (the workspace kind the caller expects)
-    stages: tuple[str, ...] = STAGES
-    format_strict: bool = False  # small_version quoting is an error, not a warning
-    notices: bool = False  # also compute interop notices (only the JSON report shows them)
+class CheckOptions(Frozen):
+    __slots__ = ("strict", "scope", "stages", "format_strict", "notices")
+    strict: bool
+    scope: str  # root | examples | any (the workspace kind the caller expects)
+    stages: tuple[str, ...]
+    format_strict: bool  # small_version quoting is an error, not a warning
+    notices: bool  # also compute interop notices (only the JSON report shows them)
+
+    def __init__(
+        self,
+        strict: bool = False,
+        scope: str = "root",
+        stages: tuple[str, ...] = STAGES,
+        format_strict: bool = False,
+        notices: bool = False,
+    ) -> None:
+        field = object.__setattr__
+        field(self, "strict", strict)
+        field(self, "scope", scope)
+        field(self, "stages", stages)
+        field(self, "format_strict", format_strict)
+        field(self, "notices", notices)
 
 
-@dataclass
-class CheckResult:
-    findings: list[Finding] = field(default_factory=list)
-    warnings: list[Finding] = field(default_factory=list)
-    notices: list[Finding] = field(default_factory=list)  # where the reference CLI would judge differently
-    stages: dict[str, str] = field(default_factory=dict)
+class CheckResult(Fields):
+    __slots__ = ("findings", "warnings", "notices", "stages")
+    findings: list[Finding]
+    warnings: list[Finding]
+    notices: list[Finding]  # where the reference CLI would judge differently
+    stages: dict[str, str]
+
+    def __init__(
+        self,
+        findings: list[Finding] | None = None,
+        warnings: list[Finding] | None = None,
+        notices: list[Finding] | None = None,
+        stages: dict[str, str] | None = None,
+    ) -> None:
+        self.findings = [] if findings is None else findings
+        self.warnings = [] if warnings is None else warnings
+        self.notices = [] if notices is None else notices
+        self.stages = {} if stages is None else stages
 
     @property
     def exit_code(self) -> int:
@@ -101,6 +128,8 @@ def check_state(state: State, strict: bool = False, options: CheckOptions | None
         verify += _lifecycle(docs)
     _drop_duplicates(by_stage)
     if opts.notices:
+        from small_git.protocol import interop  # only the JSON report shows notices
+
         result.notices = interop.notices(docs, paths, opts.strict and "lint" in opts.stages, secret_paths)
     for stage in STAGES:
         if stage not in opts.stages and not (stage == "validate" and by_stage[stage]):

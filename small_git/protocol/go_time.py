@@ -15,12 +15,18 @@ Go's `time.Parse` and these layouts: `2006-1-2T15:4:5.999999999Z07:00` (also wit
 from __future__ import annotations
 
 import re
+from functools import cache
 
 _DATE = r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})"
 _CLOCK = r"([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:[.,][0-9]+)?"
-# groups: 1-3 date, 4-6 clock and 7-8 zone of the T layout, 9-11 clock of the space layout
-_LAYOUTS = re.compile(rf"{_DATE}(?:[Tt]{_CLOCK}(?:Z|[+-]([0-9]{{2}}):([0-9]{{2}}))| +{_CLOCK})?\Z")
 _DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+@cache
+def _layouts() -> re.Pattern[str]:
+    """Groups: 1-3 date, 4-6 clock and 7-8 zone of the T layout, 9-11 clock of the space layout. Compiled when
+    first needed: most files quote their timestamps, and a short command would pay for it."""
+    return re.compile(rf"{_DATE}(?:[Tt]{_CLOCK}(?:Z|[+-]([0-9]{{2}}):([0-9]{{2}}))| +{_CLOCK})?\Z")
 
 
 def _days_in(year: int, month: int) -> int:
@@ -32,7 +38,7 @@ def reads_as_time(plain: str) -> bool:
     """Whether the reference reads this plain (unquoted) scalar as a timestamp rather than a string."""
     if len(plain) < 8 or plain[4] != "-":
         return False
-    match = _LAYOUTS.match(plain)
+    match = _layouts().match(plain)
     if match is None:
         return False
     year, month, day = int(match[1]), int(match[2]), int(match[3])

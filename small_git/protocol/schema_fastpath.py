@@ -39,19 +39,35 @@ def python_pattern(pattern: str) -> str:
     return pattern
 
 
+_TYPE_CHECKS: dict[str, Check] = {
+    "string": lambda v: isinstance(v, str),
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "null": lambda v: v is None,
+    "boolean": lambda v: isinstance(v, bool),
+    "integer": lambda v: (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer()),
+    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+}
+
+
 def _type_check(name: str) -> Check:
-    checks: dict[str, Check] = {
-        "string": lambda v: isinstance(v, str),
-        "object": lambda v: isinstance(v, dict),
-        "array": lambda v: isinstance(v, list),
-        "null": lambda v: v is None,
-        "boolean": lambda v: isinstance(v, bool),
-        "integer": lambda v: (
-            (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer())
-        ),
-        "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-    }
-    return checks[name]
+    return _TYPE_CHECKS[name]
+
+
+def _pattern_check(pattern: str) -> Check:
+    """`pattern` is compiled when the first string reaches it: most values with a pattern are absent from a
+    file (a link, a command's summary), and compiling each costs more than checking a small file."""
+    search: Callable[[str], object] | None = None
+
+    def check(value: Any) -> bool:
+        nonlocal search
+        if not isinstance(value, str):
+            return True
+        if search is None:
+            search = re.compile(python_pattern(pattern)).search
+        return search(value) is not None
+
+    return check
 
 
 def _same_json(a: Any, b: Any) -> bool:
@@ -80,8 +96,7 @@ def compile_schema(schema: dict[str, Any]) -> Check:
         min_length = schema["minLength"]
         checks.append(lambda v: not isinstance(v, str) or len(v) >= min_length)
     if "pattern" in schema:
-        search = re.compile(python_pattern(schema["pattern"])).search
-        checks.append(lambda v: not isinstance(v, str) or search(v) is not None)
+        checks.append(_pattern_check(schema["pattern"]))
     if "minItems" in schema:
         min_items = schema["minItems"]
         checks.append(lambda v: not isinstance(v, list) or len(v) >= min_items)

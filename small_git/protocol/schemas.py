@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from small_git.protocol.findings import Finding, json_pointer
@@ -17,17 +17,19 @@ if TYPE_CHECKING:  # jsonschema is imported only when a document fails the compi
     from jsonschema.exceptions import ValidationError
 
 
-def schema_dir() -> Path:
+@cache
+def schema_dir() -> str:
     """Schemas ship inside the wheel as small_git/schemas; a source checkout keeps them in ./schemas."""
-    packaged = Path(__file__).resolve().parent.parent / "schemas"
-    if packaged.is_dir():
+    package = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+    packaged = os.path.join(package, "schemas")
+    if os.path.isdir(packaged):
         return packaged
-    return Path(__file__).resolve().parents[2] / "schemas"
+    return os.path.join(os.path.dirname(package), "schemas")
 
 
 @cache
 def schema(kind: str) -> dict[str, Any]:
-    with open(schema_dir() / f"{kind}.schema.json", encoding="utf-8") as handle:
+    with open(os.path.join(schema_dir(), f"{kind}.schema.json"), encoding="utf-8") as handle:
         loaded: dict[str, Any] = json.load(handle)
     return loaded
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import cache
 
 from small_git.protocol.go_time import reads_as_time
 from small_git.protocol.yaml_scalars import resolve_plain
@@ -32,20 +33,41 @@ TYPE_CHECKING = False  # not `typing`: the diff driver (one process per blob) wo
 if TYPE_CHECKING:
     from typing import Any
 
-# Characters outside YAML's printable set, and the ones the subset leaves to the full loader (tab, CR, NEL,
-# LS, PS, BOM), anywhere; document markers and directives at the start of a line. The class names the refused
-# characters rather than negating the allowed ones: the same set, but a negated class reaching U+10FFFF takes
-# re ~5 ms to compile, a tenth of the diff driver's whole start-up.
-_OUTSIDE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
+# Document markers and directives at the start of a line.
 _MARKER = re.compile(r"\n(?:---|\.\.\.|%)")
 # bytes a plain-ASCII text may hold: printable ASCII and the line feed
 _ASCII_OK = bytes(range(0x20, 0x7F)) + b"\n"
 _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_./-]{0,1000}):(?: +(.*))?\Z")
 _KEY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_./-]{0,1000}")
-_DOUBLE = re.compile(r'"((?:[^"\\]|\\.)*)"')
-_SINGLE = re.compile(r"'((?:[^']|'')*)'")
 _AFTER_SCALAR = re.compile(r"(?: +#.*| *)\Z")
-_ESCAPE = re.compile(r"\\(x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)")
+
+# The patterns below are compiled when first needed: a file in plain ASCII without escapes or single quotes
+# (nearly every file) needs none of them, and a short command would pay for compiling them all.
+
+
+@cache
+def _outside() -> re.Pattern[str]:
+    """Characters outside YAML's printable set, and the ones the subset leaves to the full loader (tab, CR,
+    NEL, LS, PS, BOM), anywhere. The class names the refused characters rather than negating the allowed ones:
+    the same set, but a negated class reaching U+10FFFF takes re ~5 ms to compile."""
+    return re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
+
+
+@cache
+def _double() -> re.Pattern[str]:
+    return re.compile(r'"((?:[^"\\]|\\.)*)"')
+
+
+@cache
+def _single() -> re.Pattern[str]:
+    return re.compile(r"'((?:[^']|'')*)'")
+
+
+@cache
+def _escape() -> re.Pattern[str]:
+    return re.compile(r"\\(x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)")
+
+
 _ESCAPES = {
     "0": "\x00",
     "a": "\x07",
@@ -89,7 +111,7 @@ def _unescape(body: str) -> str:
             raise _GiveUp
         return replacement
 
-    return _ESCAPE.sub(one, body)
+    return _escape().sub(one, body)
 
 
 class _Map:
@@ -129,7 +151,7 @@ class _Parser:
             if end > 0 and "\\" not in text[1:end]:
                 value: Any = text[1:end]
             else:
-                match = _DOUBLE.match(text)
+                match = _double().match(text)
                 if match is None:
                     raise _GiveUp
                 end = match.end() - 1
@@ -138,7 +160,7 @@ class _Parser:
                 raise _GiveUp
             return value
         if first == "'":
-            match = _SINGLE.match(text)
+            match = _single().match(text)
             if match is None or not _AFTER_SCALAR.match(text, match.end()):
                 raise _GiveUp
             return match.group(1).replace("''", "'")
@@ -373,7 +395,7 @@ def load_fast(text: str, max_depth: int) -> tuple[Any, dict[int, Any], list[tupl
     if text.isascii():
         if text.encode("ascii").translate(None, _ASCII_OK):  # at C speed: what is left is not allowed
             return None
-    elif _OUTSIDE.search(text):
+    elif _outside().search(text):
         return None
     parser = _Parser(max_depth)
     try:

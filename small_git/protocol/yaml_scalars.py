@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import cache
 
 TYPE_CHECKING = False  # not `typing`: the diff driver (one process per blob) would import it for nothing
 if TYPE_CHECKING:
@@ -13,22 +14,44 @@ if TYPE_CHECKING:
 NULL_RE = re.compile(r"^(?:~|null|Null|NULL|)\Z")
 BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _INT_RE = re.compile(r"^[-+]?[0-9]+\Z")
-_OCT_RE = re.compile(r"^0o[0-7]+\Z")
-_HEX_RE = re.compile(r"^0x[0-9a-fA-F]+\Z")
-_FLOAT_RE = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
-_INF_RE = re.compile(r"^[-+]?\.(?:inf|Inf|INF)\Z")
-_NAN_RE = re.compile(r"^\.(?:nan|NaN|NAN)\Z")
 # 2**14000 has 4,215 decimal digits: under the 4,300 that int() and str() accept by default.
 _MAX_INT_BITS = 14_000
+
+
+# The other number forms are compiled when first needed: most files quote what is not a string, and a short
+# command would pay for compiling them.
+@cache
+def _octal() -> re.Pattern[str]:
+    return re.compile(r"^0o[0-7]+\Z")
+
+
+@cache
+def _hexadecimal() -> re.Pattern[str]:
+    return re.compile(r"^0x[0-9a-fA-F]+\Z")
+
+
+@cache
+def _real() -> re.Pattern[str]:
+    return re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
+
+
+@cache
+def _infinity() -> re.Pattern[str]:
+    return re.compile(r"^[-+]?\.(?:inf|Inf|INF)\Z")
+
+
+@cache
+def _not_a_number() -> re.Pattern[str]:
+    return re.compile(r"^\.(?:nan|NaN|NAN)\Z")
 
 
 def parse_int(value: str) -> int | None:
     """Raises ValueError for an integer too long for str() (Python refuses more than 4,300 digits)."""
     if _INT_RE.match(value):
         number = int(value, 10)
-    elif _OCT_RE.match(value):
+    elif _octal().match(value):
         number = int(value[2:], 8)
-    elif _HEX_RE.match(value):
+    elif _hexadecimal().match(value):
         number = int(value[2:], 16)
     else:
         return None
@@ -38,11 +61,11 @@ def parse_int(value: str) -> int | None:
 
 
 def parse_float(value: str) -> float | None:
-    if _FLOAT_RE.match(value) and not _INT_RE.match(value):
+    if _real().match(value) and not _INT_RE.match(value):
         return float(value)
-    if _INF_RE.match(value):
+    if _infinity().match(value):
         return -math.inf if value.startswith("-") else math.inf
-    if _NAN_RE.match(value):
+    if _not_a_number().match(value):
         return math.nan
     return None
 

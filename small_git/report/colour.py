@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
 from typing import TextIO
 
 _RESET = "\033[0m"
@@ -45,9 +44,30 @@ def wanted(stream: TextIO) -> bool:
         return False
 
 
-@dataclass(frozen=True)
 class Palette:
+    """Colour on or off, and the styles. Immutable; a plain class, as a dataclass costs more to define than a
+    command that prints nothing in colour spends here."""
+
+    __slots__ = ("enabled",)
     enabled: bool
+
+    def __init__(self, enabled: bool) -> None:
+        object.__setattr__(self, "enabled", enabled)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        return self.enabled == other.enabled if isinstance(other, Palette) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.enabled,))
+
+    def __repr__(self) -> str:
+        return f"Palette(enabled={self.enabled!r})"
 
     def paint(self, text: str, *styles: str) -> str:
         codes = [_CODES[s] for s in styles if s in _CODES]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import stat
-from pathlib import Path
 
 from small_git.errors import EXIT_USAGE, SmallError
 from small_git.protocol.artifacts import ALL_FILES, SMALL_DIR, display_path
@@ -15,18 +14,53 @@ from small_git.protocol.state import FileEntry, LayoutEntry, State
 from small_git.protocol.yamlsafe import Document, Limits, load_yaml
 from small_git.store.limits import configured_limits
 
+# Paths are strings here (a Path is taken wherever one is): `small check` reads a workspace without pathlib,
+# which would cost it more than reading the six files.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
 
-def resolve_root(directory: str | os.PathLike[str] | None) -> Path:
-    """The folder that holds `.small/`. `--dir` may name that folder or the `.small` folder itself."""
-    path = Path(directory or ".").absolute()
-    if path.name == SMALL_DIR:
-        path = path.parent
-    return path
+Where = str | os.PathLike[str]
 
 
-def small_dir(root: Path) -> Path:
+def root_folder(directory: Where | None) -> str:
+    """The folder that holds `.small/`, absolute and written as pathlib writes it (no `.` parts, no slash at the
+    end, `..` kept: `--dir ../x` is shown as `../x`). `--dir` may name that folder or the `.small` folder."""
+    text = os.fspath(directory or ".")
+    if not text.startswith("/"):
+        cwd = os.getcwd()
+        text = cwd + text if cwd.endswith("/") else f"{cwd}/{text}"
+    top = "//" if text.startswith("//") and not text.startswith("///") else "/"  # POSIX keeps a leading "//"
+    parts = [part for part in text.split("/") if part and part != "."]
+    if parts and parts[-1] == SMALL_DIR:
+        parts.pop()
+    return top + "/".join(parts)
+
+
+def resolve_root(directory: Where | None) -> Path:
+    """root_folder() as a Path."""
+    from pathlib import Path
+
+    return Path(root_folder(directory))
+
+
+def _child(folder: str, name: str) -> str:
+    """`Path(folder) / name` for a folder written as pathlib writes it."""
+    if folder == ".":
+        return name
+    return folder + name if folder.endswith("/") else f"{folder}/{name}"
+
+
+def _inside(path: str, folder: str) -> bool:
+    """`Path(path).is_relative_to(folder)` for two paths that realpath() wrote."""
+    if folder in ("/", "//"):
+        return path.startswith(folder) and path.startswith("//") == (folder == "//")
+    return path == folder or path.startswith(folder + "/")
+
+
+def small_dir(root: Where) -> str:
     """`root/.small`, which must be a real directory (exit 2 otherwise)."""
-    target = root / SMALL_DIR
+    target = _child(os.fspath(root), SMALL_DIR)
     try:
         info = os.lstat(target)
     except FileNotFoundError:
@@ -49,12 +83,12 @@ def small_dir(root: Path) -> Path:
     return target
 
 
-def read_file(root: Path, relative: str, max_bytes: int | None = None) -> tuple[bytes | None, str | None]:
+def read_file(root: Where, relative: str, max_bytes: int | None = None) -> tuple[bytes | None, str | None]:
     """(bytes, None), (None, None) when absent, or (None, problem) when the path must not be read. The size
     limit is the configured one unless given."""
     if max_bytes is None:
         max_bytes = configured_limits().max_bytes
-    path = root / relative
+    path = os.path.join(root, relative)
     try:
         info = os.lstat(path)
     except FileNotFoundError:
@@ -63,17 +97,17 @@ def read_file(root: Path, relative: str, max_bytes: int | None = None) -> tuple[
         return None, f"cannot be read: {exc.strerror}"
     if stat.S_ISLNK(info.st_mode):
         try:
-            target = path.resolve(strict=True)
-        except (OSError, RuntimeError):
+            target = os.path.realpath(path, strict=True)
+        except OSError:
             return None, "is a broken or looping symlink"
-        if not target.is_relative_to(root.resolve()):
+        if not _inside(target, os.path.realpath(root)):
             return None, f"is a symlink pointing outside the workspace ({target})"
         info = os.stat(target)
         path = target
     return _read_regular(path, info, max_bytes)
 
 
-def _read_regular(path: Path, info: os.stat_result, max_bytes: int) -> tuple[bytes | None, str | None]:
+def _read_regular(path: Where, info: os.stat_result, max_bytes: int) -> tuple[bytes | None, str | None]:
     if stat.S_ISDIR(info.st_mode):
         return None, "is a directory, not a file"
     if not stat.S_ISREG(info.st_mode):
@@ -113,7 +147,7 @@ def read_any_file(path: Path) -> tuple[bytes | None, str | None]:
     return _read_regular(target, info, configured_limits().max_bytes)
 
 
-def read_artifact(root: Path, kind: str) -> bytes | None:
+def read_artifact(root: Where, kind: str) -> bytes | None:
     """The bytes of `.small/<kind>.small.yml`, or None when it is absent. A path that must not be read is a
     SmallError (exit 2) naming the file."""
     where = display_path(kind)
@@ -128,7 +162,7 @@ def parse_yaml(data: bytes | str, source: str) -> Document:
     return load_yaml(data, source, configured_limits())
 
 
-def read_state(root: Path, limits: Limits | None = None) -> State:
+def read_state(root: Where, limits: Limits | None = None) -> State:
     """All six files of the workspace at `root` (missing ones have raw None), plus the layout of `.small/`."""
     limits = limits or configured_limits()
     folder = small_dir(root)
@@ -147,4 +181,4 @@ def read_state(root: Path, limits: Limits | None = None) -> State:
     return State(files, layout, "", limits)
 
 
-__all__ = ["parse_yaml", "read_artifact", "read_file", "read_state", "resolve_root", "small_dir"]
+__all__ = ["parse_yaml", "read_artifact", "read_file", "read_state", "resolve_root", "root_folder", "small_dir"]

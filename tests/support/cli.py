@@ -3,8 +3,9 @@ reference CLI, and any other program (git, pre-commit, ssh-keygen).
 
 `small()` calls `small_git.cli.main` in this process, as `small` or `git-small` would be started. What a call
 may change in the process is saved before and put back after it: the working directory, the environment,
-argv, the standard streams, the recursion limit, the umask, small_git's module-level variables, libyaml's
-nesting limit, and small_git's memoised per-input results (emptied, as a new process starts without them).
+argv, the standard streams, the recursion limit, the umask, the garbage collector (`main()` pauses it and
+freezes what it found), small_git's module-level variables, libyaml's nesting limit, and small_git's memoised
+per-input results (emptied, as a new process starts without them).
 A call that does not finish in `timeout` seconds fails the test (SIGALRM interrupts a blocking open() or
 read()); a call that would end the process (os._exit) fails the test instead of ending the run.
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import gc
 import importlib
 import io
 import os
@@ -320,6 +322,7 @@ class _GlobalState:
         self.argv = sys.argv
         self.streams = (sys.stdin, sys.stdout, sys.stderr)
         self.recursion_limit = sys.getrecursionlimit()
+        self.collecting = gc.isenabled()
         self.umask = os.umask(0o022)
         os.umask(self.umask)
         self.exit = os._exit
@@ -339,6 +342,11 @@ class _GlobalState:
         os.environ.clear()
         os.environ.update(self.environ)
         sys.setrecursionlimit(self.recursion_limit)
+        gc.unfreeze()  # what main() froze is this process's (the test run's) again
+        if self.collecting:
+            gc.enable()
+        else:
+            gc.disable()
         os.umask(self.umask)
         self.modules.restore_globals(self.globals)
         self.modules.set_libyaml_nest_level(self.nest_level)
