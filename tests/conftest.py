@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -50,10 +51,31 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: the test takes seconds; it starts before the others")
     # hypothesis keeps its example database and a cache of constants under ./.hypothesis unless told
     # otherwise, and its pytest plugin fills that cache while the tests are collected: a directory of this run's.
-    hypothesis_home = Path(tempfile.mkdtemp(prefix="small-git-hypothesis-"))
-    hypothesis_configuration.set_hypothesis_home_dir(hypothesis_home)
-    config.add_cleanup(lambda: shutil.rmtree(hypothesis_home, ignore_errors=True))
+    # The xdist workers share their controller's, where it has computed hypothesis's table of the characters
+    # UTF-8 can encode once: each worker took 3 s to compute it under coverage.
+    shared = os.environ.get(HYPOTHESIS_HOME)
+    if shared and hasattr(config, "workerinput"):
+        hypothesis_configuration.set_hypothesis_home_dir(Path(shared))
+    else:
+        hypothesis_home = Path(tempfile.mkdtemp(prefix="small-git-hypothesis-"))
+        hypothesis_configuration.set_hypothesis_home_dir(hypothesis_home)
+        config.add_cleanup(lambda: shutil.rmtree(hypothesis_home, ignore_errors=True))
+        if config.getoption("numprocesses", None):  # the controller: workers start after this
+            os.environ[HYPOTHESIS_HOME] = str(hypothesis_home)  # tests never see it (support/env.py)
+            _fill_hypothesis_unicode_cache()
     _last[:] = [_watch.snapshot()]
+
+
+HYPOTHESIS_HOME = "SMALL_TEST_HYPOTHESIS_HOME"
+
+
+def _fill_hypothesis_unicode_cache() -> None:
+    """What st.text() needs first, written into hypothesis's home: the characters UTF-8 encodes. Only a cache,
+    kept in a private module of hypothesis: where that moves, each worker computes its own again."""
+    with contextlib.suppress(Exception):
+        from hypothesis.internal import charmap
+
+        charmap.intervals_from_codec("utf-8")
 
 
 @pytest.hookimpl(tryfirst=True)
