@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections import OrderedDict
 from pathlib import Path
 
@@ -23,6 +21,7 @@ from small_git.git import plumbing as git
 from small_git.git.runner import GitError
 from small_git.protocol.append import FORMAT, LogFacts, log_facts
 from small_git.protocol.state import State
+from small_git.store.atomic import write_cache_file
 
 FACTS_DIR = "small-git/facts"
 _MEMORY = 64  # facts kept in memory: a walk needs the parent's, flat in the number of commits
@@ -82,15 +81,7 @@ class FactsCache:
         path = self._file(facts.oid)
         if path is None or not self.persist:
             return
-        record = _record(facts)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-            with os.fdopen(handle, "wb") as out:
-                out.write(record)
-            os.replace(temporary, path)
-        except OSError:
-            return  # a read-only git directory: the facts are simply learnt again next time
+        write_cache_file(path, _record(facts))  # unwritable: the facts are simply learnt again next time
 
     # --- facts --------------------------------------------------------------------------------------------
 

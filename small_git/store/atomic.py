@@ -48,6 +48,23 @@ def atomic_write(path: Path, data: bytes) -> None:
     fsync_directory(path.parent)
 
 
+def write_cache_file(path: Path, data: bytes) -> bool:
+    """Replace a cache file (its folder made as needed) so that a reader sees the old bytes or the new ones,
+    without fsync: a cache lost in a crash is only learnt again. False when it cannot be written (a read-only
+    git directory, say); a cache never fails a command."""
+    temp = temp_name(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(temp, "xb") as out:
+            out.write(data)
+        os.replace(temp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        return False
+    return True
+
+
 def fsync_directory(directory: Path) -> None:
     """Make a rename durable. Some file systems cannot fsync a directory; that is not an error."""
     try:

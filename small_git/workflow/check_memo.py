@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +30,7 @@ from small_git.protocol.checker import STAGES, CheckOptions, CheckResult, check_
 from small_git.protocol.run_boundary import starts_run
 from small_git.protocol.state import FileEntry, State
 from small_git.protocol.timestamps import TimestampError, parse_ns
+from small_git.store.atomic import write_cache_file
 
 MEMO_DIR = "small-git/check"
 MONOTONE_RULES = frozenset({"evidence-gate", "S1"})  # more entries in the same run can only satisfy them
@@ -119,15 +118,8 @@ class CheckMemo:
             "others": _others(state),
             "facts": facts.to_json(),
         }
-        record = json.dumps({"memo": memo, "check": _checksum(memo)}).encode()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-            with os.fdopen(handle, "wb") as out:
-                out.write(record)
-            os.replace(temporary, path)
-        except OSError:
-            return  # a read-only git directory: the next check reads the whole log again
+        # unwritable (a read-only git directory): the next check reads the whole log again
+        write_cache_file(path, json.dumps({"memo": memo, "check": _checksum(memo)}).encode())
 
     # --- checking -------------------------------------------------------------------------------------------
 
