@@ -82,6 +82,8 @@ def test_timestamp_looking_plain_scalars_stay_strings(stamp: str) -> None:
         ("1e3", 1000.0),
         (".5", 0.5),
         (".inf", math.inf),
+        ("1234e5678901", "1234e5678901"),  # past float range: a short commit id, not infinity
+        ("-9e999", "-9e999"),
         ("-.Inf", -math.inf),
         ("0b101", "0b101"),
         ("1_000", "1_000"),

@@ -62,7 +62,10 @@ def parse_int(value: str) -> int | None:
 
 def parse_float(value: str) -> float | None:
     if _real().match(value) and not _INT_RE.match(value):
-        return float(value)
+        real = float(value)
+        # a literal past float range (`1234e5678901`, a short commit id) is not `.inf`: it stays the text it
+        # is, as the reference CLI's reader keeps it and writes it back unquoted
+        return None if math.isinf(real) else real
     if _infinity().match(value):
         return -math.inf if value.startswith("-") else math.inf
     if _not_a_number().match(value):
