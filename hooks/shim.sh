@@ -53,6 +53,19 @@ post-commit | post-merge | post-checkout | reference-transaction)
     # came in changes a .small/ file.
     case "$hook" in
     post-commit)
+        # commit-msg has rendered the commit it let through and written down what it rendered (the parent,
+        # then the .small/ lines of git diff-tree --raw): nothing is left when that is this commit
+        ready=$(git rev-parse --git-path small-git/textconv-ready 2>/dev/null) || ready=
+        if [ -n "$ready" ] && [ -f "$ready" ]; then
+            rendered=$(cat -- "$ready")
+            rm -f -- "$ready"
+            if [ "$rendered" = "$(git rev-parse 'HEAD^@' 2>/dev/null &&
+                unset GIT_LITERAL_PATHSPECS GIT_GLOB_PATHSPECS GIT_NOGLOB_PATHSPECS GIT_ICASE_PATHSPECS &&
+                GIT_NO_REPLACE_OBJECTS=1 git diff-tree -r --raw --no-abbrev 'HEAD^' HEAD -- \
+                    ':(glob)**/.small/*.small.yml' 2>/dev/null)" ]; then
+                exit "$previous_status"
+            fi
+        fi
         # the commit, and for a merge concluded by git commit also what it brings from the other side
         range="HEAD --not HEAD^1"
         git rev-parse -q --verify "HEAD^1" >/dev/null 2>&1 || range="--no-walk HEAD"
@@ -112,6 +125,14 @@ pre-commit | commit-msg)
         ) 2>/dev/null
     then
         exit 0
+    fi
+    # commit-msg judges the same change with its message right after. When that hook is small-git's shim too,
+    # pre-commit judges only if an editor opens on the message first (small_git/integration/deferral.py).
+    unset SMALL_GIT_COMMIT_MSG_FOLLOWS
+    if [ "$hook" = pre-commit ] && [ -x "${previous%/*}/commit-msg" ] &&
+        grep -qx 'hook=commit-msg' "${previous%/*}/commit-msg" 2>/dev/null; then
+        SMALL_GIT_COMMIT_MSG_FOLLOWS=1
+        export SMALL_GIT_COMMIT_MSG_FOLLOWS
     fi
     ;;
 esac

@@ -52,7 +52,7 @@ def test_a_commit_runs_the_installed_hook_and_is_refused_or_accepted(repo: Repo)
     seed(repo)  # the workspace committed, the hooks installed
     repo.write_progress([{"task_id": "task-1", "timestamp": "2025-01-04T10:00:00.000000000Z", "evidence": "x"}])
     refused = repo.commit("rewrite history", check=False)
-    assert refused.returncode != 0 and "small-git pre-commit: refused" in refused.stderr
+    assert refused.returncode != 0 and "small-git commit-msg: refused" in refused.stderr  # -m: judged once
     repo.git("reset", "-q", "--hard")
     repo.write("src/app.py", "print('changed')\n")
     assert repo.commit("code only").returncode == 0

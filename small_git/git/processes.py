@@ -4,10 +4,10 @@ commits, so the gates look at the git processes above them."""
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
+
+# A hook that may not judge at all (pre-commit before commit-msg) reads this module first: it imports no
+# dataclasses, pathlib or subprocess, which would cost that hook more than the rest of its run.
 
 
 def git_ancestors(levels: int = 8) -> Iterator[list[str]]:
@@ -18,7 +18,7 @@ def git_ancestors(levels: int = 8) -> Iterator[list[str]]:
         if info is None:
             return
         argv, parent = info
-        if argv and Path(argv[0]).name in ("git", "git.exe"):
+        if argv and os.path.basename(argv[0]) in ("git", "git.exe"):
             yield argv
         if parent <= 1 or parent == pid:
             return
@@ -26,15 +26,19 @@ def git_ancestors(levels: int = 8) -> Iterator[list[str]]:
 
 
 def _process(pid: int) -> tuple[list[str], int] | None:
-    proc = Path(f"/proc/{pid}")
-    if proc.is_dir():
+    proc = f"/proc/{pid}"
+    if os.path.isdir(proc):
         try:
-            argv = [a.decode("utf-8", "replace") for a in (proc / "cmdline").read_bytes().split(b"\0") if a]
-            stat = (proc / "stat").read_text()
+            with open(f"{proc}/cmdline", "rb") as handle:
+                argv = [a.decode("utf-8", "replace") for a in handle.read().split(b"\0") if a]
+            with open(f"{proc}/stat", encoding="utf-8", errors="replace") as handle:
+                stat = handle.read()
             parent = int(stat[stat.rindex(")") + 2 :].split()[1])
         except (OSError, ValueError, IndexError):
             return None
         return argv, parent
+    import subprocess
+
     try:  # macOS and other systems without /proc
         out = subprocess.run(
             ["ps", "-o", "ppid=", "-o", "args=", "-p", str(pid)], capture_output=True, text=True, check=False
@@ -56,13 +60,15 @@ def _process(pid: int) -> tuple[list[str], int] | None:
 _GLOBAL_VALUES = frozenset(("-C", "-c", "--git-dir", "--work-tree", "--namespace", "--config-env", "--super-prefix"))
 
 
-@dataclass(frozen=True)
 class Grammar:
     """What a git command's options look like: which short letters and long names take a value."""
 
-    short_values: str
-    long_values: frozenset[str]
-    long_flags: frozenset[str]  # the other long options (abbreviations must be unambiguous among all)
+    __slots__ = ("short_values", "long_values", "long_flags")
+
+    def __init__(self, short_values: str, long_values: frozenset[str], long_flags: frozenset[str]) -> None:
+        self.short_values = short_values
+        self.long_values = long_values
+        self.long_flags = long_flags  # the other long options (abbreviations must be unambiguous among all)
 
     def resolve(self, name: str) -> str | None:
         """A long option's full name (git accepts any unambiguous prefix, and `no-` negations)."""
@@ -196,6 +202,12 @@ def command_of(argv: list[str]) -> tuple[str, list[str]] | None:
 def long_options(args: list[str], grammar: Grammar) -> list[str]:
     """The long names of the options in `args`, in order, values skipped as git skips them (`-m --amend`
     is a message, not an option). Short flags are not reported."""
+    return [option for option in options(args, grammar) if len(option) > 1]
+
+
+def options(args: list[str], grammar: Grammar) -> list[str]:
+    """Every option in `args`, in order: long ones by full name, short ones by letter (`-am x` gives `a`,
+    `m`), values skipped as git skips them."""
     found: list[str] = []
     index = 0
     while index < len(args):
@@ -212,6 +224,7 @@ def long_options(args: list[str], grammar: Grammar) -> list[str]:
                 found.append(full)
         elif word.startswith("-") and len(word) > 1:
             for position, letter in enumerate(word[1:], start=1):
+                found.append(letter)
                 if letter in grammar.short_values:
                     if position == len(word) - 1:
                         index += 1  # the value is the next argument
@@ -228,6 +241,29 @@ def option_in_effect(args: list[str], grammar: Grammar, name: str) -> bool:
         elif option == f"no-{name}":
             state = False
     return state
+
+
+# The options that give `git commit` its message, and those that open the editor on it (or may: a template, a
+# fixup or squash message that git prepares).
+_MESSAGE_GIVEN = frozenset(("m", "F", "C", "message", "file", "reuse-message"))
+_EDITOR_MAY_OPEN = frozenset(("c", "reedit-message", "t", "template", "fixup", "squash"))
+
+
+def commit_opens_editor(args: list[str]) -> bool:
+    """Whether `git commit ARGS` may open an editor on its message, as git decides it: not when the message
+    is given (`-m`, `-F`, `-C`) or `--no-edit` is last, always with `-e`/`--edit`. In doubt, yes."""
+    given = False
+    edit: bool | None = None
+    for option in options(args, COMMIT):
+        if option in _EDITOR_MAY_OPEN:
+            return True
+        if option in _MESSAGE_GIVEN:
+            given = True
+        elif option in ("e", "edit"):
+            edit = True
+        elif option == "no-edit":
+            edit = False
+    return edit if edit is not None else not given
 
 
 def nearest_command(commands: tuple[str, ...]) -> tuple[str, list[str]] | None:

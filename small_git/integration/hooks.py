@@ -97,7 +97,8 @@ def staged_parents(repo: Path, env: Mapping[str, str]) -> tuple[list[str], str]:
     return ([head] if head else []), "the staged commit"
 
 
-def _judge_staged(outcome: HookOutcome, repo: Path, env: Mapping[str, str], message: str) -> None:
+def _judge_staged(outcome: HookOutcome, repo: Path, env: Mapping[str, str], message: str) -> list[str]:
+    """Judge the staged change as the commit being made; returns its parents."""
     from small_git.gates.audit import judge_commit
     from small_git.gates.context import AuditContext
 
@@ -105,6 +106,7 @@ def _judge_staged(outcome: HookOutcome, repo: Path, env: Mapping[str, str], mess
     meta = git.pending_meta(repo, parents, message)
     context = AuditContext(repo, stage=outcome.hook, env=env, label=label)
     outcome.findings += judge_commit(repo, parents, None, meta, context)
+    return parents
 
 
 def _pre_commit(
@@ -124,7 +126,18 @@ def _commit_msg(
     except OSError as exc:
         raise SmallError(f"cannot read the commit message {path}: {exc.strerror}", exit_code=EXIT_USAGE) from None
     lines = [line for line in message.splitlines() if not line.startswith("#")]
-    _judge_staged(outcome, repo, env, "\n".join(lines) + "\n")
+    parents = _judge_staged(outcome, repo, env, "\n".join(lines) + "\n")
+    if outcome.exit_code == 0 and len(parents) == 1:
+        _render_ahead(outcome, repo, parents[0])
+
+
+def _render_ahead(outcome: HookOutcome, repo: Path, parent: str) -> None:
+    """The commit will be written next: render its `.small/` versions now, so post-commit has nothing to do."""
+    try:
+        textconv_cache.render_ahead(repo, parent)
+    except Exception as exc:  # the cache is not a gate: nothing here may refuse the commit
+        reason = exc.message if isinstance(exc, SmallError) else f"{type(exc).__name__}: {exc}"
+        outcome.notes.append(f"small-git: the textconv cache was not updated ({reason.splitlines()[0]})")
 
 
 def amending(env: Mapping[str, str]) -> bool:

@@ -24,6 +24,7 @@ from small_git.git import plumbing as git
 from small_git.git.objects import ObjectReader
 from small_git.protocol.artifacts import SMALL_DIR
 from small_git.report.textconv import render
+from small_git.store.atomic import write_cache_file
 from small_git.store.limits import configured_limits
 
 CACHE_REF = "refs/notes/textconv/small"
@@ -72,6 +73,17 @@ def small_blobs(repo: Path, rev_args: Sequence[str]) -> dict[str, str]:
     out = git.run_git_bytes(
         ["log", "--raw", "--no-abbrev", "-m", "-z", "--no-renames", "--format=", *rev_args, "--"], repo
     )
+    return _raw_blobs(out)
+
+
+def staged_blobs(repo: Path, parent: str) -> dict[str, str]:
+    """blob id -> file name, both sides of each `.small/*.small.yml` change between `parent` and the index:
+    what the commit being made will show."""
+    return _raw_blobs(git.run_git_bytes(["diff-index", "--cached", "--raw", "--no-abbrev", "-z", parent, "--"], repo))
+
+
+def _raw_blobs(out: bytes) -> dict[str, str]:
+    """The `.small/` blobs of git's `--raw -z` output (`:mode mode oid oid status NUL path NUL`)."""
     blobs: dict[str, str] = {}
     fields = out.split(b"\0")
     index = 0
@@ -109,9 +121,14 @@ def _existing_notes(repo: Path, validity: str) -> dict[str, str]:
 def fill(repo: Path, rev_args: Sequence[str], budget: int | None = None) -> Filled:
     """Render the range's `.small/` blobs that the cache lacks, newest first, and at most `budget` bytes of
     them (None: all). Writes the notes commit and moves the ref once."""
+    return fill_blobs(repo, small_blobs(repo, rev_args), budget)
+
+
+def fill_blobs(repo: Path, blobs: dict[str, str], budget: int | None = None) -> Filled:
+    """`fill` for the blobs given (blob id -> file name, newest first)."""
     validity = driver_command(repo)
     notes = _existing_notes(repo, validity)
-    wanted = {oid: path for oid, path in small_blobs(repo, rev_args).items() if oid not in notes}
+    wanted = {oid: path for oid, path in blobs.items() if oid not in notes}
     if not wanted:
         return Filled(0, len(notes))
     max_bytes = configured_limits().max_bytes
@@ -137,6 +154,34 @@ def fill(repo: Path, rev_args: Sequence[str], budget: int | None = None) -> Fill
         commit = git.run_git(["commit-tree", tree, "-m", validity], repo, env=_identity_env()).strip()
         git.run_git(["update-ref", "-m", "small-git: textconv cache", CACHE_REF, commit], repo)
     return Filled(len(renderings), len(notes) - len(renderings), left_out)
+
+
+# What commit-msg leaves for the post-commit shim (hooks/shim.sh) when it has rendered the commit being made:
+# the parent, then the `.small/*.small.yml` lines of `git diff-tree --raw` from it. When they are this commit's
+# own, the shim starts nothing; anything else (a merge, a root commit, `--no-verify`, a stale mark) renders as
+# before.
+READY_MARK = "small-git/textconv-ready"
+
+
+def render_ahead(repo: Path, parent: str) -> bool:
+    """In commit-msg, the last hook before git writes the commit: render what the commit changes under
+    `.small/` into the cache now, in this process, and leave `READY_MARK`, so that post-commit does not start
+    Python again for it. False when nothing was left (the cache is off here, or the budget ran out)."""
+    if not automatic(repo):
+        return False
+    raw = git.run_git_bytes(["diff-index", "--cached", "--raw", "--no-abbrev", parent, "--"], repo)
+    lines = []
+    for line in raw.decode("utf-8", "surrogateescape").splitlines():
+        path = line.partition("\t")[2]
+        if path.startswith('"'):
+            return False  # git quoted the name: the shim's comparison is not worth reproducing for it
+        parts = path.split("/")
+        if len(parts) >= 2 and parts[-2] == SMALL_DIR and parts[-1].endswith(".small.yml"):
+            lines.append(line)
+    if fill_blobs(repo, staged_blobs(repo, parent), AUTOMATIC_BUDGET).left_out:
+        return False
+    mark = "".join(f"{line}\n" for line in [parent, *lines])
+    return write_cache_file(git.git_path(READY_MARK, repo), mark.encode("utf-8", "surrogateescape"))
 
 
 def refresh(repo: Path, rev_args: Sequence[str]) -> Filled | None:
