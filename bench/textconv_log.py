@@ -10,7 +10,9 @@ diff driver is registered as `git small install` registers it (`diff.small.textc
 Rows: `--no-textconv` (the baseline), textconv with an empty cache (the first `git log -p` after a fetch:
 one conversion per blob), textconv with the cache filled (every later run), `git small textconv-cache` (one
 process renders every blob into the cache) followed by `git log -p`, and textconv without the cache (git
-before `cachetextconv`). The ratio is each row's median over the baseline's.
+before `cachetextconv`), and the last two again with `cat` as the driver: git starts one process per blob it
+converts, and `cat` is what that costs with no rendering at all (the floor of any external driver). The ratio
+is each row's median over the baseline's.
 
 Then the normal flow, each against `--no-textconv` in the same clone: a fresh `git clone` and `git small
 install` (which fills the cache), then `git log -p`; and in that clone `--hook-commits` more commits made
@@ -195,6 +197,12 @@ def main() -> int:
             (
                 "textconv, no cache",
                 lambda: timed(repo, ["-c", "diff.small.cachetextconv=false", *log]),
+            ),
+            # git's own floor: the same rows with `cat` as the driver, a conversion that does nothing
+            ("driver `cat`, empty cache", lambda: timed(repo, ["-c", "diff.small.textconv=cat", *log], drop_cache)),
+            (
+                "driver `cat`, no cache",
+                lambda: timed(repo, ["-c", "diff.small.textconv=cat", "-c", "diff.small.cachetextconv=false", *log]),
             ),
         ]
         print(f"# {env_note}, median of {args.repeat}")
