@@ -566,3 +566,87 @@ def test_detectors_never_raise_and_report_existing_paths(data: object, allow_loo
 )
 def test_branch_names_and_slugs_are_not_secrets(text: str) -> None:
     assert find_secrets({"evidence": text}) == []
+
+
+# --- the walk hands flat mappings over whole: the same findings, in the same order -------------------------
+
+
+def _every_node(data: object, skip: frozenset[str]) -> list[tuple[tuple[str | int, ...], str | None, object]]:
+    """(path, key name or None, value) of every node below the root, in document order: the plain recursive
+    walk that `secrets._walk` (iterative, with flat mappings given whole) must agree with."""
+    nodes: list[tuple[tuple[str | int, ...], str | None, object]] = []
+
+    def visit(path: tuple[str | int, ...], value: object) -> None:
+        members: list[tuple[str | int, str | None, object]] = []
+        if isinstance(value, list):
+            members = [(index, None, item) for index, item in enumerate(value)]
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                step: str | int = key if isinstance(key, str | int) else str(key)
+                members.append((step, key if isinstance(key, str) else str(key), item))
+        for step, name, item in members:
+            if name is not None and name in skip:
+                continue
+            nodes.append(((*path, step), name, item))
+            visit((*path, step), item)
+
+    visit((), data)
+    return nodes
+
+
+def _expected_secrets(data: object) -> list[tuple[tuple[str | int, ...], str]]:
+    from small_git.protocol import secrets
+
+    hits = []
+    for path, key, value in [((), None, data), *_every_node(data, secrets.EXEMPT_KEYS)]:
+        kind = None
+        if key is not None:
+            kind = secrets._secret_in_key(key)
+            if kind is not None:
+                kind = f"{kind} in a key name"
+            elif isinstance(value, str) and is_sensitive_name(key) and not secrets._is_placeholder(value.strip()):
+                kind = f"value of the key '{key}'"
+        if kind is None and isinstance(value, str):
+            kind = secrets.secret_in_text(value)
+        if kind is not None:
+            hits.append((path, f"potential secret ({kind}) at {format_path(path)}"))
+    return hits
+
+
+_SCALAR_TEXT = st.sampled_from(
+    [
+        "ran the tests",
+        "password=hunter2hunter2",
+        "http://example.com/x",
+        "HTTP://localhost:8080/",
+        "ghp_" + "a1B2" * 9,
+        "AKIA" + "ABCDEFGHIJKLMNOP",
+        "https://user:pa55word@host.example/",
+        "",
+    ]
+) | st.text(max_size=12)
+_KEYS = st.sampled_from(["evidence", "token", "commit", "replayId", "api_key", "notes", "a.b", "x"]) | st.text(
+    max_size=6
+)
+_NESTED = st.recursive(
+    _SCALAR_TEXT | st.integers() | st.booleans() | st.none(),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(_KEYS | st.integers(-3, 3), inner, max_size=4)
+        | st.dictionaries(_KEYS, _SCALAR_TEXT | st.integers(), max_size=5)
+    ),  # flat mappings, as entries are
+    max_leaves=24,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(_NESTED)
+def test_findings_are_those_of_a_plain_walk_in_document_order(data: object) -> None:
+    assert find_secrets(data) == _expected_secrets(data)
+    for loopback in (True, False):
+        expected = []
+        for path, _key, value in [((), None, data), *_every_node(data, frozenset())]:
+            if isinstance(value, str):  # the string alone is reported at the root: moved to its own path
+                for _, message in find_insecure_links(value, allow_loopback=loopback):
+                    expected.append((path, message.replace(" at the document root:", f" at {format_path(path)}:")))
+        assert find_insecure_links(data, allow_loopback=loopback) == expected

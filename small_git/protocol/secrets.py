@@ -42,6 +42,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
 Path = tuple[str | int, ...]
 Hit = tuple[Path, str]
@@ -95,19 +96,29 @@ def find_secrets(data: object) -> list[Hit]:
     path of that key's value."""
     hits: list[Hit] = []
     for parent, step, key, value in _walk(data, skip_keys=EXEMPT_KEYS):
-        kind: str | None = None
-        if key is not None:
-            kind = _secret_in_key(key)
-            if kind is not None:
-                kind = f"{kind} in a key name"
-            elif isinstance(value, str) and is_sensitive_name(key) and not _is_placeholder(value.strip()):
-                kind = f"value of the key '{key}'"
-        if kind is None and isinstance(value, str):
-            kind = secret_in_text(value)
-        if kind is not None:
-            path = _path(parent, step)
-            hits.append((path, f"potential secret ({kind}) at {format_path(path)}"))
+        if step is _FLAT:  # a mapping of plain keys to scalars (a progress entry): its members, in order
+            assert isinstance(value, dict)
+            for name, item in value.items():
+                if name not in EXEMPT_KEYS:
+                    _judge_member(parent, name, name, item, hits)
+        else:
+            _judge_member(parent, step, key, value, hits)
     return hits
+
+
+def _judge_member(parent: Path, step: str | int | None, key: str | None, value: object, hits: list[Hit]) -> None:
+    kind: str | None = None
+    if key is not None:
+        kind = _secret_in_key(key)
+        if kind is not None:
+            kind = f"{kind} in a key name"
+        elif isinstance(value, str) and is_sensitive_name(key) and not _is_placeholder(value.strip()):
+            kind = f"value of the key '{key}'"
+    if kind is None and isinstance(value, str):
+        kind = secret_in_text(value)
+    if kind is not None:
+        path = _path(parent, step)
+        hits.append((path, f"potential secret ({kind}) at {format_path(path)}"))
 
 
 def find_insecure_links(data: object, *, allow_loopback: bool) -> list[Hit]:
@@ -119,20 +130,30 @@ def find_insecure_links(data: object, *, allow_loopback: bool) -> list[Hit]:
     naming the URL."""
     hits: list[Hit] = []
     for parent, step, _key, value in _walk(data, skip_keys=frozenset()):
-        if not isinstance(value, str) or "://" not in value or "http://" not in value.lower():
-            continue
-        url = _first_insecure_url(value, allow_loopback)
-        if url is None:
-            continue
-        if allow_loopback:
-            advice = "use https:// (http:// is accepted only for localhost, 127.0.0.1, 0.0.0.0 and [::1])"
-        elif _LOOPBACK.fullmatch(_authority(url)):
-            advice = "use https:// (http:// to a loopback host is accepted only in progress)"
-        else:
-            advice = "use https://"
-        path = _path(parent, step)
-        hits.append((path, f"insecure link {url} at {format_path(path)}: {advice}"))
+        if step is _FLAT:
+            assert isinstance(value, dict)
+            for name, item in value.items():
+                if isinstance(item, str) and "://" in item:
+                    _judge_link(parent, name, item, allow_loopback, hits)
+        elif isinstance(value, str) and "://" in value:
+            _judge_link(parent, step, value, allow_loopback, hits)
     return hits
+
+
+def _judge_link(parent: Path, step: str | int | None, value: str, allow_loopback: bool, hits: list[Hit]) -> None:
+    if "http://" not in value.lower():
+        return
+    url = _first_insecure_url(value, allow_loopback)
+    if url is None:
+        return
+    if allow_loopback:
+        advice = "use https:// (http:// is accepted only for localhost, 127.0.0.1, 0.0.0.0 and [::1])"
+    elif _LOOPBACK.fullmatch(_authority(url)):
+        advice = "use https:// (http:// to a loopback host is accepted only in progress)"
+    else:
+        advice = "use https://"
+    path = _path(parent, step)
+    hits.append((path, f"insecure link {url} at {format_path(path)}: {advice}"))
 
 
 def secret_in_text(text: str, depth: int = 0) -> str | None:
@@ -201,15 +222,30 @@ def format_path(path: Path) -> str:
     return "".join(parts) or "the document root"
 
 
+class _Flat:
+    """The step `_walk` gives a flat mapping: see there."""
+
+
+_FLAT: Any = _Flat()
+
+
 def _walk(data: object, *, skip_keys: frozenset[str]) -> Iterator[tuple[Path, str | int | None, str | None, object]]:
     """(parent path, step, key name or None, value) for every mapping member and list item, in document order.
 
     A node's own path is built only for containers and findings: most nodes are strings, and this runs over
     logs with 100,000 entries. Iterative (a stack of iterators), so deep nesting cannot exhaust the Python
-    stack; subtrees under `skip_keys` are left out. The root comes first, with step None."""
+    stack; subtrees under `skip_keys` are left out. The root comes first, with step None.
+
+    A mapping whose keys are all strings and whose values are all scalars (every entry of a usual progress
+    log) is given whole, once, right after its own node: `(its path, _FLAT, None, mapping)`. The caller reads
+    its members in order, leaving out `skip_keys`: the same members, in the same order, without a step of
+    this generator for each."""
     yield (), None, None, data
     stack: list[tuple[Path, Iterator[Member]]] = []
     if isinstance(data, dict | list):
+        if _flat(data):
+            yield (), _FLAT, None, data
+            return
         stack.append(((), _members(data)))
     while stack:
         parent, members = stack[-1]
@@ -218,10 +254,23 @@ def _walk(data: object, *, skip_keys: frozenset[str]) -> Iterator[tuple[Path, st
                 continue
             yield parent, step, key, value
             if isinstance(value, dict | list):
-                stack.append(((*parent, step), _members(value)))
+                path = (*parent, step)
+                if _flat(value):
+                    yield path, _FLAT, None, value
+                    continue
+                stack.append((path, _members(value)))
                 break
         else:
             stack.pop()
+
+
+def _flat(container: object) -> bool:
+    if not isinstance(container, dict):
+        return False
+    for key, value in container.items():
+        if not isinstance(key, str) or isinstance(value, dict | list):
+            return False
+    return True
 
 
 def _members(container: dict[object, object] | list[object]) -> Iterator[Member]:
