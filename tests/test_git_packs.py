@@ -224,10 +224,41 @@ def test_the_object_reader_reads_a_long_packed_log_lazily(tmp_path: Path) -> Non
     assert long.read() == versions[1]  # after the reader closed too
 
 
-def _workspace_history(repo: Path, edits: dict[int, tuple[int, str]], commits: int = 12) -> str:
+def _unpack(repo: Path) -> None:
+    """Every object loose, as `git commit` writes them: the packs taken out and unpacked."""
+    objects = repo / ".git" / "objects"
+    for pack in sorted((objects / "pack").glob("*.pack")):
+        data = pack.read_bytes()
+        for kept in pack.parent.glob(pack.stem + ".*"):
+            kept.unlink()
+        git(repo, "unpack-objects", "-q", input=data)
+
+
+def test_a_loose_version_is_read_from_the_newest_only_when_it_is_its_start(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    head = b"x" * (LAZY_BYTES + 10) + b"\n"
+    versions = [head, head + b"one\n", b"y" + head[1:] + b"one\n", head + b"one\ntwo\n", head + b"one\n"]
+    oids = _history(repo, versions)
+    _unpack(repo)
+    commits = git(repo, "rev-list", "--reverse", "main").split()
+    with ObjectReader(repo) as objects:
+        assert objects.lazy_blob(oids[0], (PATH,)) is None  # no newest commit named: read whole
+        objects.newest = commits[3]
+        assert objects.lazy_blob(oids[1], ("other.txt",)) is None  # nothing at that path in the newest
+        first, second = objects.lazy_blob(oids[0], (PATH,)), objects.lazy_blob(oids[1], (PATH,))
+        assert first is not None and first.read() == versions[0] and first.size == len(versions[0])
+        assert second is not None and second.extends(first) == len(versions[0]) and first.extends(second) is None
+        assert second.slice(len(versions[0]), len(versions[1])) == b"one\n"
+        assert objects.lazy_blob(oids[2], (PATH,)) is None  # its first byte differs from the newest's
+        objects.newest = commits[1]
+        assert objects.lazy_blob(oids[3], (PATH,)) is None  # longer than the newest
+        assert objects.lazy_blob(oids[4], (PATH,)) is not None  # the same bytes as the newest
+
+
+def _workspace_history(repo: Path, edits: dict[int, tuple[int, str]], commits: int = 12, loose: bool = False) -> str:
     """A workspace whose log is long enough to be read from its pack, then `commits` commits that each append
     an entry; commit n in `edits` also rewrites entry i's evidence to the given text. Repacked as a clone's
-    would be. Returns the first commit."""
+    would be, or every object loose. Returns the first commit."""
     from support.workspace import WORKSPACE_FILES
 
     git(repo.parent, "init", "-q", "-b", "main", str(repo))
@@ -248,28 +279,33 @@ def _workspace_history(repo: Path, edits: dict[int, tuple[int, str]], commits: i
             data = text.encode()
             stream += f"M 100644 inline {path}\ndata {len(data)}\n".encode() + data + b"\n"
     git(repo, "fast-import", "--quiet", input=bytes(stream))
-    git(repo, "repack", "-q", "-adf", "--depth=50")
+    if loose:
+        _unpack(repo)
+    else:
+        git(repo, "repack", "-q", "-adf", "--depth=50")
     git(repo, "reset", "-q", "--hard", "main")
     assert (repo / ".small/progress.small.yml").stat().st_size > LAZY_BYTES
     return git(repo, "rev-list", "--max-parents=0", "main").strip()
 
 
-def test_an_audit_over_a_long_packed_log_passes_appends(tmp_path: Path) -> None:
+@pytest.mark.parametrize("loose", [False, True], ids=["packed", "loose"])
+def test_an_audit_over_a_long_log_passes_appends(tmp_path: Path, loose: bool) -> None:
     from support.cli import small
 
     repo = tmp_path / "repo"
-    first = _workspace_history(repo, {})
+    first = _workspace_history(repo, {}, loose=loose)
     result = small(repo, "audit", f"{first}..main", program="git-small")
     assert result.returncode == 0, result.stderr
 
 
-def test_an_audit_over_a_long_packed_log_sees_an_entry_rewritten_and_put_back(tmp_path: Path) -> None:
+@pytest.mark.parametrize("loose", [False, True], ids=["packed", "loose"])
+def test_an_audit_over_a_long_log_sees_an_entry_rewritten_and_put_back(tmp_path: Path, loose: bool) -> None:
     """Commit 5 rewrites entry 3 and commit 6 puts it back: the tip's log begins with the base's, yet two
     commits changed history, and each is named."""
     from support.cli import small
 
     repo = tmp_path / "repo"
-    first = _workspace_history(repo, {5: (3, "rewritten")})
+    first = _workspace_history(repo, {5: (3, "rewritten")}, loose=loose)
     result = small(repo, "audit", f"{first}..main", program="git-small")
     assert result.returncode == 1, result.stdout + result.stderr
     revs = git(repo, "rev-list", "--reverse", "main").split()

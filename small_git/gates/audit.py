@@ -329,6 +329,7 @@ def judge_commits(repo: Path, rev_args: Sequence[str], context: AuditContext, re
         return result
     touched: set[str] = set()
     with ObjectReader(repo) as objects:
+        objects.newest = commits[-1][0] if len(commits) > 1 else None  # appends: each version starts the tip's
         for number, (sha, _) in enumerate(commits, start=1):
             if context.progress is not None:
                 context.progress(number, len(commits))

@@ -7,8 +7,10 @@ the same name twice (which `git fsck` refuses and a plain remote accepts) is see
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
+import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,6 +100,12 @@ class ObjectReader:
         _widen(self._proc.stdout)
         self._trees: OrderedDict[str, Tree] = OrderedDict()
         self._blobs: OrderedDict[str, bytes] = OrderedDict()
+        # A commit whose long logs are likely to extend the versions asked for: the new tip of the range being
+        # judged. A loose version (what `git commit` writes: no deltas to follow) that is provably the start of
+        # the newest one at the same path is read from it, and never inflated (`_prefix_blob`).
+        self.newest: str | None = None
+        self._newest_logs: dict[tuple[str, ...], bytes | None] = {}
+        self._prefixed: dict[str, PrefixBlob] = {}
 
     def __enter__(self) -> ObjectReader:
         return self
@@ -158,17 +166,87 @@ class ObjectReader:
                 break
         return data
 
-    def lazy_blob(self, oid: str) -> PackedBlob | None:
-        """The blob as `PackedBlob` (read only when asked) when it is long and kept in a pack whose deltas
-        this reader can follow; None otherwise (read it with `blob`)."""
+    def lazy_blob(self, oid: str, path: tuple[str, ...] = ()) -> PackedBlob | PrefixBlob | None:
+        """The blob read only when asked, when it is long and either kept in a pack whose deltas this reader
+        can follow (`PackedBlob`) or, loose, the start of the `newest` commit's blob at `path` (`PrefixBlob`);
+        None otherwise (read it with `blob`)."""
         if self.raw_length != 20 or self._objects_dir is None:
             return None
         if self._packs is None:
             self._packs = Packs.of(self._objects_dir, os.environ.get("GIT_ALTERNATE_OBJECT_DIRECTORIES"))
         spans = self._packs.spans(oid) if self._packs else None
-        if spans is None or spans.size < LAZY_BYTES:
+        if spans is None:
+            return self._prefix_blob(oid, path) if path and self.newest else None
+        if spans.size < LAZY_BYTES:
             return None
         return PackedBlob(self._packs, oid, spans.size, self._read_whole)
+
+    def _prefix_blob(self, oid: str, path: tuple[str, ...]) -> PrefixBlob | None:
+        """A loose blob whose id is the SHA-1 of the first bytes of the newest commit's blob at `path`: those
+        bytes are its content, as git's object ids promise (git hashes what it stores, and its SHA-1 refuses
+        the known collision attacks). Hashing them costs a third of inflating the object and copying it
+        through the pipe; anything unproven answers None."""
+        known = self._prefixed.get(oid)
+        if known is not None:  # a walk asks for each version twice: as a commit's log, then as its parent's
+            return known
+        size = self._loose_size(oid)
+        if size is None or size < LAZY_BYTES:
+            return None
+        source = self._newest_log(path)
+        if source is None or len(source) < size:
+            return None
+        digest = hashlib.sha1(b"blob %d\0" % size, usedforsecurity=False)
+        digest.update(memoryview(source)[:size])
+        if digest.hexdigest() != oid:
+            return None
+        if len(self._prefixed) >= _BLOB_CACHE:
+            self._prefixed.pop(next(iter(self._prefixed)))
+        self._prefixed[oid] = found = PrefixBlob(source, size)
+        return found
+
+    def _loose_size(self, oid: str) -> int | None:
+        """The size in a loose object's header (its first bytes inflated), or None when it is not loose here."""
+        if self._objects_dir is None or len(oid) != 40:
+            return None
+        try:
+            with open(os.path.join(self._objects_dir, oid[:2], oid[2:]), "rb") as handle:
+                inflate = zlib.decompressobj()
+                head = b""
+                while b"\0" not in head and len(head) < 32:  # a deflate block's code tables come first
+                    chunk = handle.read(4096)
+                    if not chunk:
+                        break
+                    head += inflate.decompress(chunk, 64 - len(head))
+        except (OSError, zlib.error):
+            return None
+        kind, _, rest = head.partition(b" ")
+        size, nul, _ = rest.partition(b"\0")
+        return int(size) if kind == b"blob" and nul and size.isdigit() else None
+
+    def _newest_log(self, path: tuple[str, ...]) -> bytes | None:
+        key = (self.newest or "", *path)
+        if key not in self._newest_logs:
+            self._newest_logs.clear()  # one log at a time: the workspaces of a range are judged one by one
+            self._prefixed.clear()
+            self._newest_logs[key] = self._blob_at(self.newest, path)
+        return self._newest_logs[key]
+
+    def _blob_at(self, commit: str | None, path: tuple[str, ...]) -> bytes | None:
+        if commit is None:
+            return None
+        try:
+            tree = self.tree(self.commit(commit).tree)
+            for name in path[:-1]:
+                entry = tree.get(name)
+                if entry is None or not entry.is_tree or name in tree.duplicates:
+                    return None
+                tree = self.tree(entry.oid)
+            found = tree.get(path[-1])
+            if found is None or found.type != "blob" or found.is_symlink or path[-1] in tree.duplicates:
+                return None
+            return self._require(found.oid, "blob")
+        except SmallError:
+            return None
 
     def _read_whole(self, oid: str) -> bytes:
         if self._proc.poll() is None and self._proc.stdin is not None and not self._proc.stdin.closed:
@@ -196,6 +274,30 @@ class ObjectReader:
 
     def commit(self, oid: str) -> Commit:
         return parse_commit(oid, self.require(oid, "commit"))
+
+
+class PrefixBlob:
+    """A loose blob proven to be the first `size` bytes of a longer one held in memory
+    (`protocol.state.LazyBytes`)."""
+
+    def __init__(self, source: bytes, size: int) -> None:
+        self._source = source
+        self._size = size
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def read(self) -> bytes:
+        return self._source if self._size == len(self._source) else self._source[: self._size]
+
+    def slice(self, start: int, end: int) -> bytes | None:
+        return self._source[start : min(end, self._size)]
+
+    def extends(self, other: object) -> int | None:
+        if isinstance(other, PrefixBlob) and other._source is self._source and other._size < self._size:
+            return other._size
+        return None
 
 
 _PIPE_BYTES = 1 << 20

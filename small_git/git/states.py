@@ -104,7 +104,8 @@ def _build(small: Tree, prefix: str, objects: ObjectReader) -> State:
         elif found.type != "blob":
             target.problem = NOT_A_FILE_PROBLEM
         else:
-            lazy = objects.lazy_blob(found.oid) if kind == "progress" else None
+            path = (*[part for part in prefix.split("/") if part], SMALL_DIR, name)
+            lazy = objects.lazy_blob(found.oid, path) if kind == "progress" else None
             if lazy is not None:
                 target.lazy_bytes(lazy)  # a long log: the gates read the parts they need
             else:
