@@ -312,6 +312,9 @@ class Packs:
             raise ValueError("delta against another size")
         pieces: list[tuple[Key, int, int]] = []
         end = len(delta)
+        # git writes a copy of at most 64 KiB per instruction, so a version that keeps a long log whole is a
+        # run of copies, each taking up where the last ended: they are sliced from the base as one
+        run_start = run_end = -1
         while pos < end:
             op = delta[pos]
             pos += 1
@@ -328,8 +331,16 @@ class Packs:
                 length = length or 0x10000
                 if offset + length > base.size:
                     raise ValueError("copy beyond the base")
-                pieces.extend(_slice(base, offset, offset + length))
-            elif op:
+                if offset != run_end:
+                    if run_end >= 0:
+                        pieces.extend(_slice(base, run_start, run_end))
+                    run_start = offset
+                run_end = offset + length
+                continue
+            if run_end >= 0:
+                pieces.extend(_slice(base, run_start, run_end))
+                run_start = run_end = -1
+            if op:
                 if pos + op > end:
                     raise ValueError("insert beyond the delta")
                 pieces.append((key, pos, op))
@@ -340,6 +351,8 @@ class Packs:
                 pieces = _merged(pieces)
                 if len(pieces) > _MAX_SPANS:
                     raise ValueError("too fragmented")
+        if run_end >= 0:
+            pieces.extend(_slice(base, run_start, run_end))
         merged = _merged(pieces)
         result = _spans(merged)
         if result.size != size or len(merged) > _MAX_SPANS:
