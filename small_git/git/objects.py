@@ -221,7 +221,7 @@ class ObjectReader:
             return None
         kind, _, rest = head.partition(b" ")
         size, nul, _ = rest.partition(b"\0")
-        return int(size) if kind == b"blob" and nul and size.isdigit() else None
+        return int(size) if kind == b"blob" and nul and size.isascii() and size.isdigit() else None
 
     def _newest_log(self, path: tuple[str, ...]) -> bytes | None:
         key = (self.newest or "", *path)
